@@ -1,0 +1,36 @@
+/**
+ * Three kinds of tests, one runner:
+ * - unit (`*.spec.ts`): colocated, no servers, fakes allowed;
+ * - integration (`*.int-spec.ts`): one library or service against the real Kafka, FerretDB and Redis;
+ * - e2e (`test/e2e/*.e2e-spec.ts`): the four built services as separate processes on the real infrastructure.
+ * Integration and e2e need `scripts/infra/up` first; `npm test` does that.
+ */
+const swc = [
+  '@swc/jest',
+  {
+    jsc: {
+      target: 'es2022',
+      parser: { syntax: 'typescript', decorators: true },
+      transform: { legacyDecorator: true, decoratorMetadata: true },
+    },
+  },
+];
+const common = {
+  rootDir: __dirname,
+  testEnvironment: 'node',
+  transform: { '^.+\\.ts$': swc },
+  moduleNameMapper: {
+    '^@tt/contracts$': '<rootDir>/libs/contracts/src/index.ts',
+    '^@tt/messaging$': '<rootDir>/libs/messaging/src/index.ts',
+    '^@tt/platform$': '<rootDir>/libs/platform/src/index.ts',
+    '^@tt/testing$': '<rootDir>/libs/testing/src/index.ts',
+  },
+  modulePathIgnorePatterns: ['<rootDir>/dist/', '<rootDir>/.infra/'],
+};
+module.exports = {
+  projects: [
+    { ...common, displayName: 'unit', testMatch: ['<rootDir>/{services,libs,deploy,scripts}/**/*.spec.ts'] },
+    { ...common, displayName: 'integration', testMatch: ['<rootDir>/{services,libs}/**/*.int-spec.ts'], testTimeout: 60_000 },
+    { ...common, displayName: 'e2e', testMatch: ['<rootDir>/test/e2e/**/*.e2e-spec.ts'], testTimeout: 600_000 },
+  ],
+};

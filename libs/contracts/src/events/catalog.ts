@@ -1,0 +1,37 @@
+import { z } from 'zod';
+import { NeedCapturedV1 } from './need-captured.v1';
+import { MatchAcceptedV1, MatchProposedV1, MatchRejectedV1 } from './match-events.v1';
+import { ContractRegisteredV1, ContractSignedV1, DealOpenedV1, TransactionLoggedV1 } from './deal-events.v1';
+import type { EventDefinition } from './event-definition';
+
+/** Every event the platform produces. Producers and consumers validate against these schemas. */
+export const EVENT_CATALOG = {
+  [NeedCapturedV1.type]: NeedCapturedV1,
+  [MatchProposedV1.type]: MatchProposedV1,
+  [MatchAcceptedV1.type]: MatchAcceptedV1,
+  [MatchRejectedV1.type]: MatchRejectedV1,
+  [DealOpenedV1.type]: DealOpenedV1,
+  [ContractSignedV1.type]: ContractSignedV1,
+  [ContractRegisteredV1.type]: ContractRegisteredV1,
+  [TransactionLoggedV1.type]: TransactionLoggedV1,
+} as const;
+
+export type EventType = keyof typeof EVENT_CATALOG;
+export type PayloadOf<T extends EventType> = z.infer<(typeof EVENT_CATALOG)[T]['schema']>;
+export const EVENT_TYPES = Object.keys(EVENT_CATALOG) as EventType[];
+
+export function findEventDefinition(type: string): EventDefinition | undefined {
+  return (EVENT_CATALOG as Record<string, EventDefinition>)[type];
+}
+
+export function isEventType(type: string): type is EventType {
+  return Object.prototype.hasOwnProperty.call(EVENT_CATALOG, type);
+}
+
+/** The JSON Schema (draft 2020-12) of an event's payload, as published in the AsyncAPI document. */
+export function payloadJsonSchema(type: EventType): Record<string, unknown> {
+  return z.toJSONSchema(EVENT_CATALOG[type].schema, { target: 'draft-2020-12', unrepresentable: 'any' }) as Record<
+    string,
+    unknown
+  >;
+}

@@ -1,0 +1,19 @@
+/**
+ * Every Kafka topic of the platform, in one place. Naming: `<product>.<bounded context>.<aggregate>.v<N>`.
+ * One topic per aggregate so that all events of one need (or one deal) share a partition and stay in order.
+ * A breaking change gets a new topic version, published beside the old one during a migration.
+ */
+export const TOPICS = {
+  /** Events of a need (企业技术需求), keyed by needId. Produced by intake. */
+  need: 'techtransfer.intake.need.v1',
+  /** Events of a need's matching (供需对接), keyed by needId. Produced by matching. */
+  match: 'techtransfer.matching.match.v1',
+  /** Events of a deal (意向 → 技术合同 → 认定登记), keyed by dealId. Produced by contract-tracking. */
+  deal: 'techtransfer.contracts.deal.v1',
+} as const;
+export type Topic = (typeof TOPICS)[keyof typeof TOPICS];
+export const ALL_TOPICS: Topic[] = Object.values(TOPICS);
+
+/** Where a consumer puts an event it could not handle after bounded retries. */
+export const deadLetterTopicOf = (topic: string): string => `${topic}.dlq`;
+export const ALL_DEAD_LETTER_TOPICS: string[] = ALL_TOPICS.map(deadLetterTopicOf);

@@ -1,0 +1,95 @@
+import { Logger } from '@nestjs/common';
+import type { Model } from 'mongoose';
+import type { Producer } from 'kafkajs';
+import { encodeCloudEvent } from '../cloud-event.codec';
+import { OUTBOX_FIELD, toCloudEvent, type OutboxEntry } from './outbox-entry';
+
+export interface OutboxRelayOptions {
+  /** How often to look for events left behind (after a crash, or a failed publish). */
+  pollIntervalMs?: number;
+  /** Aggregates handled per pass and model. */
+  batchSize?: number;
+}
+
+type OutboxDocument = { _id: unknown; outbox: OutboxEntry[] };
+
+/**
+ * Publishes the events staged in aggregates' outboxes, then removes them. At least once: a crash
+ * after the publish and before the removal publishes again, with the same event id, and consumers
+ * drop the duplicate. Events of one aggregate leave in the order they were staged.
+ */
+export class OutboxRelay {
+  private readonly logger = new Logger(OutboxRelay.name);
+  private timer?: NodeJS.Timeout;
+  private running?: Promise<void>;
+  private again = false;
+  private stopped = true;
+
+  constructor(
+    private readonly producer: Producer,
+    private readonly models: Model<any>[],
+    private readonly options: OutboxRelayOptions = {},
+  ) {}
+
+  start(): void {
+    this.stopped = false;
+    this.timer = setInterval(() => this.kick(), this.options.pollIntervalMs ?? 500);
+    this.kick();
+  }
+
+  /** Ask for a pass now (called after each write that staged events, so latency stays low). */
+  kick(): void {
+    if (this.stopped) return;
+    if (this.running) {
+      this.again = true;
+      return;
+    }
+    this.running = this.drain()
+      .then(() => undefined)
+      .catch((error) => this.logger.warn(`outbox pass failed, will retry: ${(error as Error).message}`))
+      .finally(() => {
+        this.running = undefined;
+        if (this.again) {
+          this.again = false;
+          this.kick();
+        }
+      });
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearInterval(this.timer);
+    await this.running;
+  }
+
+  /** One pass over every model; resolves when nothing was left to publish at the time of reading. */
+  async drain(): Promise<number> {
+    let published = 0;
+    for (const model of this.models) {
+      for (;;) {
+        const docs = (await model
+          .find({ [`${OUTBOX_FIELD}.0`]: { $exists: true } }, { [OUTBOX_FIELD]: 1 })
+          .limit(this.options.batchSize ?? 100)
+          .lean()
+          .exec()) as unknown as OutboxDocument[];
+        if (docs.length === 0) break;
+        for (const doc of docs) published += await this.publishOne(model, doc);
+        if (docs.length < (this.options.batchSize ?? 100)) break;
+      }
+    }
+    return published;
+  }
+
+  private async publishOne(model: Model<any>, doc: OutboxDocument): Promise<number> {
+    const entries = doc.outbox;
+    // Grouped per topic but sent in one request, in staging order, with acks from all in-sync replicas.
+    await this.producer.sendBatch({
+      acks: -1,
+      topicMessages: entries.map((entry) => ({ topic: entry.topic, messages: [encodeCloudEvent(toCloudEvent(entry))] })),
+    });
+    // $pullAll with the entries exactly as read: FerretDB v1 does not apply $pull conditions on
+    // sub-document fields, and the native driver keeps the stored field order for the comparison.
+    await model.collection.updateOne({ _id: doc._id } as never, { $pullAll: { [OUTBOX_FIELD]: entries } } as never);
+    return entries.length;
+  }
+}

@@ -1,0 +1,42 @@
+import { HttpStatus, Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import { ProblemException } from '../http/problem';
+import { IS_PUBLIC, ROLES, type Role } from './principal';
+import { verifyToken } from './tokens';
+
+/** Global guard: every route needs a valid bearer token unless marked @Public(); @Roles narrows further. */
+@Injectable()
+export class AuthGuard implements CanActivate {
+  constructor(
+    private readonly reflector: Reflector,
+    private readonly secret: string,
+  ) {}
+
+  async canActivate(context: ExecutionContext): Promise<boolean> {
+    const targets = [context.getHandler(), context.getClass()];
+    if (this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, targets)) return true;
+    const request = context.switchToHttp().getRequest();
+    const header: string | undefined = request.headers?.authorization;
+    const token = header?.startsWith('Bearer ') ? header.slice(7).trim() : undefined;
+    if (!token) throw unauthorized('A bearer token is required.');
+    try {
+      request.principal = await verifyToken(token, this.secret);
+    } catch {
+      throw unauthorized('The bearer token is invalid or expired.');
+    }
+    const roles = this.reflector.getAllAndOverride<Role[] | undefined>(ROLES, targets);
+    if (roles && !roles.includes(request.principal.role)) {
+      throw new ProblemException({
+        status: HttpStatus.FORBIDDEN,
+        title: 'Forbidden',
+        type: '/problems/forbidden',
+        detail: `This route is for: ${roles.join(', ')}.`,
+      });
+    }
+    return true;
+  }
+}
+
+function unauthorized(detail: string) {
+  return new ProblemException({ status: HttpStatus.UNAUTHORIZED, title: 'Unauthorized', type: '/problems/unauthorized', detail });
+}

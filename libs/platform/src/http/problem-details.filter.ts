@@ -1,0 +1,80 @@
+import { ArgumentsHost, Catch, HttpException, HttpStatus, Logger, type ExceptionFilter } from '@nestjs/common';
+import type { Request, Response } from 'express';
+import { PROBLEM_CONTENT_TYPE, type ProblemDetails } from './problem';
+
+/**
+ * Every HTTP error leaves as RFC 9457 `application/problem+json`. Unexpected errors are logged here
+ * with their stack and answered with a generic 500: nothing internal reaches the client.
+ */
+@Catch()
+export class ProblemDetailsFilter implements ExceptionFilter {
+  private readonly logger = new Logger('HTTP');
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const http = host.switchToHttp();
+    const request = http.getRequest<Request>();
+    const response = http.getResponse<Response>();
+    const problem = toProblem(exception, request.originalUrl ?? request.url);
+    if (problem.status >= 500) {
+      this.logger.error(`${request.method} ${request.originalUrl}: ${(exception as Error)?.stack ?? String(exception)}`);
+    }
+    if (!response.headersSent) {
+      response.status(problem.status).type(PROBLEM_CONTENT_TYPE).send(JSON.stringify(problem));
+    }
+  }
+}
+
+export function toProblem(exception: unknown, instance: string): ProblemDetails {
+  if (exception instanceof HttpException) {
+    const status = exception.getStatus();
+    const body = exception.getResponse();
+    if (typeof body === 'object' && body !== null && 'type' in body && 'title' in body) {
+      return { ...(body as ProblemDetails), status, instance };
+    }
+    const message = typeof body === 'string' ? body : (body as { message?: unknown }).message;
+    return {
+      type: status === HttpStatus.NOT_FOUND ? '/problems/not-found' : `/problems/http-${status}`,
+      title: HttpStatus[status] ? titleCase(HttpStatus[status]) : 'Error',
+      status,
+      detail: Array.isArray(message) ? message.join('; ') : String(message ?? exception.message),
+      instance,
+    };
+  }
+  const status = httpStatusOf(exception);
+  if (status && status < 500) {
+    // Errors raised by the body parser (too large, malformed JSON, bad encoding) carry a status and a type.
+    const type = (exception as { type?: string }).type ?? 'bad-request';
+    return { type: `/problems/${type.replace(/\./g, '-')}`, title: titleCase(HttpStatus[status] ?? 'Bad Request'), status, detail: bodyErrorDetail(type, exception), instance };
+  }
+  return { type: '/problems/internal', title: 'Internal Server Error', status: 500, detail: 'An unexpected error occurred.', instance };
+}
+
+function httpStatusOf(exception: unknown): number | undefined {
+  const e = exception as { status?: unknown; statusCode?: unknown } | null;
+  const status = e?.status ?? e?.statusCode;
+  return typeof status === 'number' ? status : undefined;
+}
+
+function bodyErrorDetail(type: string, exception: unknown): string {
+  switch (type) {
+    case 'entity.too.large':
+      return `The request body is larger than the limit of ${(exception as { limit?: number }).limit ?? '?'} bytes.`;
+    case 'entity.parse.failed':
+      return 'The request body is not valid JSON.';
+    case 'encoding.invalid':
+      return 'The request body is not valid UTF-8.';
+    case 'encoding.unsupported':
+    case 'charset.unsupported':
+      return 'Only UTF-8 encoded JSON is accepted.';
+    default:
+      return (exception as Error)?.message ?? 'Bad request.';
+  }
+}
+
+function titleCase(constant: string): string {
+  return constant
+    .toLowerCase()
+    .split('_')
+    .map((w) => w.charAt(0).toUpperCase() + w.slice(1))
+    .join(' ');
+}

@@ -1,0 +1,19 @@
+import { Module } from '@nestjs/common';
+import { MongooseModule } from '@nestjs/mongoose';
+import { OutboxModule } from '@tt/messaging';
+import { HealthModule } from '@tt/platform';
+import { config } from './config';
+import { EnterprisesModule } from './enterprises/enterprises.module';
+import { NeedsModule } from './needs/needs.module';
+import { NEED_MODEL } from './needs/need.schema';
+
+@Module({
+  imports: [
+    MongooseModule.forRoot(config.mongoUrl, { dbName: config.mongoDb, retryWrites: false }),
+    HealthModule.forRoot(),
+    EnterprisesModule,
+    NeedsModule,
+    OutboxModule.forRoot({ source: '/techtransfer/intake', models: [NEED_MODEL], imports: [NeedsModule] }),
+  ],
+})
+export class AppModule {}

@@ -1,0 +1,54 @@
+import { Injectable } from '@nestjs/common';
+import { InjectModel } from '@nestjs/mongoose';
+import { randomUUID } from 'node:crypto';
+import type { Model } from 'mongoose';
+import { conflict, notFound, type Principal } from '@tt/platform';
+import type { CreateEnterpriseDto } from './enterprise.dto';
+import { ENTERPRISE_MODEL, type Enterprise } from './enterprise.schema';
+
+@Injectable()
+export class EnterprisesService {
+  constructor(@InjectModel(ENTERPRISE_MODEL) private readonly enterprises: Model<Enterprise>) {}
+
+  async create(dto: CreateEnterpriseDto, broker: Principal & { parkId: string }): Promise<EnterpriseView> {
+    try {
+      const created = await this.enterprises.create({
+        _id: randomUUID(),
+        parkId: broker.parkId,
+        name: dto.name,
+        creditCode: dto.creditCode,
+        regionCode: dto.regionCode,
+        industryCode: dto.industryCode,
+        qualifications: dto.qualifications ?? [],
+        createdBy: broker.subject,
+      });
+      return present(created.toObject());
+    } catch (error) {
+      if ((error as { code?: number }).code === 11000) {
+        throw conflict(`an enterprise with credit code ${dto.creditCode} is already recorded in this park`);
+      }
+      throw error;
+    }
+  }
+
+  /** Another park's enterprise answers 404, exactly like one that does not exist. */
+  async get(id: string, parkId: string): Promise<EnterpriseView> {
+    const enterprise = await this.enterprises.findOne({ _id: id, parkId }).lean().exec();
+    if (!enterprise) throw notFound('enterprise', id);
+    return present(enterprise as Enterprise);
+  }
+
+  async list(parkId: string, page: number, pageSize: number) {
+    const [items, total] = await Promise.all([
+      this.enterprises.find({ parkId }).sort({ name: 1, _id: 1 }).skip((page - 1) * pageSize).limit(pageSize).lean().exec(),
+      this.enterprises.countDocuments({ parkId }).exec(),
+    ]);
+    return { items: items.map((e) => present(e as Enterprise)), page, pageSize, total };
+  }
+}
+
+export type EnterpriseView = Omit<Enterprise, '_id'> & { id: string };
+
+function present({ _id, ...rest }: Enterprise): EnterpriseView {
+  return { id: _id, ...rest };
+}

@@ -1,0 +1,151 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import {
+  ArrayMaxSize,
+  ArrayMinSize,
+  ArrayUnique,
+  IsArray,
+  IsEmail,
+  IsIn,
+  IsInt,
+  IsOptional,
+  IsString,
+  IsUUID,
+  Length,
+  Matches,
+  Max,
+  Min,
+  ValidateNested,
+} from 'class-validator';
+import {
+  CONFIDENTIALITY_LEVELS,
+  COOPERATION_MODE_CODES,
+  NEED_CATEGORY_CODES,
+  TECHNICAL_FIELD_CODES,
+  type Confidentiality,
+  type CooperationMode,
+  type NeedCategory,
+  type TechnicalField,
+} from '@tt/contracts';
+
+export class NeedContactDto {
+  @ApiProperty({ example: '王工' })
+  @IsString()
+  @Length(1, 50)
+  name: string;
+
+  @ApiProperty({ description: 'Mobile (11 digits) or landline such as 0512-66668888', example: '13912345678' })
+  @IsString()
+  @Matches(/^(1\d{10}|0\d{2,3}-?\d{7,8})$/, { message: 'phone must be a mainland mobile or landline number' })
+  phone: string;
+
+  @ApiPropertyOptional({ example: 'wang@example.com' })
+  @IsOptional()
+  @IsEmail()
+  email?: string;
+}
+
+export class CreateNeedDto {
+  @ApiProperty({ format: 'uuid' })
+  @IsUUID()
+  enterpriseId: string;
+
+  @ApiProperty({ example: '车规级碳化硅功率模块封装工艺改进', maxLength: 200 })
+  @IsString()
+  @Length(1, 200)
+  title: string;
+
+  @ApiProperty({ example: '现有银烧结工艺良率偏低，希望与高校院所合作攻关高可靠性封装技术。', maxLength: 5000 })
+  @IsString()
+  @Length(1, 5000)
+  description: string;
+
+  @ApiProperty({ enum: NEED_CATEGORY_CODES, description: '技术攻关 / 成果转化 / 融资 / 人才 / 设备共享' })
+  @IsIn(NEED_CATEGORY_CODES)
+  category: NeedCategory;
+
+  @ApiProperty({ enum: TECHNICAL_FIELD_CODES, description: '国家重点支持的高新技术领域' })
+  @IsIn(TECHNICAL_FIELD_CODES)
+  technicalField: TechnicalField;
+
+  @ApiPropertyOptional({ type: [String], example: ['碳化硅', '功率模块', '封装'] })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(20)
+  @IsString({ each: true })
+  @Length(1, 40, { each: true })
+  keywords?: string[];
+
+  @ApiPropertyOptional({ description: 'Lower end of the budget, in fen (分)', example: 50_000_000 })
+  @IsOptional()
+  @IsInt()
+  @Min(0)
+  @Max(Number.MAX_SAFE_INTEGER)
+  budgetMinFen?: number;
+
+  @ApiPropertyOptional({ description: 'Upper end of the budget, in fen (分)', example: 200_000_000 })
+  @IsOptional()
+  @IsInt()
+  @Min(0)
+  @Max(Number.MAX_SAFE_INTEGER)
+  budgetMaxFen?: number;
+
+  @ApiProperty({ enum: COOPERATION_MODE_CODES, isArray: true })
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayMaxSize(10)
+  @ArrayUnique()
+  @IsIn(COOPERATION_MODE_CODES, { each: true })
+  cooperationModes: CooperationMode[];
+
+  @ApiPropertyOptional({ enum: CONFIDENTIALITY_LEVELS, default: 'park-only' })
+  @IsOptional()
+  @IsIn(CONFIDENTIALITY_LEVELS)
+  confidentiality?: Confidentiality;
+
+  @ApiProperty({ type: NeedContactDto })
+  @ValidateNested()
+  @Type(() => NeedContactDto)
+  contact: NeedContactDto;
+}
+
+export class PageQuery {
+  @ApiPropertyOptional({ minimum: 1, default: 1 })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(10_000)
+  page: number = 1;
+
+  @ApiPropertyOptional({ minimum: 1, maximum: 100, default: 20 })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(100)
+  pageSize: number = 20;
+}
+
+export class ListNeedsQuery extends PageQuery {
+  @ApiPropertyOptional({ enum: NEED_CATEGORY_CODES })
+  @IsOptional()
+  @IsIn(NEED_CATEGORY_CODES)
+  category?: NeedCategory;
+
+  @ApiPropertyOptional({ enum: TECHNICAL_FIELD_CODES })
+  @IsOptional()
+  @IsIn(TECHNICAL_FIELD_CODES)
+  technicalField?: TechnicalField;
+
+  @ApiPropertyOptional({ format: 'uuid' })
+  @IsOptional()
+  @IsUUID()
+  enterpriseId?: string;
+}
+
+export class IdParam {
+  @ApiProperty({ format: 'uuid' })
+  @IsUUID()
+  id: string;
+}

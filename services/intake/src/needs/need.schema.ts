@@ -1,0 +1,64 @@
+import { Schema } from 'mongoose';
+import { OutboxEntrySchema, type OutboxEntry } from '@tt/messaging';
+import type { Confidentiality, CooperationMode, NeedCategory, TechnicalField } from '@tt/contracts';
+
+export const NEED_MODEL = 'Need';
+
+export interface NeedContact {
+  name: string;
+  phone: string;
+  email?: string;
+}
+
+/** 企业技术需求 as recorded by a broker. The contact never leaves this service. */
+export interface Need {
+  _id: string;
+  parkId: string;
+  enterpriseId: string;
+  brokerId: string;
+  title: string;
+  description: string;
+  category: NeedCategory;
+  technicalField: TechnicalField;
+  keywords: string[];
+  budgetMinFen?: number;
+  budgetMaxFen?: number;
+  cooperationModes: CooperationMode[];
+  confidentiality: Confidentiality;
+  contact: NeedContact;
+  status: 'open';
+  outbox: OutboxEntry[];
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export const NeedSchema = new Schema<Need>(
+  {
+    _id: { type: String, required: true },
+    parkId: { type: String, required: true },
+    enterpriseId: { type: String, required: true },
+    brokerId: { type: String, required: true },
+    title: { type: String, required: true },
+    description: { type: String, required: true },
+    category: { type: String, required: true },
+    technicalField: { type: String, required: true },
+    keywords: { type: [String], default: [] },
+    budgetMinFen: { type: Number },
+    budgetMaxFen: { type: Number },
+    cooperationModes: { type: [String], default: [] },
+    confidentiality: { type: String, required: true },
+    contact: {
+      name: { type: String, required: true },
+      phone: { type: String, required: true },
+      email: { type: String },
+    },
+    status: { type: String, required: true, default: 'open' },
+    outbox: { type: [OutboxEntrySchema], default: [] },
+  },
+  { collection: 'needs', timestamps: true, versionKey: false },
+);
+// The broker's list: a park's needs, newest first, optionally narrowed by the filters below.
+NeedSchema.index({ parkId: 1, createdAt: -1 });
+NeedSchema.index({ parkId: 1, category: 1, createdAt: -1 });
+NeedSchema.index({ parkId: 1, technicalField: 1, createdAt: -1 });
+NeedSchema.index({ parkId: 1, enterpriseId: 1, createdAt: -1 });

@@ -1,0 +1,54 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { SUPPLY_KIND_CODES, TECHNICAL_FIELD_CODES } from '@tt/contracts';
+import { loadCatalogue } from './catalogue.schema';
+
+const samplePath = join(__dirname, 'sample-catalogue.json');
+
+describe('loadCatalogue', () => {
+  let dir: string;
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'catalogue-'));
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  /** Writes a modified copy of the sample catalogue and returns its path. */
+  function corrupted(mutate: (items: Record<string, unknown>[]) => void): string {
+    const items = JSON.parse(readFileSync(samplePath, 'utf8')) as Record<string, unknown>[];
+    mutate(items);
+    const path = join(dir, `bad-${Math.random().toString(36).slice(2)}.json`);
+    writeFileSync(path, JSON.stringify(items));
+    return path;
+  }
+
+  it('validates the sample catalogue, which covers every field and kind', () => {
+    const items = loadCatalogue(samplePath);
+    expect(items.length).toBeGreaterThanOrEqual(40);
+    expect(new Set(items.map((i) => i.technicalField))).toEqual(new Set(TECHNICAL_FIELD_CODES));
+    expect(new Set(items.map((i) => i.kind))).toEqual(new Set(SUPPLY_KIND_CODES));
+  });
+
+  it('rejects duplicate ids', () => {
+    const path = corrupted((items) => items.push({ ...items[0] }));
+    expect(() => loadCatalogue(path)).toThrow(/duplicate id inst-0001 \(also at index 0\)/);
+  });
+
+  it.each([
+    ['unknown technical field', (i: Record<string, unknown>) => (i.technicalField = 'quantum'), /\[3\.technicalField\]/],
+    ['5-digit region code', (i: Record<string, unknown>) => (i.regionCode = '11010'), /行政区划代码/],
+    ['TRL out of range', (i: Record<string, unknown>) => (i.trl = 10), /\[3\.trl\]/],
+    ['fractional TRL', (i: Record<string, unknown>) => (i.trl = 6.5), /\[3\.trl\]/],
+    ['empty keywords', (i: Record<string, unknown>) => (i.keywords = []), /\[3\.keywords\]/],
+    ['bad id', (i: Record<string, unknown>) => (i.id = 'inst-1'), /inst-0001/],
+    ['id prefix not matching kind', (i: Record<string, unknown>) => (i.kind = 'expert'), /id prefix does not match kind/],
+    ['unknown property', (i: Record<string, unknown>) => (i.price = 1), /price/],
+  ])('rejects an item with %s', (_label, mutate, message) => {
+    const path = corrupted((items) => mutate(items[3]));
+    expect(() => loadCatalogue(path)).toThrow(message);
+  });
+
+  it('reports an unreadable file clearly', () => {
+    expect(() => loadCatalogue(join(dir, 'missing.json'))).toThrow(/cannot read catalogue/);
+  });
+});

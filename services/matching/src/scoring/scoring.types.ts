@@ -1,0 +1,47 @@
+import type { SupplyKind, TechnicalField } from '@tt/contracts';
+
+/** One entry of the supply catalogue: an institution, an expert or a technology achievement (科技成果). */
+export interface SupplyItem {
+  id: string;
+  kind: SupplyKind;
+  name: string;
+  organisation?: string;
+  summary: string;
+  technicalField: TechnicalField;
+  keywords: string[];
+  /** 6-digit 行政区划代码 */
+  regionCode: string;
+  /** 技术就绪度 1..9 */
+  trl: number;
+}
+
+/** The parts of an enterprise need (企业技术需求) that matching looks at. */
+export interface NeedForMatching {
+  title: string;
+  description: string;
+  technicalField: TechnicalField;
+  keywords?: string[];
+  regionCode: string;
+}
+
+export interface MatchReason {
+  kind: 'terms' | 'field' | 'region' | 'maturity';
+  /** short Chinese + English human text */
+  detail: string;
+  contribution: number;
+  terms?: string[];
+}
+
+export interface RankedCandidate {
+  supplyId: string;
+  kind: SupplyKind;
+  name: string;
+  /** 0..1, rounded to 4 decimals */
+  score: number;
+  reasons: MatchReason[];
+}
+
+export interface RankOptions {
+  limit?: number;
+  minScore?: number;
+}
