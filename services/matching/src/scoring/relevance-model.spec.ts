@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { loadCatalogue } from '../../catalogue/catalogue.schema';
+import { loadCatalogue } from '../catalogue/catalogue-file';
 import { RelevanceModel, SCORE_WEIGHTS } from './relevance-model';
 import type { NeedForMatching, RankedCandidate, SupplyItem } from './scoring.types';
 

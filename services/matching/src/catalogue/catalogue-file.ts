@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { REGION_CODE_PATTERN, SUPPLY_KIND_CODES, TECHNICAL_FIELD_CODES } from '@tt/contracts';
-import type { SupplyItem } from '../src/scoring/scoring.types';
+import type { SupplyItem } from '../scoring/scoring.types';
 
 /** Id prefix per kind, so an id alone tells brokers what it points at. */
 const ID_PATTERN = /^(inst|expert|ach)-\d{4}$/;

@@ -2,9 +2,9 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SUPPLY_KIND_CODES, TECHNICAL_FIELD_CODES } from '@tt/contracts';
-import { loadCatalogue } from './catalogue.schema';
+import { loadCatalogue } from './catalogue-file';
 
-const samplePath = join(__dirname, 'sample-catalogue.json');
+const samplePath = join(__dirname, '..', '..', 'catalogue', 'sample-catalogue.json');
 
 describe('loadCatalogue', () => {
   let dir: string;

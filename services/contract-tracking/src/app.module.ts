@@ -1,0 +1,17 @@
+import { Module } from '@nestjs/common';
+import { MongooseModule } from '@nestjs/mongoose';
+import { OutboxModule } from '@tt/messaging';
+import { HealthModule } from '@tt/platform';
+import { config } from './config';
+import { DEAL_MODEL } from './deals/deal.schema';
+import { DealsModule } from './deals/deals.module';
+
+@Module({
+  imports: [
+    MongooseModule.forRoot(config.mongoUrl, { dbName: config.mongoDb, retryWrites: false }),
+    HealthModule.forRoot(),
+    DealsModule,
+    OutboxModule.forRoot({ source: '/techtransfer/contract-tracking', models: [DEAL_MODEL], imports: [DealsModule] }),
+  ],
+})
+export class AppModule {}

@@ -1,0 +1,13 @@
+import { Module } from '@nestjs/common';
+import { MongooseModule } from '@nestjs/mongoose';
+import { CatalogueController } from './catalogue.controller';
+import { CatalogueService } from './catalogue.service';
+import { SUPPLY_ITEM_MODEL, SupplyItemSchema } from './supply-item.schema';
+
+@Module({
+  imports: [MongooseModule.forFeature([{ name: SUPPLY_ITEM_MODEL, schema: SupplyItemSchema }])],
+  controllers: [CatalogueController],
+  providers: [CatalogueService],
+  exports: [CatalogueService],
+})
+export class CatalogueModule {}

@@ -1,0 +1,16 @@
+import { BullModule } from '@nestjs/bullmq';
+import { Module } from '@nestjs/common';
+import { MongooseModule } from '@nestjs/mongoose';
+import { SCORING_QUEUE } from '../proposals/scoring.queue';
+import { NeedCapturedConsumer } from './need-captured.consumer';
+import { NEED_SNAPSHOT_MODEL, NeedSnapshotSchema } from './need-snapshot.schema';
+
+@Module({
+  imports: [
+    MongooseModule.forFeature([{ name: NEED_SNAPSHOT_MODEL, schema: NeedSnapshotSchema }]),
+    BullModule.registerQueue({ name: SCORING_QUEUE }),
+  ],
+  controllers: [NeedCapturedConsumer],
+  exports: [MongooseModule],
+})
+export class NeedsModule {}

@@ -1,0 +1,71 @@
+import { Schema } from 'mongoose';
+import { OutboxEntrySchema, type OutboxEntry } from '@tt/messaging';
+import type { SupplyKind } from '@tt/contracts';
+import type { MatchReason } from '../scoring/scoring.types';
+
+export const MATCH_RUN_MODEL = 'MatchRun';
+export const PROPOSAL_MODEL = 'Proposal';
+
+/** One scoring of one need; its outbox carries match proposed. `_id` is the needId: scored once. */
+export interface MatchRun {
+  _id: string;
+  parkId: string;
+  modelVersion: string;
+  proposalIds: string[];
+  proposedAt: Date;
+  outbox: OutboxEntry[];
+}
+
+export const MatchRunSchema = new Schema<MatchRun>(
+  {
+    _id: { type: String, required: true },
+    parkId: { type: String, required: true },
+    modelVersion: { type: String, required: true },
+    proposalIds: { type: [String], default: [] },
+    proposedAt: { type: Date, required: true },
+    outbox: { type: [OutboxEntrySchema], default: [] },
+  },
+  { collection: 'match_runs', versionKey: false },
+);
+
+export type ProposalStatus = 'proposed' | 'accepted' | 'rejected';
+
+/** A candidate supply for a need; its outbox carries the broker's decision. */
+export interface Proposal {
+  _id: string;
+  needId: string;
+  parkId: string;
+  rank: number;
+  supplyId: string;
+  supplyKind: SupplyKind;
+  supplyName: string;
+  score: number;
+  reasons: MatchReason[];
+  status: ProposalStatus;
+  decidedBy?: string;
+  decidedAt?: Date;
+  rejectionReason?: string;
+  outbox: OutboxEntry[];
+}
+
+export const ProposalSchema = new Schema<Proposal>(
+  {
+    _id: { type: String, required: true },
+    needId: { type: String, required: true },
+    parkId: { type: String, required: true },
+    rank: { type: Number, required: true },
+    supplyId: { type: String, required: true },
+    supplyKind: { type: String, required: true },
+    supplyName: { type: String, required: true },
+    score: { type: Number, required: true },
+    reasons: { type: Schema.Types.Mixed, default: [] },
+    status: { type: String, required: true, default: 'proposed' },
+    decidedBy: { type: String },
+    decidedAt: { type: Date },
+    rejectionReason: { type: String },
+    outbox: { type: [OutboxEntrySchema], default: [] },
+  },
+  { collection: 'proposals', versionKey: false },
+);
+// A need's proposals in rank order (the broker's list).
+ProposalSchema.index({ needId: 1, rank: 1 });

@@ -1,0 +1,26 @@
+import { BullModule } from '@nestjs/bullmq';
+import { Module } from '@nestjs/common';
+import { MongooseModule } from '@nestjs/mongoose';
+import { CatalogueModule } from '../catalogue/catalogue.module';
+import { NeedsModule } from '../needs/needs.module';
+import { MATCH_RUN_MODEL, MatchRunSchema, PROPOSAL_MODEL, ProposalSchema } from './proposal.schema';
+import { ProposalsController } from './proposals.controller';
+import { ProposalsService } from './proposals.service';
+import { ScoringProcessor } from './scoring.processor';
+import { SCORING_QUEUE } from './scoring.queue';
+
+@Module({
+  imports: [
+    MongooseModule.forFeature([
+      { name: MATCH_RUN_MODEL, schema: MatchRunSchema },
+      { name: PROPOSAL_MODEL, schema: ProposalSchema },
+    ]),
+    BullModule.registerQueue({ name: SCORING_QUEUE }),
+    CatalogueModule,
+    NeedsModule,
+  ],
+  controllers: [ProposalsController],
+  providers: [ProposalsService, ScoringProcessor],
+  exports: [MongooseModule],
+})
+export class ProposalsModule {}

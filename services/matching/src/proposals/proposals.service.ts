@@ -1,0 +1,160 @@
+import { Injectable } from '@nestjs/common';
+import { InjectModel } from '@nestjs/mongoose';
+import { createHash } from 'node:crypto';
+import type { Model } from 'mongoose';
+import { EventOutbox } from '@tt/messaging';
+import { conflict, notFound } from '@tt/platform';
+import { CatalogueService } from '../catalogue/catalogue.service';
+import { config } from '../config';
+import { NEED_SNAPSHOT_MODEL, type NeedSnapshot } from '../needs/need-snapshot.schema';
+import { MATCH_RUN_MODEL, PROPOSAL_MODEL, type MatchRun, type Proposal } from './proposal.schema';
+
+/** Bumped when the scoring changes, so analysts can compare acceptance rates between versions. */
+export const MODEL_VERSION = 'bm25f-jieba-1';
+
+type Broker = { subject: string; parkId: string };
+
+@Injectable()
+export class ProposalsService {
+  constructor(
+    @InjectModel(NEED_SNAPSHOT_MODEL) private readonly needs: Model<NeedSnapshot>,
+    @InjectModel(MATCH_RUN_MODEL) private readonly runs: Model<MatchRun>,
+    @InjectModel(PROPOSAL_MODEL) private readonly proposals: Model<Proposal>,
+    private readonly catalogue: CatalogueService,
+    private readonly outbox: EventOutbox,
+  ) {}
+
+  /**
+   * Idempotent: proposals have ids derived from (need, supply) and are upserted; the run (whose
+   * insert carries match proposed) is keyed by the need, so a retried job publishes nothing twice.
+   */
+  async scoreNeed(needId: string): Promise<void> {
+    if (await this.runs.exists({ _id: needId })) return;
+    const need = await this.needs.findById(needId).lean().exec();
+    if (!need) throw new Error(`need ${needId} has no snapshot yet`);
+    const ranked = this.catalogue
+      .relevanceModel()
+      .rank(
+        { title: need.title, description: need.description, technicalField: need.technicalField, keywords: need.keywords, regionCode: need.regionCode },
+        { limit: config.proposalsPerNeed, minScore: config.minProposalScore },
+      );
+    const proposals: Proposal[] = ranked.map((c, i) => ({
+      _id: proposalIdOf(needId, c.supplyId),
+      needId,
+      parkId: need.parkId,
+      rank: i + 1,
+      supplyId: c.supplyId,
+      supplyKind: c.kind,
+      supplyName: c.name,
+      score: c.score,
+      reasons: c.reasons,
+      status: 'proposed',
+      outbox: [],
+    }));
+    if (proposals.length > 0) {
+      await this.proposals.bulkWrite(
+        proposals.map((p) => ({ updateOne: { filter: { _id: p._id }, update: { $setOnInsert: p }, upsert: true } })),
+        { ordered: false },
+      );
+    }
+    const proposedAt = new Date();
+    const event = this.outbox.stage('cn.techtransfer.match.proposed.v1', {
+      needId,
+      parkId: need.parkId,
+      modelVersion: MODEL_VERSION,
+      proposals: proposals.map((p) => ({
+        proposalId: p._id,
+        supplyId: p.supplyId,
+        supplyKind: p.supplyKind,
+        supplyName: p.supplyName,
+        score: p.score,
+        rank: p.rank,
+        reasons: p.reasons,
+      })),
+      proposedAt: proposedAt.toISOString(),
+    });
+    try {
+      await this.runs.create({ _id: needId, parkId: need.parkId, modelVersion: MODEL_VERSION, proposalIds: proposals.map((p) => p._id), proposedAt, outbox: [event] });
+    } catch (error) {
+      if ((error as { code?: number }).code !== 11000) throw error; // already scored by an earlier attempt
+    }
+    this.outbox.flush();
+  }
+
+  async listForNeed(needId: string, parkId: string) {
+    const need = await this.needs.findOne({ _id: needId, parkId }, { _id: 1 }).lean().exec();
+    if (!need) throw notFound('need', needId);
+    const run = await this.runs.findById(needId, { outbox: 0 }).lean().exec();
+    if (!run) return { needId, status: 'scoring', proposals: [] };
+    const proposals = await this.proposals.find({ needId, parkId }, { outbox: 0 }).sort({ rank: 1 }).lean().exec();
+    return { needId, status: 'proposed', modelVersion: run.modelVersion, proposedAt: run.proposedAt, proposals: proposals.map(present) };
+  }
+
+  async accept(proposalId: string, broker: Broker) {
+    const proposal = await this.findForPark(proposalId, broker.parkId);
+    const need = await this.needs.findById(proposal.needId).lean().exec();
+    if (!need) throw notFound('need', proposal.needId);
+    const event = this.outbox.stage('cn.techtransfer.match.accepted.v1', {
+      needId: proposal.needId,
+      proposalId,
+      parkId: broker.parkId,
+      brokerId: broker.subject,
+      enterpriseId: need.enterpriseId,
+      enterpriseName: need.enterpriseName,
+      regionCode: need.regionCode,
+      technicalField: need.technicalField,
+      supplyId: proposal.supplyId,
+      supplyKind: proposal.supplyKind,
+      supplyName: proposal.supplyName,
+      score: proposal.score,
+      acceptedAt: new Date().toISOString(),
+    });
+    return this.decide(proposal, broker, { status: 'accepted' }, event);
+  }
+
+  async reject(proposalId: string, reason: string, broker: Broker) {
+    const proposal = await this.findForPark(proposalId, broker.parkId);
+    const event = this.outbox.stage('cn.techtransfer.match.rejected.v1', {
+      needId: proposal.needId,
+      proposalId,
+      parkId: broker.parkId,
+      brokerId: broker.subject,
+      supplyId: proposal.supplyId,
+      reason,
+      rejectedAt: new Date().toISOString(),
+    });
+    return this.decide(proposal, broker, { status: 'rejected', rejectionReason: reason }, event);
+  }
+
+  /** The decision and its event in one conditional update: only a still-open proposal can be decided. */
+  private async decide(proposal: Proposal, broker: Broker, change: Partial<Proposal>, event: ReturnType<EventOutbox['stage']>) {
+    const updated = await this.proposals
+      .findOneAndUpdate(
+        { _id: proposal._id, parkId: broker.parkId, status: 'proposed' },
+        { $set: { ...change, decidedBy: broker.subject, decidedAt: new Date() }, $push: { outbox: event } },
+        { new: true }, // no projection: FerretDB v1 findAndModify does not support one
+      )
+      .lean()
+      .exec();
+    if (!updated) throw conflict(`proposal ${proposal._id} was already ${proposal.status}`, { currentStatus: proposal.status });
+    this.outbox.flush();
+    return present(updated as Proposal);
+  }
+
+  private async findForPark(proposalId: string, parkId: string): Promise<Proposal> {
+    const proposal = await this.proposals.findOne({ _id: proposalId, parkId }, { outbox: 0 }).lean().exec();
+    if (!proposal) throw notFound('proposal', proposalId);
+    return proposal as Proposal;
+  }
+}
+
+/** Deterministic, so re-scoring after a crash finds the same proposals. */
+export function proposalIdOf(needId: string, supplyId: string): string {
+  const h = createHash('sha256').update(`${needId}|${supplyId}`).digest('hex');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-5${h.slice(13, 16)}-a${h.slice(17, 20)}-${h.slice(20, 32)}`;
+}
+
+function present(p: Proposal) {
+  const { _id, outbox: _o, ...rest } = p;
+  return { proposalId: _id, ...rest };
+}

@@ -1,0 +1,3 @@
+import { loadServiceConfig } from '@tt/platform';
+
+export const config = loadServiceConfig('reporting', 3004);

@@ -1,0 +1,13 @@
+import { Module } from '@nestjs/common';
+import { MongooseModule } from '@nestjs/mongoose';
+import { FunnelConsumer } from './funnel.consumer';
+import { FUNNEL_MODEL, FunnelNeedSchema } from './funnel.schema';
+import { FunnelService } from './funnel.service';
+
+@Module({
+  imports: [MongooseModule.forFeature([{ name: FUNNEL_MODEL, schema: FunnelNeedSchema }])],
+  controllers: [FunnelConsumer],
+  providers: [FunnelService],
+  exports: [FunnelService],
+})
+export class FunnelModule {}
