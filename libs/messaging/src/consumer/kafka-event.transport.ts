@@ -5,6 +5,8 @@ import type { Consumer, EachMessagePayload, Kafka, Producer } from 'kafkajs';
 import { EVENT_CATALOG, deadLetterTopicOf, isEventType, type EventType } from '@tt/contracts';
 import { decodeCloudEvent, InvalidEventError } from '../cloud-event.codec';
 import { childTraceparent, runWithTraceparent } from '../trace-context';
+import { wireTopic } from '../kafka/kafka-client';
+import { ensureTopics } from '../kafka/ensure-topics';
 import { EventContext } from './event-context';
 import type { ProcessedEventStore } from './processed-event.store';
 
@@ -49,6 +51,7 @@ export class KafkaEventTransport extends Server implements CustomTransportStrate
   async listen(callback: (error?: unknown) => void): Promise<void> {
     try {
       const topics = this.subscribedTopics();
+      await ensureTopics(this.options.kafka);
       this.producer = this.options.kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
       await this.producer.connect();
       this.consumer = this.options.kafka.consumer({
@@ -98,14 +101,14 @@ export class KafkaEventTransport extends Server implements CustomTransportStrate
       if (!isEventType(type)) throw new Error(`@EventPattern('${type}') names no event in the contracts`);
     }
     const ignored = new Set<string>(this.options.ignore ?? []);
-    const topics = [...new Set([...handled, ...ignored].map((t) => EVENT_CATALOG[t as EventType].topic))];
+    const topics: string[] = [...new Set([...handled, ...ignored].map((t) => EVENT_CATALOG[t as EventType].topic))];
     const unhandled = Object.values(EVENT_CATALOG)
       .filter((d) => topics.includes(d.topic) && !handled.includes(d.type) && !ignored.has(d.type))
       .map((d) => d.type);
     if (unhandled.length > 0) {
       throw new Error(`no handler for ${unhandled.join(', ')}: add an @EventPattern or list them in 'ignore'`);
     }
-    return topics;
+    return topics.map(wireTopic);
   }
 
   private async handleMessage({ topic, partition, message, heartbeat }: EachMessagePayload): Promise<void> {

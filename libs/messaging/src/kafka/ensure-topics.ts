@@ -1,5 +1,6 @@
 import type { Kafka } from 'kafkajs';
 import { ALL_DEAD_LETTER_TOPICS, ALL_TOPICS } from '@tt/contracts';
+import { wireTopic } from './kafka-client';
 
 /**
  * Creates the platform's topics and their dead-letter twins if they are missing (idempotent). Brokers
@@ -10,7 +11,7 @@ export async function ensureTopics(kafka: Kafka, options: { partitions?: number;
   await admin.connect();
   try {
     const existing = new Set(await admin.listTopics());
-    const missing = [...ALL_TOPICS, ...ALL_DEAD_LETTER_TOPICS].filter((t) => !existing.has(t));
+    const missing = [...ALL_TOPICS, ...ALL_DEAD_LETTER_TOPICS].map(wireTopic).filter((t) => !existing.has(t));
     if (missing.length === 0) return;
     await admin.createTopics({
       waitForLeaders: true,

@@ -17,3 +17,16 @@ export function createKafka(clientId: string, overrides: Partial<KafkaConfig> = 
     ...overrides,
   });
 }
+
+/**
+ * An optional prefix for every topic on the wire (`KAFKA_TOPIC_NAMESPACE`), so several environments
+ * or test runs can share one cluster without reading each other's events. Empty in production.
+ */
+export function topicNamespace(env: NodeJS.ProcessEnv = process.env): string {
+  return env.KAFKA_TOPIC_NAMESPACE ?? '';
+}
+
+/** The topic name on the wire for a contract topic. */
+export function wireTopic(topic: string): string {
+  return `${topicNamespace()}${topic}`;
+}

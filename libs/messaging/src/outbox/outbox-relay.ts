@@ -2,6 +2,7 @@ import { Logger } from '@nestjs/common';
 import type { Model } from 'mongoose';
 import type { Producer } from 'kafkajs';
 import { encodeCloudEvent } from '../cloud-event.codec';
+import { wireTopic } from '../kafka/kafka-client';
 import { OUTBOX_FIELD, toCloudEvent, type OutboxEntry } from './outbox-entry';
 
 export interface OutboxRelayOptions {
@@ -85,7 +86,7 @@ export class OutboxRelay {
     // Grouped per topic but sent in one request, in staging order, with acks from all in-sync replicas.
     await this.producer.sendBatch({
       acks: -1,
-      topicMessages: entries.map((entry) => ({ topic: entry.topic, messages: [encodeCloudEvent(toCloudEvent(entry))] })),
+      topicMessages: entries.map((entry) => ({ topic: wireTopic(entry.topic), messages: [encodeCloudEvent(toCloudEvent(entry))] })),
     });
     // $pullAll with the entries exactly as read: FerretDB v1 does not apply $pull conditions on
     // sub-document fields, and the native driver keeps the stored field order for the comparison.

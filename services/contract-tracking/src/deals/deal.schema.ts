@@ -82,5 +82,6 @@ export const DealSchema = new Schema<Deal>(
 DealSchema.index({ proposalId: 1 }, { unique: true });
 // The broker's list: a park's deals by status, newest first.
 DealSchema.index({ parkId: 1, status: 1, createdAt: -1 });
-// A registration number identifies one registered contract.
-DealSchema.index({ 'registration.number': 1 }, { unique: true, sparse: true });
+// Finding a contract by its registration number (uniqueness is checked on register). Not a unique
+// index: FerretDB v1 ignores `sparse`, so deals without a registration would collide on null.
+DealSchema.index({ 'registration.number': 1 });

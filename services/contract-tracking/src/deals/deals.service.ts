@@ -97,6 +97,8 @@ export class DealsService {
     if (deal.status === 'signed' && deal.contract && dto.registeredOn < deal.contract.signedOn) {
       throw invalid([{ pointer: '/registeredOn', reason: `registration cannot precede signing (${deal.contract.signedOn})` }]);
     }
+    const taken = await this.deals.exists({ 'registration.number': dto.registrationNumber, _id: { $ne: deal.dealId } });
+    if (taken) throw conflict(`registration number ${dto.registrationNumber} is already used by another contract`);
     const registeredAt = new Date();
     const events: OutboxEntry[] = [];
     if (deal.status === 'signed' && deal.contract) {
@@ -122,12 +124,7 @@ export class DealsService {
         }),
       );
     }
-    try {
-      return await this.transition(deal, 'register', broker, { registration: { number: dto.registrationNumber, registeredOn: dto.registeredOn, registeredAt } }, events);
-    } catch (error) {
-      if ((error as { code?: number }).code === 11000) throw conflict(`registration number ${dto.registrationNumber} is already used by another contract`);
-      throw error;
-    }
+    return this.transition(deal, 'register', broker, { registration: { number: dto.registrationNumber, registeredOn: dto.registeredOn, registeredAt } }, events);
   }
 
   async cancel(id: string, dto: CancelDealDto, broker: Broker) {

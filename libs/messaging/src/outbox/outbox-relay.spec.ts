@@ -1,0 +1,175 @@
+import type { Model } from 'mongoose';
+import type { Producer, ProducerBatch } from 'kafkajs';
+import { headerText } from '../cloud-event.codec';
+import type { OutboxEntry } from './outbox-entry';
+import { OutboxRelay } from './outbox-relay';
+
+type Doc = { _id: string; outbox: OutboxEntry[] };
+
+const entry = (id: string, key: string, topic = 'techtransfer.contracts.deal.v1'): OutboxEntry => ({
+  id,
+  type: 'cn.techtransfer.contract.registered.v1',
+  topic,
+  key,
+  source: '/techtransfer/contract-tracking',
+  time: '2025-04-20T03:00:00.000Z',
+  traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01',
+  data: { dealId: key, n: id },
+});
+
+const copy = <T>(value: T): T => JSON.parse(JSON.stringify(value));
+
+/** Just enough of a mongoose model: find(...).limit().lean().exec() and collection.updateOne with $pullAll. */
+function fakeModel(docs: Doc[]) {
+  const updates: { filter: unknown; update: any }[] = [];
+  const model = {
+    find: jest.fn((filter: Record<string, unknown>, projection: Record<string, unknown>) => {
+      expect(filter).toEqual({ 'outbox.0': { $exists: true } });
+      expect(projection).toEqual({ outbox: 1 });
+      let limit = Infinity;
+      const query = {
+        limit: (n: number) => ((limit = n), query),
+        lean: () => query,
+        exec: async () => copy(docs.filter((d) => d.outbox.length > 0).slice(0, limit)),
+      };
+      return query;
+    }),
+    collection: {
+      updateOne: jest.fn(async (filter: { _id: string }, update: { $pullAll: { outbox: OutboxEntry[] } }) => {
+        updates.push({ filter, update });
+        const doc = docs.find((d) => d._id === filter._id);
+        if (!doc) return { matchedCount: 0, modifiedCount: 0 };
+        const before = doc.outbox.length;
+        // Like the server: $pullAll removes elements equal to one given, field order included.
+        const pulled = new Set(update.$pullAll.outbox.map((p) => JSON.stringify(p)));
+        doc.outbox = doc.outbox.filter((e) => !pulled.has(JSON.stringify(e)));
+        return { matchedCount: 1, modifiedCount: before === doc.outbox.length ? 0 : 1 };
+      }),
+    },
+  };
+  return { model: model as unknown as Model<any>, updates, docs };
+}
+
+function fakeProducer(fail?: (batch: ProducerBatch) => Error | undefined) {
+  const batches: ProducerBatch[] = [];
+  const producer = {
+    sendBatch: jest.fn(async (batch: ProducerBatch) => {
+      const error = fail?.(batch);
+      if (error) throw error;
+      batches.push(batch);
+      return [];
+    }),
+  };
+  const sentIds = () =>
+    batches.flatMap((b) => b.topicMessages!.flatMap((tm) => tm.messages.map((m) => headerText(m.headers, 'ce_id'))));
+  return { producer: producer as unknown as Producer, batches, sentIds };
+}
+
+describe(OutboxRelay.name, () => {
+  it('publishes each aggregate’s entries in staging order, then pulls exactly those entries', async () => {
+    const { model, updates, docs } = fakeModel([
+      { _id: 'deal-1', outbox: [entry('e1', 'deal-1'), entry('e2', 'deal-1'), entry('e3', 'deal-1', 'techtransfer.matching.match.v1')] },
+      { _id: 'deal-2', outbox: [] },
+      { _id: 'deal-3', outbox: [entry('e4', 'deal-3')] },
+    ]);
+    const { producer, batches, sentIds } = fakeProducer();
+
+    await expect(new OutboxRelay(producer, [model]).drain()).resolves.toBe(4);
+
+    expect(sentIds()).toEqual(['e1', 'e2', 'e3', 'e4']);
+    expect(batches[0].acks).toBe(-1);
+    expect(batches[0].topicMessages!.map((tm) => tm.topic)).toEqual([
+      'techtransfer.contracts.deal.v1',
+      'techtransfer.contracts.deal.v1',
+      'techtransfer.matching.match.v1',
+    ]);
+    const first = batches[0].topicMessages![0].messages[0];
+    expect(first.key).toBe('deal-1');
+    expect(JSON.parse(first.value as string)).toEqual({ dealId: 'deal-1', n: 'e1' });
+    expect(headerText(first.headers, 'ce_type')).toBe('cn.techtransfer.contract.registered.v1');
+
+    expect(updates).toEqual([
+      { filter: { _id: 'deal-1' }, update: { $pullAll: { outbox: [entry('e1', 'deal-1'), entry('e2', 'deal-1'), entry('e3', 'deal-1', 'techtransfer.matching.match.v1')] } } },
+      { filter: { _id: 'deal-3' }, update: { $pullAll: { outbox: [entry('e4', 'deal-3')] } } },
+    ]);
+    expect(docs.every((d) => d.outbox.length === 0)).toBe(true);
+  });
+
+  it('pulls only what it published: an entry staged meanwhile stays for the next pass', async () => {
+    const { model, docs } = fakeModel([{ _id: 'deal-1', outbox: [entry('e1', 'deal-1')] }]);
+    const { producer, sentIds } = fakeProducer((batch) => {
+      // A write stages another event while the first is being published.
+      if (batch.topicMessages!.length === 1 && docs[0].outbox.length === 1) docs[0].outbox.push(entry('e2', 'deal-1'));
+      return undefined;
+    });
+    const relay = new OutboxRelay(producer, [model]);
+    await relay.drain();
+    expect(sentIds()).toEqual(['e1']);
+    expect(docs[0].outbox.map((e) => e.id)).toEqual(['e2']);
+    await relay.drain();
+    expect(sentIds()).toEqual(['e1', 'e2']);
+    expect(docs[0].outbox).toEqual([]);
+  });
+
+  it('reads in batches until a short batch, across every model', async () => {
+    const a = fakeModel([1, 2, 3].map((i) => ({ _id: `deal-${i}`, outbox: [entry(`a${i}`, `deal-${i}`)] })));
+    const b = fakeModel([{ _id: 'need-1', outbox: [entry('b1', 'need-1', 'techtransfer.matching.match.v1')] }]);
+    const { producer, sentIds } = fakeProducer();
+    await expect(new OutboxRelay(producer, [a.model, b.model], { batchSize: 2 }).drain()).resolves.toBe(4);
+    expect(sentIds()).toEqual(['a1', 'a2', 'a3', 'b1']);
+    expect(a.model.find).toHaveBeenCalledTimes(2);
+  });
+
+  it('leaves the entries in place when the producer fails, so the next pass publishes them again', async () => {
+    const { model, updates, docs } = fakeModel([{ _id: 'deal-1', outbox: [entry('e1', 'deal-1'), entry('e2', 'deal-1')] }]);
+    let down = true;
+    const { producer, sentIds } = fakeProducer(() => (down ? new Error('KafkaJSNumberOfRetriesExceeded') : undefined));
+    const relay = new OutboxRelay(producer, [model]);
+
+    await expect(relay.drain()).rejects.toThrow('KafkaJSNumberOfRetriesExceeded');
+    expect(updates).toEqual([]);
+    expect(docs[0].outbox.map((e) => e.id)).toEqual(['e1', 'e2']);
+
+    down = false;
+    await expect(relay.drain()).resolves.toBe(2);
+    expect(sentIds()).toEqual(['e1', 'e2']);
+    expect(docs[0].outbox).toEqual([]);
+  });
+
+  it('does nothing when every outbox is empty', async () => {
+    const { model, updates } = fakeModel([{ _id: 'deal-1', outbox: [] }]);
+    const { producer } = fakeProducer();
+    await expect(new OutboxRelay(producer, [model]).drain()).resolves.toBe(0);
+    expect(producer.sendBatch).not.toHaveBeenCalled();
+    expect(updates).toEqual([]);
+  });
+
+  it('kick() runs a pass after start() and stop() waits for it', async () => {
+    const { model, docs } = fakeModel([{ _id: 'deal-1', outbox: [entry('e1', 'deal-1')] }]);
+    const { producer, sentIds } = fakeProducer();
+    const relay = new OutboxRelay(producer, [model], { pollIntervalMs: 60_000 });
+    relay.kick(); // before start(): ignored
+    expect(producer.sendBatch).not.toHaveBeenCalled();
+    relay.start();
+    await relay.stop();
+    expect(sentIds()).toEqual(['e1']);
+    expect(docs[0].outbox).toEqual([]);
+  });
+
+  // Known bug (see the report): when $pullAll matches nothing (the stored entries differ from what was
+  // read, e.g. field order on FerretDB), a full batch is read, published and left again, forever.
+  // The fake find() gives up after 20 reads so this cannot hang. Flip to it() once drain() pages by _id.
+  it.failing('stops after one pass when the published entries cannot be pulled', async () => {
+    const { model } = fakeModel([1, 2].map((i) => ({ _id: `deal-${i}`, outbox: [entry(`e${i}`, `deal-${i}`)] })));
+    (model.collection.updateOne as jest.Mock).mockImplementation(async () => ({ matchedCount: 1, modifiedCount: 0 }));
+    const find = model.find as jest.Mock;
+    const original = find.getMockImplementation()!;
+    find.mockImplementation((...args: unknown[]) => {
+      if (find.mock.calls.length > 20) throw new Error('drain() keeps re-reading the same aggregates');
+      return original(...args);
+    });
+    const { producer, sentIds } = fakeProducer();
+    await new OutboxRelay(producer, [model], { batchSize: 2 }).drain();
+    expect(sentIds()).toEqual(['e1', 'e2']);
+  });
+});

@@ -1,0 +1,84 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createWriteStream, mkdirSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join, resolve } from 'node:path';
+import { eventually } from './eventually';
+
+export const REPO_ROOT = resolve(__dirname, '..', '..', '..');
+export const SERVICE_NAMES = ['intake', 'matching', 'contract-tracking', 'reporting'] as const;
+export type ServiceName = (typeof SERVICE_NAMES)[number];
+
+/** The command `npm start` and the container image use to run a built service. */
+export const serviceEntryPoint = (name: ServiceName) => join('dist', 'services', name, 'src', 'main.js');
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    const server = createServer();
+    server.unref();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolvePort(port));
+    });
+  });
+}
+
+/**
+ * One built service as a separate OS process (the e2e tests' unit of deployment): started with its
+ * own environment, awaited on /health/ready, killed with any signal, restarted on the same port.
+ */
+export class ServiceProcess {
+  private child?: ChildProcess;
+  private exited?: Promise<number | null>;
+
+  constructor(
+    readonly name: ServiceName,
+    readonly port: number,
+    private readonly env: NodeJS.ProcessEnv,
+    private readonly logDir: string,
+  ) {}
+
+  get url(): string {
+    return `http://127.0.0.1:${this.port}`;
+  }
+
+  async start(): Promise<void> {
+    mkdirSync(this.logDir, { recursive: true });
+    const log = createWriteStream(join(this.logDir, `${this.name}.log`), { flags: 'a' });
+    const child = spawn(process.execPath, [serviceEntryPoint(this.name)], {
+      cwd: REPO_ROOT,
+      env: { ...process.env, ...this.env, PORT: String(this.port) },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    child.stdout!.pipe(log);
+    child.stderr!.pipe(log);
+    this.child = child;
+    this.exited = new Promise((r) => child.once('exit', (code) => r(code)));
+    await this.waitReady();
+  }
+
+  async waitReady(timeoutMs = 60_000): Promise<void> {
+    let exitedEarly = false;
+    void this.exited?.then(() => (exitedEarly = true));
+    await eventually(
+      async () => {
+        if (exitedEarly) throw new Error(`${this.name} exited during start; see ${this.logDir}/${this.name}.log`);
+        return (await fetch(`${this.url}/health/ready`)).status;
+      },
+      (status) => status === 200,
+      { timeoutMs, intervalMs: 250, what: `${this.name} to be ready` },
+    );
+  }
+
+  /** SIGKILL by default: no shutdown hooks, no flush — the crash the outbox and the consumer must survive. */
+  async kill(signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
+    if (!this.child || this.child.exitCode !== null) return;
+    this.child.kill(signal);
+    await this.exited;
+  }
+
+  async restart(): Promise<void> {
+    await this.kill();
+    await this.start();
+  }
+}
