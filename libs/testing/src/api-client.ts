@@ -32,6 +32,7 @@ export class ApiClient {
         ...(this.token ? { authorization: `Bearer ${this.token}` } : {}),
       },
       body: raw,
+      signal: AbortSignal.timeout(15_000),
     });
     const text = await response.text();
     let body: any = text;

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream, mkdirSync } from 'node:fs';
+import { createWriteStream, mkdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { eventually } from './eventually';
@@ -8,8 +8,11 @@ export const REPO_ROOT = resolve(__dirname, '..', '..', '..');
 export const SERVICE_NAMES = ['intake', 'matching', 'contract-tracking', 'reporting'] as const;
 export type ServiceName = (typeof SERVICE_NAMES)[number];
 
-/** The command `npm start` and the container image use to run a built service. */
-export const serviceEntryPoint = (name: ServiceName) => join('dist', 'services', name, 'src', 'main.js');
+/** The script `npm start` and the container image run for a built service (deploy/service-command.txt). */
+export function serviceEntryPoint(name: ServiceName): string {
+  const command = readFileSync(join(REPO_ROOT, 'deploy', 'service-command.txt'), 'utf8').trim();
+  return command.replace(/^node\s+/, '').replace('${SERVICE}', name);
+}
 
 export async function freePort(): Promise<number> {
   return new Promise((resolvePort, reject) => {
@@ -63,7 +66,7 @@ export class ServiceProcess {
     await eventually(
       async () => {
         if (exitedEarly) throw new Error(`${this.name} exited during start; see ${this.logDir}/${this.name}.log`);
-        return (await fetch(`${this.url}/health/ready`)).status;
+        return (await fetch(`${this.url}/health/ready`, { signal: AbortSignal.timeout(2_000) })).status;
       },
       (status) => status === 200,
       { timeoutMs, intervalMs: 250, what: `${this.name} to be ready` },
@@ -71,10 +74,12 @@ export class ServiceProcess {
   }
 
   /** SIGKILL by default: no shutdown hooks, no flush — the crash the outbox and the consumer must survive. */
-  async kill(signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
+  async kill(signal: NodeJS.Signals = 'SIGKILL', graceMs = 15_000): Promise<void> {
     if (!this.child || this.child.exitCode !== null) return;
     this.child.kill(signal);
+    const timer = setTimeout(() => this.child?.kill('SIGKILL'), graceMs); // a shutdown that hangs is ended
     await this.exited;
+    clearTimeout(timer);
   }
 
   async restart(): Promise<void> {

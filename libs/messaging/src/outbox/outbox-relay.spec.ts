@@ -19,18 +19,26 @@ const entry = (id: string, key: string, topic = 'techtransfer.contracts.deal.v1'
 
 const copy = <T>(value: T): T => JSON.parse(JSON.stringify(value));
 
-/** Just enough of a mongoose model: find(...).limit().lean().exec() and collection.updateOne with $pullAll. */
+/** Just enough of a mongoose model: find(...).sort().limit().lean().exec() and collection.updateOne with $pullAll. */
 function fakeModel(docs: Doc[]) {
   const updates: { filter: unknown; update: any }[] = [];
   const model = {
     find: jest.fn((filter: Record<string, unknown>, projection: Record<string, unknown>) => {
-      expect(filter).toEqual({ 'outbox.0': { $exists: true } });
+      const { _id: idFilter, ...rest } = filter as { _id?: { $gt: string } };
+      expect(rest).toEqual({ 'outbox.0': { $exists: true } });
       expect(projection).toEqual({ outbox: 1 });
       let limit = Infinity;
       const query = {
+        sort: (order: Record<string, number>) => (expect(order).toEqual({ _id: 1 }), query),
         limit: (n: number) => ((limit = n), query),
         lean: () => query,
-        exec: async () => copy(docs.filter((d) => d.outbox.length > 0).slice(0, limit)),
+        exec: async () =>
+          copy(
+            docs
+              .filter((d) => d.outbox.length > 0 && (idFilter === undefined || d._id > idFilter.$gt))
+              .sort((a, b) => (a._id < b._id ? -1 : 1))
+              .slice(0, limit),
+          ),
       };
       return query;
     }),
@@ -66,6 +74,10 @@ function fakeProducer(fail?: (batch: ProducerBatch) => Error | undefined) {
 }
 
 describe(OutboxRelay.name, () => {
+  const namespace = process.env.KAFKA_TOPIC_NAMESPACE;
+  beforeEach(() => delete process.env.KAFKA_TOPIC_NAMESPACE);
+  afterAll(() => (namespace === undefined ? delete process.env.KAFKA_TOPIC_NAMESPACE : (process.env.KAFKA_TOPIC_NAMESPACE = namespace)));
+
   it('publishes each aggregate’s entries in staging order, then pulls exactly those entries', async () => {
     const { model, updates, docs } = fakeModel([
       { _id: 'deal-1', outbox: [entry('e1', 'deal-1'), entry('e2', 'deal-1'), entry('e3', 'deal-1', 'techtransfer.matching.match.v1')] },
@@ -136,6 +148,14 @@ describe(OutboxRelay.name, () => {
     expect(docs[0].outbox).toEqual([]);
   });
 
+  it('publishes to the namespaced topic when KAFKA_TOPIC_NAMESPACE is set', async () => {
+    process.env.KAFKA_TOPIC_NAMESPACE = 'run42.';
+    const { model } = fakeModel([{ _id: 'deal-1', outbox: [entry('e1', 'deal-1')] }]);
+    const { producer, batches } = fakeProducer();
+    await new OutboxRelay(producer, [model]).drain();
+    expect(batches[0].topicMessages!.map((tm) => tm.topic)).toEqual(['run42.techtransfer.contracts.deal.v1']);
+  });
+
   it('does nothing when every outbox is empty', async () => {
     const { model, updates } = fakeModel([{ _id: 'deal-1', outbox: [] }]);
     const { producer } = fakeProducer();
@@ -159,7 +179,7 @@ describe(OutboxRelay.name, () => {
   // Known bug (see the report): when $pullAll matches nothing (the stored entries differ from what was
   // read, e.g. field order on FerretDB), a full batch is read, published and left again, forever.
   // The fake find() gives up after 20 reads so this cannot hang. Flip to it() once drain() pages by _id.
-  it.failing('stops after one pass when the published entries cannot be pulled', async () => {
+  it('stops after one pass when the published entries cannot be pulled', async () => {
     const { model } = fakeModel([1, 2].map((i) => ({ _id: `deal-${i}`, outbox: [entry(`e${i}`, `deal-${i}`)] })));
     (model.collection.updateOne as jest.Mock).mockImplementation(async () => ({ matchedCount: 1, modifiedCount: 0 }));
     const find = model.find as jest.Mock;

@@ -66,16 +66,21 @@ export class OutboxRelay {
   /** One pass over every model; resolves when nothing was left to publish at the time of reading. */
   async drain(): Promise<number> {
     let published = 0;
+    const batchSize = this.options.batchSize ?? 100;
     for (const model of this.models) {
+      // Paged by _id so one pass ends even if an entry could not be removed (it is retried next pass).
+      let after: unknown;
       for (;;) {
         const docs = (await model
-          .find({ [`${OUTBOX_FIELD}.0`]: { $exists: true } }, { [OUTBOX_FIELD]: 1 })
-          .limit(this.options.batchSize ?? 100)
+          .find({ [`${OUTBOX_FIELD}.0`]: { $exists: true }, ...(after !== undefined ? { _id: { $gt: after } } : {}) }, { [OUTBOX_FIELD]: 1 })
+          .sort({ _id: 1 })
+          .limit(batchSize)
           .lean()
           .exec()) as unknown as OutboxDocument[];
         if (docs.length === 0) break;
         for (const doc of docs) published += await this.publishOne(model, doc);
-        if (docs.length < (this.options.batchSize ?? 100)) break;
+        after = docs[docs.length - 1]._id;
+        if (docs.length < batchSize) break;
       }
     }
     return published;
@@ -90,7 +95,8 @@ export class OutboxRelay {
     });
     // $pullAll with the entries exactly as read: FerretDB v1 does not apply $pull conditions on
     // sub-document fields, and the native driver keeps the stored field order for the comparison.
-    await model.collection.updateOne({ _id: doc._id } as never, { $pullAll: { [OUTBOX_FIELD]: entries } } as never);
+    const result = await model.collection.updateOne({ _id: doc._id } as never, { $pullAll: { [OUTBOX_FIELD]: entries } } as never);
+    if (result.modifiedCount === 0) this.logger.warn(`published events of ${String(doc._id)} were not removed from its outbox`);
     return entries.length;
   }
 }

@@ -25,7 +25,7 @@ export class ProblemDetailsFilter implements ExceptionFilter {
 }
 
 export function toProblem(exception: unknown, instance: string): ProblemDetails {
-  if (exception instanceof HttpException) {
+  if (exception instanceof HttpException && exception.getStatus() < 500) {
     const status = exception.getStatus();
     const body = exception.getResponse();
     if (typeof body === 'object' && body !== null && 'type' in body && 'title' in body) {

@@ -1,0 +1,361 @@
+/**
+ * Static checks for docker-compose.yml and deploy/Dockerfile.
+ *
+ * No Docker engine runs on dev/CI machines here, so these files can't be
+ * exercised for real; this spec pins down the properties ops rely on
+ * (pinned images, healthchecks, start order, replica set, KRaft, topics,
+ * non-root runtime, same start command as `npm start`).
+ */
+import { readFileSync } from 'fs';
+import * as path from 'path';
+import { parse } from 'yaml';
+
+const ROOT = path.resolve(__dirname, '..');
+const COMPOSE_FILE = path.resolve(__dirname, '..', 'docker-compose.yml');
+const DOCKERFILE = path.resolve(__dirname, 'Dockerfile');
+const SERVICE_COMMAND_FILE = path.resolve(__dirname, 'service-command.txt');
+
+const APP_SERVICES = ['intake', 'matching', 'contract-tracking', 'reporting'] as const;
+const APP_HOST_PORTS: Record<(typeof APP_SERVICES)[number], number> = {
+  intake: 3001,
+  matching: 3002,
+  'contract-tracking': 3003,
+  reporting: 3004,
+};
+
+// Hard-coded for now; to be rewired to the contracts library's topic list
+// (e.g. ALL_TOPICS from '@tt/contracts') once it exists. Each topic also
+// needs a dead-letter twin with the suffix `.dlq`.
+const EXPECTED_TOPICS = [
+  'techtransfer.intake.need.v1',
+  'techtransfer.matching.match.v1',
+  'techtransfer.contracts.deal.v1',
+];
+
+// ------------------------------------------------------------------ helpers
+
+interface ComposeService {
+  image?: string;
+  build?: { context?: string; dockerfile?: string; args?: Record<string, string> | string[] };
+  command?: string | string[];
+  entrypoint?: string | string[];
+  environment?: Record<string, unknown> | string[];
+  healthcheck?: { test?: string | string[]; disable?: boolean };
+  depends_on?: string[] | Record<string, { condition?: string }>;
+  restart?: string;
+  volumes?: (string | { source?: string; target?: string })[];
+  ports?: (string | number | { published?: string | number; target?: number })[];
+}
+interface ComposeFile {
+  services: Record<string, ComposeService>;
+  volumes?: Record<string, unknown>;
+}
+
+const compose = parse(readFileSync(COMPOSE_FILE, 'utf8')) as ComposeFile;
+const services = compose.services ?? {};
+
+const asText = (v: string | string[] | undefined): string => (Array.isArray(v) ? v.join(' ') : (v ?? ''));
+
+const envOf = (svc: ComposeService): Record<string, string> => {
+  const env = svc.environment ?? {};
+  if (Array.isArray(env)) {
+    return Object.fromEntries(env.map((kv) => [kv.split('=')[0], kv.slice(kv.indexOf('=') + 1)]));
+  }
+  return Object.fromEntries(Object.entries(env).map(([k, v]) => [k, String(v)]));
+};
+
+const argsOf = (svc: ComposeService): Record<string, string> => {
+  const args = svc.build?.args ?? {};
+  if (Array.isArray(args)) {
+    return Object.fromEntries(args.map((kv) => [kv.split('=')[0], kv.slice(kv.indexOf('=') + 1)]));
+  }
+  return args;
+};
+
+/** Services other services wait for with `service_completed_successfully` (one-shot jobs). */
+const oneShotServices = (): Set<string> => {
+  const names = new Set<string>();
+  for (const svc of Object.values(services)) {
+    if (svc.depends_on && !Array.isArray(svc.depends_on)) {
+      for (const [dep, spec] of Object.entries(svc.depends_on)) {
+        if (spec?.condition === 'service_completed_successfully') names.add(dep);
+      }
+    }
+  }
+  return names;
+};
+
+/** `name:tag` where the tag contains a digit-dotted version (not latest, not floating major-only). */
+const isPinnedImage = (image: string): boolean => {
+  const withoutDigest = image.split('@')[0];
+  const lastSegment = withoutDigest.split('/').pop() ?? '';
+  const tag = lastSegment.includes(':') ? lastSegment.split(':').pop()! : '';
+  return tag !== '' && !/latest/i.test(tag) && /\d+\.\d+/.test(tag);
+};
+
+interface Instruction {
+  keyword: string;
+  args: string;
+}
+
+/** Minimal Dockerfile parser: joins `\` continuations, drops comments and blank lines. */
+const parseDockerfile = (text: string): Instruction[] => {
+  const instructions: Instruction[] = [];
+  let current = '';
+  for (const raw of text.split('\n')) {
+    const line = raw.trim();
+    if (line.startsWith('#') || line === '') continue; // comments (also inside continuations)
+    if (line.endsWith('\\')) {
+      current += line.slice(0, -1) + ' ';
+      continue;
+    }
+    current += line;
+    const m = /^(\w+)\s+([\s\S]*)$/.exec(current.trim());
+    if (m) instructions.push({ keyword: m[1].toUpperCase(), args: m[2].trim() });
+    current = '';
+  }
+  return instructions;
+};
+
+/** Turns the runtime stage's ENTRYPOINT + CMD (exec or shell form) into the command line that actually runs. */
+const resolveStartCommand = (instructions: Instruction[]): string => {
+  const lastFrom = instructions.map((i) => i.keyword).lastIndexOf('FROM');
+  const runtime = instructions.slice(lastFrom); // only the final stage counts
+  const last = (kw: string) => [...runtime].reverse().find((i) => i.keyword === kw)?.args;
+  const toArgv = (args: string | undefined): string[] => {
+    if (!args) return [];
+    return args.startsWith('[') ? (JSON.parse(args) as string[]) : ['/bin/sh', '-c', args];
+  };
+  let argv = [...toArgv(last('ENTRYPOINT')), ...toArgv(last('CMD'))];
+  // Unwrap `sh -c "<script>"`, then a leading `exec`.
+  if (argv.length >= 3 && /(^|\/)(ba)?sh$/.test(argv[0]) && argv[1] === '-c') argv = [argv[2]];
+  return normaliseCommand(argv.join(' ').replace(/^exec\s+/, ''));
+};
+
+/** `${SERVICE}` and `$SERVICE` are the same to a shell; collapse whitespace. */
+const normaliseCommand = (cmd: string): string => cmd.replace(/\$\{(\w+)\}/g, '$$$1').replace(/\s+/g, ' ').trim();
+
+const dockerfileText = readFileSync(DOCKERFILE, 'utf8');
+const dockerfile = parseDockerfile(dockerfileText);
+
+// ------------------------------------------------------------------ compose
+
+describe('docker-compose.yml', () => {
+  it('defines infra and all four app services', () => {
+    expect(Object.keys(services)).toEqual(
+      expect.arrayContaining(['kafka', 'kafka-init', 'mongo', 'redis', ...APP_SERVICES]),
+    );
+  });
+
+  it.each(Object.entries(services).filter(([, s]) => s.image))('%s uses a pinned image tag', (_name, svc) => {
+    expect(isPinnedImage(svc.image!)).toBe(true);
+  });
+
+  it('every service either pulls a pinned image or builds from deploy/Dockerfile', () => {
+    for (const [name, svc] of Object.entries(services)) {
+      const builds = svc.build?.dockerfile === 'deploy/Dockerfile';
+      const pulls = svc.image !== undefined && !svc.build && isPinnedImage(svc.image);
+      expect({ name, ok: builds || pulls }).toEqual({ name, ok: true });
+    }
+  });
+
+  it('uses the expected official images', () => {
+    expect(services.kafka.image).toMatch(/^apache\/kafka:3\.9\.\d+$/);
+    expect(services['kafka-init'].image).toBe(services.kafka.image);
+    expect(services.mongo.image).toMatch(/^mongo:7\.0\.\d+$/);
+    expect(services.redis.image).toMatch(/^redis:7\.4\.\d+-alpine$/);
+  });
+
+  it('every long-running service has a healthcheck', () => {
+    const oneShot = oneShotServices();
+    expect(oneShot).toEqual(new Set(['kafka-init']));
+    for (const [name, svc] of Object.entries(services)) {
+      if (oneShot.has(name)) continue;
+      expect({ name, test: asText(svc.healthcheck?.test).length > 0, disabled: !!svc.healthcheck?.disable }).toEqual({
+        name,
+        test: true,
+        disabled: false,
+      });
+    }
+  });
+
+  it('depends_on always waits for health (or successful completion of one-shot jobs)', () => {
+    const oneShot = oneShotServices();
+    let edges = 0;
+    for (const [name, svc] of Object.entries(services)) {
+      if (!svc.depends_on) continue;
+      expect({ name, longSyntax: !Array.isArray(svc.depends_on) }).toEqual({ name, longSyntax: true });
+      for (const [dep, spec] of Object.entries(svc.depends_on as Record<string, { condition?: string }>)) {
+        edges++;
+        expect(Object.keys(services)).toContain(dep);
+        const expected = oneShot.has(dep) ? 'service_completed_successfully' : 'service_healthy';
+        expect({ name, dep, condition: spec?.condition }).toEqual({ name, dep, condition: expected });
+      }
+    }
+    expect(edges).toBeGreaterThan(0);
+  });
+
+  describe.each(APP_SERVICES)('app service %s', (name) => {
+    const svc = services[name];
+
+    it('is built from deploy/Dockerfile with the right SERVICE arg', () => {
+      expect(svc.build?.context).toBe('.');
+      expect(svc.build?.dockerfile).toBe('deploy/Dockerfile');
+      expect(argsOf(svc).SERVICE).toBe(name);
+    });
+
+    it('waits for kafka, kafka-init, mongo and redis', () => {
+      expect(Object.keys(svc.depends_on ?? {}).sort()).toEqual(['kafka', 'kafka-init', 'mongo', 'redis']);
+    });
+
+    it('gets in-network infra URLs, port and a required auth secret', () => {
+      const env = envOf(svc);
+      expect(env.KAFKA_BROKERS).toBe('kafka:9092');
+      expect(env.MONGO_URL).toBe('mongodb://mongo:27017/?replicaSet=rs0');
+      expect(env.REDIS_URL).toBe('redis://redis:6379');
+      expect(env.PORT).toBe('3000');
+      // `:?` makes compose refuse to start without the secret.
+      expect(env.AUTH_TOKEN_SECRET).toMatch(/^\$\{AUTH_TOKEN_SECRET:\?.+\}$/);
+    });
+
+    it(`publishes host port ${APP_HOST_PORTS[name]} and restarts unless stopped`, () => {
+      expect((svc.ports ?? []).map(String)).toContain(`${APP_HOST_PORTS[name]}:3000`);
+      expect(svc.restart).toBe('unless-stopped');
+    });
+
+    it('probes /health/ready', () => {
+      expect(asText(svc.healthcheck?.test)).toContain('/health/ready');
+    });
+  });
+
+  it('runs kafka in KRaft mode (no ZooKeeper)', () => {
+    const env = envOf(services.kafka);
+    expect(Object.keys(services).some((n) => /zookeeper/i.test(n))).toBe(false);
+    expect(Object.keys(env).some((k) => /ZOOKEEPER/.test(k))).toBe(false);
+    expect(env.KAFKA_PROCESS_ROLES).toBe('broker,controller');
+    expect(env.KAFKA_CONTROLLER_QUORUM_VOTERS).toMatch(/^1@kafka:\d+$/);
+    expect(env.KAFKA_NODE_ID).toBe('1');
+    expect(env.KAFKA_LISTENERS).toContain('CONTROLLER://');
+    expect(env.KAFKA_ADVERTISED_LISTENERS).toContain('kafka:9092');
+    expect(env.KAFKA_OFFSETS_TOPIC_REPLICATION_FACTOR).toBe('1');
+    expect(env.KAFKA_TRANSACTION_STATE_LOG_REPLICATION_FACTOR).toBe('1');
+    expect(env.KAFKA_AUTO_CREATE_TOPICS_ENABLE).toBe('false');
+  });
+
+  it('kafka-init creates every expected topic and its .dlq twin, idempotently', () => {
+    const init = services['kafka-init'];
+    const script = `${asText(init.entrypoint)} ${asText(init.command)}`;
+    expect(init.restart ?? 'no').toBe('no');
+    expect(script).toContain('kafka-topics.sh');
+    expect(script).toContain('--create');
+    expect(script).toContain('--if-not-exists');
+    expect(script).toMatch(/--partitions 3\b/);
+    const tokens = new Set(script.split(/[\s"'\\]+/));
+    for (const topic of EXPECTED_TOPICS) {
+      expect(tokens).toContain(topic);
+      expect(tokens).toContain(`${topic}.dlq`);
+    }
+  });
+
+  it('runs mongo as a replica set that gets initiated by its healthcheck', () => {
+    const mongo = services.mongo;
+    expect(asText(mongo.command)).toMatch(/--replSet\s+rs0\b/);
+    const probe = asText(mongo.healthcheck?.test);
+    expect(probe).toContain('rs.initiate');
+    expect(probe).toContain("_id: 'rs0'");
+  });
+
+  it('configures redis for BullMQ (AOF, noeviction)', () => {
+    const cmd = asText(services.redis.command);
+    expect(cmd).toMatch(/--appendonly\s+yes/);
+    expect(cmd).toMatch(/--maxmemory-policy\s+noeviction/);
+  });
+
+  it('keeps kafka, mongo and redis data on declared named volumes', () => {
+    const declared = Object.keys(compose.volumes ?? {});
+    const expectations: Record<string, string> = {
+      kafka: '/var/lib/kafka/data',
+      mongo: '/data/db',
+      redis: '/data',
+    };
+    for (const [name, target] of Object.entries(expectations)) {
+      const mounts = (services[name].volumes ?? []).map((v) =>
+        typeof v === 'string' ? { source: v.split(':')[0], target: v.split(':')[1] } : v,
+      );
+      const mount = mounts.find((m) => m.target === target);
+      expect({ name, mounted: !!mount }).toEqual({ name, mounted: true });
+      expect(declared).toContain(mount!.source);
+    }
+    expect(envOf(services.kafka).KAFKA_LOG_DIRS).toBe('/var/lib/kafka/data');
+  });
+});
+
+// ------------------------------------------------------------------ Dockerfile
+
+describe('deploy/Dockerfile', () => {
+  const froms = dockerfile.filter((i) => i.keyword === 'FROM');
+  const lastFrom = dockerfile.lastIndexOf(froms[froms.length - 1]);
+  const runtime = dockerfile.slice(lastFrom);
+
+  it('is multi-stage with pinned base images', () => {
+    expect(froms.length).toBeGreaterThanOrEqual(2);
+    for (const from of froms) {
+      const image = from.args.split(/\s+/)[0];
+      expect({ image, pinned: isPinnedImage(image) }).toEqual({ image, pinned: true });
+      expect(image).toMatch(/^node:20\.\d+\.\d+-bookworm-slim$/);
+    }
+    expect(froms[0].args).toMatch(/\bAS\s+build\b/i);
+    expect(froms[froms.length - 1].args).toMatch(/\bAS\s+runtime\b/i);
+  });
+
+  it('builds with npm ci, npm run build and prunes dev dependencies', () => {
+    const runs = dockerfile.filter((i) => i.keyword === 'RUN').map((i) => i.args).join('\n');
+    expect(runs).toContain('npm ci');
+    expect(runs).toContain('npm run build');
+    expect(runs).toMatch(/npm prune --omit=dev/);
+  });
+
+  it('runtime stage copies node_modules, the whole dist/ and package.json from the build stage', () => {
+    const copies = runtime.filter((i) => i.keyword === 'COPY').map((i) => i.args);
+    for (const what of ['/app/node_modules', '/app/dist', '/app/package.json']) {
+      expect(copies.some((c) => c.includes('--from=build') && c.includes(what))).toBe(true);
+    }
+    expect(copies.some((c) => /\.\/services\b/.test(c))).toBe(true); // runtime data, e.g. matching catalogue
+  });
+
+  it('takes SERVICE as a build arg and exposes it to the start command', () => {
+    expect(runtime.some((i) => i.keyword === 'ARG' && /^SERVICE\b/.test(i.args))).toBe(true);
+    expect(runtime.some((i) => i.keyword === 'ENV' && /\bSERVICE=\$\{?SERVICE\}?/.test(i.args))).toBe(true);
+    expect(runtime.some((i) => i.keyword === 'ENV' && /\bNODE_ENV=production\b/.test(i.args))).toBe(true);
+  });
+
+  it('runs as a non-root user', () => {
+    const users = runtime.filter((i) => i.keyword === 'USER');
+    expect(users.length).toBeGreaterThan(0);
+    const user = users[users.length - 1].args.split(':')[0];
+    expect(['root', '0']).not.toContain(user);
+  });
+
+  it('exposes 3000 and has a readiness HEALTHCHECK', () => {
+    expect(runtime.some((i) => i.keyword === 'EXPOSE' && /\b3000\b/.test(i.args))).toBe(true);
+    const hc = runtime.find((i) => i.keyword === 'HEALTHCHECK');
+    expect(hc?.args).toMatch(/\bCMD\b/);
+    expect(hc?.args).toContain('/health/ready');
+    expect(hc?.args).not.toMatch(/\bcurl\b|\bwget\b/); // not present in slim images
+  });
+
+  it('starts exactly the command recorded in deploy/service-command.txt (shared with npm start)', () => {
+    const shared = normaliseCommand(readFileSync(SERVICE_COMMAND_FILE, 'utf8'));
+    expect(shared).toBe('node dist/services/$SERVICE/src/main.js');
+    expect(resolveStartCommand(dockerfile)).toBe(shared);
+    // The path must point into the build output of each service.
+    for (const name of APP_SERVICES) {
+      expect(shared.replace('$SERVICE', name)).toBe(`node dist/services/${name}/src/main.js`);
+    }
+  });
+
+  it('has a .dockerignore next to it that keeps local state out of the context', () => {
+    const ignore = readFileSync(path.join(ROOT, 'deploy', 'Dockerfile.dockerignore'), 'utf8').split('\n');
+    for (const entry of ['node_modules', 'dist', '.infra', '.git']) expect(ignore).toContain(entry);
+  });
+});

@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# `npm start`: installs what is missing, brings the infrastructure up, builds, starts the four
+# services in the background (logs and pids under .infra/run/) and prints where to look.
+# `npm stop` stops the services; `npm run infra:down` stops the infrastructure.
+source "$(dirname "$0")/lib/common.sh"
+started=$(date +%s)
+
+ensure_node_modules
+bash scripts/infra/up
+source scripts/infra/env.sh
+build
+
+declare -A PORTS=([intake]=3001 [matching]=3002 [contract-tracking]=3003 [reporting]=3004)
+mkdir -p .infra/run
+bash scripts/stop.sh --quiet
+command_template=$(cat deploy/service-command.txt)
+for service in intake matching contract-tracking reporting; do
+  command=${command_template//\$\{SERVICE\}/$service}
+  log "starting $service on port ${PORTS[$service]}"
+  PORT=${PORTS[$service]} nohup $command >".infra/run/$service.log" 2>&1 &
+  echo $! >".infra/run/$service.pid"
+done
+
+for service in intake matching contract-tracking reporting; do
+  url="http://127.0.0.1:${PORTS[$service]}/health/ready"
+  for _ in $(seq 1 120); do
+    curl -fsS "$url" >/dev/null 2>&1 && break
+    if ! kill -0 "$(cat ".infra/run/$service.pid")" 2>/dev/null; then
+      echo "$service stopped during start; the end of .infra/run/$service.log:" >&2
+      tail -n 30 ".infra/run/$service.log" >&2
+      exit 1
+    fi
+    sleep 0.5
+  done
+  curl -fsS "$url" >/dev/null || { echo "$service did not become ready: see .infra/run/$service.log" >&2; exit 1; }
+done
+
+broker_token=$(node scripts/token.cjs broker broker-demo park-demo)
+analyst_token=$(node scripts/token.cjs analyst analyst-demo)
+cat <<EOT
+
+Technology-transfer brokerage is running ($(($(date +%s) - started)) s).
+
+  intake             http://127.0.0.1:3001/docs   enterprises and needs (brokers)
+  matching           http://127.0.0.1:3002/docs   supply catalogue (sample loaded) and proposals
+  contract-tracking  http://127.0.0.1:3003/docs   deals: intent → signed → registered
+  reporting          http://127.0.0.1:3004/docs   totals and funnel
+  totals             curl -H "Authorization: Bearer \$ANALYST_TOKEN" http://127.0.0.1:3004/totals
+
+  Kafka $KAFKA_BROKERS · MongoDB-wire $MONGO_URL · Redis $REDIS_URL
+  Deal events for analysts: topic techtransfer.contracts.deal.v1 (see docs/asyncapi.yaml)
+
+Tokens for trying it out (12 h; make more with: node scripts/token.cjs broker <id> <park> | analyst <id>):
+  export BROKER_TOKEN=$broker_token
+  export ANALYST_TOKEN=$analyst_token
+
+Logs: .infra/run/<service>.log · stop: npm stop (services), npm run infra:down (infrastructure)
+EOT

@@ -1,0 +1,97 @@
+import { randomUUID } from 'node:crypto';
+import { TOPICS } from '@tt/contracts';
+import { brokerToken, TestSystem, type ApiClient, type ApiResponse } from '@tt/testing';
+import { chipNeed, createEnterprise, signature } from './broker-workflow';
+
+/**
+ * Bad input is answered 4xx with an RFC 9457 problem body that names the field, and writes
+ * nothing: the park's need count and the need topic's end offsets do not move.
+ */
+describe('bad input', () => {
+  let system: TestSystem;
+  let intake: ApiClient;
+  let contracts: ApiClient;
+  let enterpriseId: string;
+  const park = `park-bad-${Date.now().toString(36)}`;
+
+  beforeAll(async () => {
+    system = await TestSystem.start();
+    const token = await brokerToken(park);
+    intake = system.api('intake', token);
+    contracts = system.api('contract-tracking', token);
+    enterpriseId = await createEnterprise(intake);
+  });
+
+  afterAll(async () => {
+    await system?.stop();
+  });
+
+  async function needTopicEndOffsets(): Promise<string> {
+    const admin = system.kafka.admin();
+    await admin.connect();
+    const offsets = await admin.fetchTopicOffsets(system.topic(TOPICS.need));
+    await admin.disconnect();
+    return JSON.stringify(offsets.map((o) => [o.partition, o.high]).sort());
+  }
+
+  function expectProblem(res: ApiResponse, status: number, pointer?: string) {
+    // Compared as one plain object, so a failure prints what came back.
+    const seen = { status: res.status, contentType: res.headers.get('content-type'), body: res.body as Record<string, unknown> };
+    expect(seen).toMatchObject({
+      status,
+      contentType: expect.stringContaining('application/problem+json'),
+      body: { status, type: expect.any(String), title: expect.any(String), detail: expect.any(String) },
+    });
+    expect(JSON.stringify(res.body)).not.toMatch(/\bat \S+ \(\S+:\d+:\d+\)/); // no stack trace
+    if (pointer) expect(seen.body.errors).toEqual(expect.arrayContaining([expect.objectContaining({ pointer, reason: expect.any(String) })]));
+  }
+
+  const valid = () => chipNeed(enterpriseId);
+  const without = (field: string) => {
+    const body: Record<string, unknown> = valid();
+    delete body[field];
+    return body;
+  };
+
+  // Rows are objects: with tuple rows of uneven length jest would pass `done` as the missing argument.
+  type Case = { name: string; request: () => Promise<ApiResponse>; status: number; pointer?: string };
+  const cases: Case[] = (
+    [
+    ['a missing field', () => intake.post('/needs', without('title')), 400, '/title'],
+    ['a wrong-typed field', () => intake.post('/needs', { ...valid(), budgetMinFen: '100' }), 400, '/budgetMinFen'],
+    ['a non-integer amount', () => intake.post('/needs', { ...valid(), budgetMaxFen: 12.5 }), 400, '/budgetMaxFen'],
+    ['an unknown field', () => intake.post('/needs', { ...valid(), priority: 'high' }), 400, '/priority'],
+    ['a value outside the vocabulary', () => intake.post('/needs', { ...valid(), category: '其他' }), 400, '/category'],
+    ['a bad nested field', () => intake.post('/needs', { ...valid(), contact: { name: '王工', phone: '12345' } }), 400, '/contact/phone'],
+    ['a Mongo operator as a value', () => intake.post('/needs', { ...valid(), title: { $gt: '' } }), 400, '/title/$gt'],
+    ['a Mongo operator as a key', () => intake.post('/needs', { ...valid(), $where: 'sleep(1000)' }), 400, '/$where'],
+    ['a dotted key', () => intake.post('/needs', { ...valid(), 'contact.phone': '13912345678' }), 400, '/contact.phone'],
+    ['a __proto__ key', () => intake.send('POST', '/needs', JSON.stringify(valid()).replace(/^\{/, '{"__proto__":{"isAdmin":true},')), 400, '/__proto__'],
+    ['an inverted budget', () => intake.post('/needs', { ...valid(), budgetMinFen: 9, budgetMaxFen: 1 }), 400, '/budgetMinFen'],
+    ['an enterprise of no park of yours', () => intake.post('/needs', { ...valid(), enterpriseId: randomUUID() }), 400, '/enterpriseId'],
+    ['malformed JSON', () => intake.send('POST', '/needs', '{"title": "a",'), 400],
+    ['invalid UTF-8', () => intake.send('POST', '/needs', Buffer.concat([Buffer.from('{"title":"'), Buffer.from([0xc3, 0x28]), Buffer.from('"}')])), 400],
+    ['an oversized body', () => intake.post('/needs', { ...valid(), description: '需'.repeat(40_000) }), 413],
+    ['an unknown need id', () => intake.get(`/needs/${randomUUID()}`), 404],
+    ['a malformed id', () => intake.get('/needs/not-a-uuid'), 400, '/id'],
+    ['a bad page size', () => intake.get('/needs?pageSize=1000'), 400, '/pageSize'],
+    ['an unknown deal', () => contracts.post(`/deals/${randomUUID()}/sign`, signature(100, 50)), 404],
+    ['a technology amount above the contract amount', () => contracts.post(`/deals/${randomUUID()}/sign`, signature(100, 500)), 400, '/techTransactionAmountFen'],
+    ['a missing token', () => intake.as('').get('/needs'), 401],
+    ] as [string, () => Promise<ApiResponse>, number, string?][]
+  ).map(([name, request, status, pointer]) => ({ name, request, status, pointer }));
+
+  it.each(cases)('answers $name with a problem and writes nothing', async ({ request, status, pointer }) => {
+    const countBefore = (await intake.get('/needs')).body.total;
+    const offsetsBefore = await needTopicEndOffsets();
+    expectProblem(await request(), status, pointer);
+    expect((await intake.get('/needs')).body.total).toBe(countBefore);
+    expect(await needTopicEndOffsets()).toBe(offsetsBefore);
+  });
+
+  it('still accepts the valid request the cases were derived from', async () => {
+    const res = await intake.post('/needs', valid());
+    expect(res.status).toBe(201);
+    expect((await intake.get('/needs')).body.total).toBe(1);
+  });
+});
