@@ -80,3 +80,29 @@ export function signature(contractAmountFen: number, techTransactionAmountFen: n
     techTransactionAmountFen,
   };
 }
+
+/** Retries a call while the service is down (connection refused during a crash and restart). */
+export async function whileReachable<T>(call: () => Promise<T>, timeoutMs = 60_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      return await call();
+    } catch (error) {
+      if (Date.now() > deadline) throw error;
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  }
+}
+
+/** Runs `task` over `items` with at most `concurrency` at a time. */
+export async function inPool<T>(items: T[], concurrency: number, task: (item: T, index: number) => Promise<void>): Promise<void> {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < items.length) {
+        const index = next++;
+        await task(items[index], index);
+      }
+    }),
+  );
+}

@@ -4,6 +4,7 @@ export * from './kafka/kafka-client';
 export * from './kafka/ensure-topics';
 export * from './outbox/outbox-entry';
 export * from './outbox/outbox-relay';
+export * from './outbox/aggregate-locks';
 export * from './outbox/outbox.module';
 export * from './consumer/event-context';
 export * from './consumer/processed-event.store';

@@ -4,6 +4,7 @@ import type { Producer } from 'kafkajs';
 import { encodeCloudEvent } from '../cloud-event.codec';
 import { wireTopic } from '../kafka/kafka-client';
 import { OUTBOX_FIELD, toCloudEvent, type OutboxEntry } from './outbox-entry';
+import { aggregateKey, AggregateLocks } from './aggregate-locks';
 
 export interface OutboxRelayOptions {
   /** How often to look for events left behind (after a crash, or a failed publish). */
@@ -30,6 +31,7 @@ export class OutboxRelay {
     private readonly producer: Producer,
     private readonly models: Model<any>[],
     private readonly options: OutboxRelayOptions = {},
+    private readonly locks: AggregateLocks = new AggregateLocks(),
   ) {}
 
   start(): void {
@@ -95,7 +97,9 @@ export class OutboxRelay {
     });
     // $pullAll with the entries exactly as read: FerretDB v1 does not apply $pull conditions on
     // sub-document fields, and the native driver keeps the stored field order for the comparison.
-    const result = await model.collection.updateOne({ _id: doc._id } as never, { $pullAll: { [OUTBOX_FIELD]: entries } } as never);
+    const result = await this.locks.run(aggregateKey(model.collection.name, doc._id), () =>
+      model.collection.updateOne({ _id: doc._id } as never, { $pullAll: { [OUTBOX_FIELD]: entries } } as never),
+    );
     if (result.modifiedCount === 0) this.logger.warn(`published events of ${String(doc._id)} were not removed from its outbox`);
     return entries.length;
   }

@@ -14,6 +14,7 @@ import { createKafka } from '../kafka/kafka-client';
 import { ensureTopics } from '../kafka/ensure-topics';
 import { stageEvent, type OutboxEntry } from './outbox-entry';
 import { OutboxRelay } from './outbox-relay';
+import { aggregateKey, AggregateLocks } from './aggregate-locks';
 
 export interface OutboxModuleOptions {
   /** CloudEvents `source` of everything this service publishes, e.g. `/techtransfer/intake`. */
@@ -28,6 +29,7 @@ export interface OutboxModuleOptions {
 const OPTIONS = Symbol('OUTBOX_OPTIONS');
 const RELAY = Symbol('OUTBOX_RELAY');
 const PRODUCER = Symbol('OUTBOX_PRODUCER');
+const LOCKS = Symbol('OUTBOX_LOCKS');
 
 /**
  * What a service's code uses to publish: stage events into the aggregate's update, then `flush()`
@@ -39,7 +41,13 @@ export class EventOutbox implements OnApplicationBootstrap, OnApplicationShutdow
     @Inject(OPTIONS) private readonly options: OutboxModuleOptions,
     @Inject(RELAY) private readonly relay: OutboxRelay,
     @Inject(PRODUCER) private readonly producer: Producer,
+    @Inject(LOCKS) private readonly locks: AggregateLocks,
   ) {}
+
+  /** Runs a write to an aggregate with an outbox, one at a time per document (see AggregateLocks). */
+  exclusive<T>(model: Model<any>, id: unknown, write: () => Promise<T>): Promise<T> {
+    return this.locks.run(aggregateKey(model.collection.name, id), write);
+  }
 
   stage<T extends EventType>(type: T, payload: PayloadOf<T>): OutboxEntry {
     return stageEvent(type, payload, this.options.source);
@@ -68,6 +76,7 @@ export class OutboxModule {
       imports: options.imports ?? [],
       providers: [
         { provide: OPTIONS, useValue: options },
+        { provide: LOCKS, useValue: new AggregateLocks() },
         {
           provide: PRODUCER,
           useFactory: async () => {
@@ -80,9 +89,9 @@ export class OutboxModule {
         },
         {
           provide: RELAY,
-          inject: [PRODUCER, ...options.models.map((name) => getModelToken(name))],
-          useFactory: (producer: Producer, ...models: Model<any>[]) =>
-            new OutboxRelay(producer, models, { pollIntervalMs: options.pollIntervalMs }),
+          inject: [PRODUCER, LOCKS, ...options.models.map((name) => getModelToken(name))],
+          useFactory: (producer: Producer, locks: AggregateLocks, ...models: Model<any>[]) =>
+            new OutboxRelay(producer, models, { pollIntervalMs: options.pollIntervalMs }, locks),
         },
         EventOutbox,
       ],

@@ -156,14 +156,16 @@ export class DealsService {
     const { from, to } = DEAL_TRANSITIONS[action];
     if (!(from as readonly string[]).includes(deal.status)) throw notAllowed(action, deal.status);
     const at = new Date();
-    const updated = await this.deals
-      .findOneAndUpdate(
-        { _id: deal.dealId, parkId: broker.parkId, status: deal.status },
-        { $set: { ...changes, status: to }, $push: { history: { status: to, at, by: broker.subject }, outbox: { $each: events } } },
-        { new: true }, // no projection: FerretDB v1 findAndModify does not support one
-      )
-      .lean()
-      .exec();
+    const updated = await this.outbox.exclusive(this.deals, deal.dealId, () =>
+      this.deals
+        .findOneAndUpdate(
+          { _id: deal.dealId, parkId: broker.parkId, status: deal.status },
+          { $set: { ...changes, status: to }, $push: { history: { status: to, at, by: broker.subject }, outbox: { $each: events } } },
+          { new: true }, // no projection: FerretDB v1 findAndModify does not support one
+        )
+        .lean()
+        .exec(),
+    );
     if (!updated) {
       const current = await this.get(deal.dealId, broker.parkId);
       throw notAllowed(action, current.status);

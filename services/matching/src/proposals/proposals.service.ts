@@ -128,14 +128,16 @@ export class ProposalsService {
 
   /** The decision and its event in one conditional update: only a still-open proposal can be decided. */
   private async decide(proposal: Proposal, broker: Broker, change: Partial<Proposal>, event: ReturnType<EventOutbox['stage']>) {
-    const updated = await this.proposals
-      .findOneAndUpdate(
-        { _id: proposal._id, parkId: broker.parkId, status: 'proposed' },
-        { $set: { ...change, decidedBy: broker.subject, decidedAt: new Date() }, $push: { outbox: event } },
-        { new: true }, // no projection: FerretDB v1 findAndModify does not support one
-      )
-      .lean()
-      .exec();
+    const updated = await this.outbox.exclusive(this.proposals, proposal._id, () =>
+      this.proposals
+        .findOneAndUpdate(
+          { _id: proposal._id, parkId: broker.parkId, status: 'proposed' },
+          { $set: { ...change, decidedBy: broker.subject, decidedAt: new Date() }, $push: { outbox: event } },
+          { new: true }, // no projection: FerretDB v1 findAndModify does not support one
+        )
+        .lean()
+        .exec(),
+    );
     if (!updated) throw conflict(`proposal ${proposal._id} was already ${proposal.status}`, { currentStatus: proposal.status });
     this.outbox.flush();
     return present(updated as Proposal);

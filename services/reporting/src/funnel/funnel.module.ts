@@ -1,11 +1,11 @@
 import { Module } from '@nestjs/common';
 import { MongooseModule } from '@nestjs/mongoose';
 import { FunnelConsumer } from './funnel.consumer';
-import { FUNNEL_MODEL, FunnelNeedSchema } from './funnel.schema';
+import { FUNNEL_MODEL, FunnelStageSchema } from './funnel.schema';
 import { FunnelService } from './funnel.service';
 
 @Module({
-  imports: [MongooseModule.forFeature([{ name: FUNNEL_MODEL, schema: FunnelNeedSchema }])],
+  imports: [MongooseModule.forFeature([{ name: FUNNEL_MODEL, schema: FunnelStageSchema }])],
   controllers: [FunnelConsumer],
   providers: [FunnelService],
   exports: [FunnelService],

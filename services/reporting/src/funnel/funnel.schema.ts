@@ -1,32 +1,33 @@
 import { Schema } from 'mongoose';
 
-export const FUNNEL_MODEL = 'FunnelNeed';
-
-/** How far one need got. Each stage is set by an idempotent $set, so redelivery changes nothing. */
-export interface FunnelNeed {
-  _id: string;
-  parkId: string;
-  capturedAt?: Date;
-  matchedAt?: Date;
-  acceptedAt?: Date;
-  contractedAt?: Date;
-  registeredAt?: Date;
-}
+export const FUNNEL_MODEL = 'FunnelStage';
 
 export const FUNNEL_STAGES = ['captured', 'matched', 'accepted', 'contracted', 'registered'] as const;
 export type FunnelStage = (typeof FUNNEL_STAGES)[number];
 
-export const FunnelNeedSchema = new Schema<FunnelNeed>(
+/**
+ * One row per need and stage reached, `_id` = `<needId>/<stage>`. Rows are only ever inserted (an
+ * upsert that changes nothing on redelivery), never updated by two handlers at once: events of one
+ * need arrive concurrently from three topics, and FerretDB v1 can lose one of two concurrent
+ * updates of the same document.
+ */
+export interface FunnelStageRow {
+  _id: string;
+  needId: string;
+  parkId: string;
+  stage: FunnelStage;
+  reachedAt: Date;
+}
+
+export const FunnelStageSchema = new Schema<FunnelStageRow>(
   {
     _id: { type: String, required: true },
+    needId: { type: String, required: true },
     parkId: { type: String, required: true },
-    capturedAt: Date,
-    matchedAt: Date,
-    acceptedAt: Date,
-    contractedAt: Date,
-    registeredAt: Date,
+    stage: { type: String, required: true },
+    reachedAt: { type: Date, required: true },
   },
-  { collection: 'funnel_needs', versionKey: false },
+  { collection: 'funnel_stages', versionKey: false },
 );
-// Counting a park's needs per stage.
-FunnelNeedSchema.index({ parkId: 1 });
+// Counting needs per stage, overall and per park.
+FunnelStageSchema.index({ stage: 1, parkId: 1 });

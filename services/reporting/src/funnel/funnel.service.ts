@@ -1,21 +1,23 @@
 import { Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import type { Model } from 'mongoose';
-import { FUNNEL_MODEL, FUNNEL_STAGES, type FunnelNeed, type FunnelStage } from './funnel.schema';
+import { FUNNEL_MODEL, FUNNEL_STAGES, type FunnelStage, type FunnelStageRow } from './funnel.schema';
 
 @Injectable()
 export class FunnelService {
-  constructor(@InjectModel(FUNNEL_MODEL) private readonly funnel: Model<FunnelNeed>) {}
+  constructor(@InjectModel(FUNNEL_MODEL) private readonly stages: Model<FunnelStageRow>) {}
 
-  /** Marks a need as having reached a stage; events of one need may arrive in any order across topics. */
+  /** Records that a need reached a stage; idempotent, and events of one need may arrive in any order. */
   async reach(needId: string, parkId: string, stage: FunnelStage, at: string): Promise<void> {
-    await this.funnel.updateOne({ _id: needId }, { $set: { parkId, [`${stage}At`]: new Date(at) } }, { upsert: true }).exec();
+    await this.stages
+      .updateOne({ _id: `${needId}/${stage}` }, { $setOnInsert: { needId, parkId, stage, reachedAt: new Date(at) } }, { upsert: true })
+      .exec();
   }
 
+  /** Needs per stage (a need with several deals counts once per stage). */
   async counts(parkId?: string): Promise<Record<FunnelStage, number>> {
-    const scope = parkId ? { parkId } : {};
     const counts = await Promise.all(
-      FUNNEL_STAGES.map((stage) => this.funnel.countDocuments({ ...scope, [`${stage}At`]: { $exists: true } }).exec()),
+      FUNNEL_STAGES.map((stage) => this.stages.countDocuments({ stage, ...(parkId ? { parkId } : {}) }).exec()),
     );
     return Object.fromEntries(FUNNEL_STAGES.map((stage, i) => [stage, counts[i]])) as Record<FunnelStage, number>;
   }
