@@ -9,3 +9,4 @@ export * from './outbox/outbox.module';
 export * from './consumer/event-context';
 export * from './consumer/processed-event.store';
 export * from './consumer/kafka-event.transport';
+export * from './consumer/rethrow-event-errors.filter';

@@ -9,6 +9,8 @@ export interface ReceivedRecord {
   key: string | null;
   value: string | null;
   headers: Record<string, string | undefined>;
+  /** When this subscriber received the record (ms since the epoch). */
+  receivedAt: number;
 }
 
 /**
@@ -33,6 +35,7 @@ export class KafkaProbe {
           key: message.key?.toString() ?? null,
           value: message.value?.toString() ?? null,
           headers: flatten(message.headers),
+          receivedAt: Date.now(),
         });
       },
     });

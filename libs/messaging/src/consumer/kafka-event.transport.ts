@@ -56,7 +56,8 @@ export class KafkaEventTransport extends Server implements CustomTransportStrate
       await this.producer.connect();
       this.consumer = this.options.kafka.consumer({
         groupId: this.options.groupId,
-        sessionTimeout: 30_000,
+        // Short enough that a crashed instance's partitions move on within seconds, long enough for GC pauses.
+        sessionTimeout: 10_000,
         heartbeatInterval: 3_000,
         allowAutoTopicCreation: false,
       });
@@ -154,7 +155,7 @@ export class KafkaEventTransport extends Server implements CustomTransportStrate
         await run(attempt);
         return undefined;
       } catch (error) {
-        lastError = error instanceof Error ? error : new Error(String(error));
+        lastError = asError(error);
         this.logger.warn(`${type} at ${where} failed (attempt ${attempt}/${maxAttempts}): ${lastError.message}`);
         if (attempt < maxAttempts) {
           await new Promise((r) => setTimeout(r, Math.min(5_000, (this.options.retryBackoffMs ?? 200) * 2 ** (attempt - 1))));
@@ -194,4 +195,11 @@ export class KafkaEventTransport extends Server implements CustomTransportStrate
       ],
     });
   }
+}
+
+/** Errors can reach here as plain objects (an RPC filter's `{status, message}`); keep their message. */
+function asError(error: unknown): Error {
+  if (error instanceof Error) return error;
+  const message = (error as { message?: unknown } | null)?.message;
+  return new Error(typeof message === 'string' ? message : JSON.stringify(error));
 }

@@ -7,7 +7,7 @@ import { OUTBOX_FIELD, toCloudEvent, type OutboxEntry } from './outbox-entry';
 import { aggregateKey, AggregateLocks } from './aggregate-locks';
 
 export interface OutboxRelayOptions {
-  /** How often to look for events left behind (after a crash, or a failed publish). */
+  /** How often to scan for events left behind (after a crash, or a failed publish). */
   pollIntervalMs?: number;
   /** Aggregates handled per pass and model. */
   batchSize?: number;
@@ -26,6 +26,8 @@ export class OutboxRelay {
   private running?: Promise<void>;
   private again = false;
   private stopped = true;
+  private scanAll = false;
+  private readonly targets = new Map<string, { model: Model<any>; id: unknown }>();
 
   constructor(
     private readonly producer: Producer,
@@ -36,20 +38,29 @@ export class OutboxRelay {
 
   start(): void {
     this.stopped = false;
-    this.timer = setInterval(() => this.kick(), this.options.pollIntervalMs ?? 500);
+    // The periodic full scan finds what no kick named: events left by a crash, or a failed publish.
+    this.timer = setInterval(() => this.kick(), this.options.pollIntervalMs ?? 2_000);
     this.kick();
   }
 
-  /** Ask for a pass now (called after each write that staged events, so latency stays low). */
-  kick(): void {
+  /**
+   * Ask for a pass now. With a model and an id (called after each write that staged events) the pass
+   * reads just that document by _id, which stays cheap however large the collections grow; without,
+   * it scans every model.
+   */
+  kick(model?: Model<any>, id?: unknown): void {
     if (this.stopped) return;
+    if (model && id !== undefined) this.targets.set(aggregateKey(model.collection.name, id), { model, id });
+    else this.scanAll = true;
     if (this.running) {
       this.again = true;
       return;
     }
-    this.running = this.drain()
-      .then(() => undefined)
-      .catch((error) => this.logger.warn(`outbox pass failed, will retry: ${(error as Error).message}`))
+    this.running = this.pass()
+      .catch((error) => {
+        this.scanAll = true; // what failed is found again by the next scan
+        this.logger.warn(`outbox pass failed, will retry: ${(error as Error).message}`);
+      })
       .finally(() => {
         this.running = undefined;
         if (this.again) {
@@ -63,6 +74,19 @@ export class OutboxRelay {
     this.stopped = true;
     if (this.timer) clearInterval(this.timer);
     await this.running;
+  }
+
+  private async pass(): Promise<void> {
+    const targets = [...this.targets.values()];
+    this.targets.clear();
+    for (const { model, id } of targets) {
+      const doc = (await model.findById(id, { [OUTBOX_FIELD]: 1 }).lean().exec()) as unknown as OutboxDocument | null;
+      if (doc && doc.outbox?.length) await this.publishOne(model, doc);
+    }
+    if (this.scanAll) {
+      this.scanAll = false;
+      await this.drain();
+    }
   }
 
   /** One pass over every model; resolves when nothing was left to publish at the time of reading. */

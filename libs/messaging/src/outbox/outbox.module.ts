@@ -53,8 +53,9 @@ export class EventOutbox implements OnApplicationBootstrap, OnApplicationShutdow
     return stageEvent(type, payload, this.options.source);
   }
 
-  flush(): void {
-    this.relay.kick();
+  /** Publish the events just staged on this aggregate now rather than at the next scan. */
+  flush(model: Model<any>, id: unknown): void {
+    this.relay.kick(model, id);
   }
 
   async onApplicationBootstrap(): Promise<void> {

@@ -60,7 +60,7 @@ export class DealsService {
       if ((error as { code?: number }).code !== 11000) throw error;
       return; // this proposal already has its deal
     }
-    this.outbox.flush();
+    this.outbox.flush(this.deals, dealId);
   }
 
   async sign(id: string, dto: SignContractDto, broker: Broker) {
@@ -170,7 +170,7 @@ export class DealsService {
       const current = await this.get(deal.dealId, broker.parkId);
       throw notAllowed(action, current.status);
     }
-    if (events.length > 0) this.outbox.flush();
+    if (events.length > 0) this.outbox.flush(this.deals, deal.dealId);
     return present(updated as Deal);
   }
 }

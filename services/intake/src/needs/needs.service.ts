@@ -66,7 +66,7 @@ export class NeedsService {
       status: 'open',
       outbox: [captured],
     });
-    this.outbox.flush();
+    this.outbox.flush(this.needs, needId);
     return present(need.toObject());
   }
 

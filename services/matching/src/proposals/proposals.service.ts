@@ -78,7 +78,7 @@ export class ProposalsService {
     } catch (error) {
       if ((error as { code?: number }).code !== 11000) throw error; // already scored by an earlier attempt
     }
-    this.outbox.flush();
+    this.outbox.flush(this.runs, needId);
   }
 
   async listForNeed(needId: string, parkId: string) {
@@ -139,7 +139,7 @@ export class ProposalsService {
         .exec(),
     );
     if (!updated) throw conflict(`proposal ${proposal._id} was already ${proposal.status}`, { currentStatus: proposal.status });
-    this.outbox.flush();
+    this.outbox.flush(this.proposals, proposal._id);
     return present(updated as Proposal);
   }
 

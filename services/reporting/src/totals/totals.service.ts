@@ -28,6 +28,7 @@ export class TotalsService {
 
   async log(t: PayloadOf<'cn.techtransfer.transaction.logged.v1'>): Promise<void> {
     const row: Omit<Transaction, '_id'> = {
+      needId: t.needId,
       parkId: t.parkId,
       regionCode: t.regionCode,
       technicalField: t.technicalField,
@@ -39,6 +40,7 @@ export class TotalsService {
       contractAmountFen: t.contractAmountFen,
       techTransactionAmountFen: t.techTransactionAmountFen,
       loggedAt: new Date(t.loggedAt),
+      recordedAt: new Date(),
     };
     await this.transactions.updateOne({ _id: t.dealId }, { $setOnInsert: row }, { upsert: true }).exec();
   }
@@ -59,7 +61,7 @@ export class TotalsService {
     const previous = sum(previousRows);
     const previousByMonth = groupBy(previousRows, (t) => t.month.slice(5));
     return {
-      scope: { year, parkId: parkId ?? null, period: 'registration date', currency: 'CNY fen' },
+      scope: { year, parkId: parkId ?? null, period: 'registration date', currency: 'CNY fen', funnel: 'all time' },
       registered: { ...registered, previousYear: previous, growth: growth(registered, previous) },
       byMonth: [...groupBy(rows, (t) => t.month)].map(([month, now]) => {
         const before = previousByMonth.get(month.slice(5)) ?? zero();

@@ -10,6 +10,7 @@ export const TRANSACTION_MODEL = 'Transaction';
  */
 export interface Transaction {
   _id: string;
+  needId: string;
   parkId: string;
   regionCode: string;
   technicalField: TechnicalField;
@@ -22,11 +23,14 @@ export interface Transaction {
   contractAmountFen: number;
   techTransactionAmountFen: number;
   loggedAt: Date;
+  /** When reporting stored the row: with loggedAt, how far behind the totals run. */
+  recordedAt: Date;
 }
 
 export const TransactionSchema = new Schema<Transaction>(
   {
     _id: { type: String, required: true },
+    needId: { type: String, required: true },
     parkId: { type: String, required: true },
     regionCode: { type: String, required: true },
     technicalField: { type: String, required: true },
@@ -38,6 +42,7 @@ export const TransactionSchema = new Schema<Transaction>(
     contractAmountFen: { type: Number, required: true },
     techTransactionAmountFen: { type: Number, required: true },
     loggedAt: { type: Date, required: true },
+    recordedAt: { type: Date, required: true },
   },
   { collection: 'transactions', versionKey: false },
 );

@@ -1,0 +1,135 @@
+import { Controller, Module, type INestMicroservice } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { Ctx, EventPattern, Payload } from '@nestjs/microservices';
+import { randomUUID } from 'node:crypto';
+import mongoose, { type Connection } from 'mongoose';
+import { deadLetterTopicOf, NeedCapturedV1, TOPICS, type PayloadOf } from '@tt/contracts';
+import { KafkaProbe, eventually } from '@tt/testing';
+import { encodeCloudEvent } from '../cloud-event.codec';
+import { createKafka, wireTopic } from '../kafka/kafka-client';
+import { EventContext } from './event-context';
+import { KafkaEventTransport } from './kafka-event.transport';
+import { MongoProcessedEventStore } from './processed-event.store';
+import { RethrowEventErrorsFilter } from './rethrow-event-errors.filter';
+
+/** What the test handler saw; its behaviour is chosen by the need's title. */
+const handled: { needId: string; attempt: number }[] = [];
+
+@Controller()
+class ScriptedConsumer {
+  @EventPattern(NeedCapturedV1.type)
+  async onNeed(@Payload() need: PayloadOf<typeof NeedCapturedV1.type>, @Ctx() ctx: EventContext) {
+    if (need.title === 'always fails') throw new Error('downstream unavailable');
+    if (need.title === 'fails twice' && ctx.delivery.attempt <= 2) throw new Error(`transient failure ${ctx.delivery.attempt}`);
+    handled.push({ needId: need.needId, attempt: ctx.delivery.attempt });
+  }
+}
+
+@Module({ controllers: [ScriptedConsumer] })
+class ScriptedModule {}
+
+/** KafkaEventTransport on the real Kafka and MongoDB-wire server: retries, dead-lettering, dedupe, commits. */
+describe(KafkaEventTransport.name, () => {
+  const namespace = `int.${Date.now().toString(36)}.`;
+  const groupId = `transport-int-${randomUUID()}`;
+  const kafka = createKafka('transport-int');
+  let connection: Connection;
+  let app: INestMicroservice | undefined;
+  let dlq: KafkaProbe;
+
+  const start = async () => {
+    const transport = new KafkaEventTransport({
+      kafka,
+      groupId,
+      processedEvents: new MongoProcessedEventStore(connection),
+      maxAttempts: 3,
+      retryBackoffMs: 50,
+    });
+    app = await NestFactory.createMicroservice(ScriptedModule, { strategy: transport, logger: false });
+    app.useGlobalFilters(new RethrowEventErrorsFilter());
+    await app.listen();
+    await eventually(async () => transport.isReady, Boolean, { what: 'the consumer to join its group' });
+  };
+
+  beforeAll(async () => {
+    process.env.KAFKA_TOPIC_NAMESPACE = namespace;
+    connection = await mongoose.createConnection(process.env.MONGO_URL ?? 'mongodb://127.0.0.1:27018/?retryWrites=false', { dbName: `int_${Date.now().toString(36)}` }).asPromise();
+    await start();
+    dlq = await KafkaProbe.start(kafka, [wireTopic(deadLetterTopicOf(TOPICS.need))]);
+  });
+
+  afterAll(async () => {
+    await dlq?.stop();
+    await app?.close();
+    await connection?.dropDatabase();
+    await connection?.close();
+    const admin = kafka.admin();
+    await admin.connect();
+    await admin.deleteTopics({ topics: [TOPICS.need, deadLetterTopicOf(TOPICS.need), TOPICS.match, deadLetterTopicOf(TOPICS.match), TOPICS.deal, deadLetterTopicOf(TOPICS.deal)].map(wireTopic) }).catch(() => undefined);
+    await admin.disconnect();
+    delete process.env.KAFKA_TOPIC_NAMESPACE;
+  });
+
+  const need = (needId: string, title: string): PayloadOf<typeof NeedCapturedV1.type> => ({
+    needId,
+    enterpriseId: 'e-1',
+    enterpriseName: '测试企业',
+    parkId: 'park-int',
+    brokerId: 'b-1',
+    regionCode: '320506',
+    title,
+    description: '集成测试',
+    category: 'tech-breakthrough',
+    technicalField: 'new-materials',
+    keywords: [],
+    cooperationModes: ['joint-development'],
+    confidentiality: 'public',
+    capturedAt: new Date().toISOString(),
+  });
+  const record = (id: string, data: PayloadOf<typeof NeedCapturedV1.type>, key: string) =>
+    encodeCloudEvent({ id, type: NeedCapturedV1.type, source: '/test', subject: key, time: new Date().toISOString(), traceparent: '', data });
+
+  it('retries, dead-letters after bounded attempts, moves on, and handles a duplicate once', async () => {
+    const key = randomUUID(); // one key: one partition, in this order
+    const [failing, ok, flaky] = [randomUUID(), randomUUID(), randomUUID()];
+    const okId = randomUUID();
+    const producer = kafka.producer();
+    await producer.connect();
+    await producer.send({
+      topic: wireTopic(TOPICS.need),
+      messages: [
+        record(randomUUID(), need(failing, 'always fails'), key),
+        record(okId, need(ok, 'works'), key),
+        record(okId, need(ok, 'works'), key), // the same event delivered again
+        record(randomUUID(), need(flaky, 'fails twice'), key),
+      ],
+    });
+    await producer.disconnect();
+
+    await eventually(async () => handled.filter((h) => h.needId === ok || h.needId === flaky), (h) => h.length >= 2, { what: 'the good events' });
+    const parked = await eventually(async () => dlq.records.filter((r) => r.key === key), (r) => r.length >= 1, { what: 'the dead letter' });
+    expect(parked).toHaveLength(1);
+    expect(parked[0].headers).toMatchObject({ dlq_reason: 'handler-failed', dlq_error: 'downstream unavailable', dlq_consumer_group: groupId });
+    expect(JSON.parse(parked[0].value!).needId).toBe(failing);
+    await new Promise((r) => setTimeout(r, 1_000)); // room for a wrong second delivery to show up
+    expect(handled.filter((h) => h.needId === ok)).toEqual([{ needId: ok, attempt: 1 }]);
+    expect(handled.filter((h) => h.needId === flaky)).toEqual([{ needId: flaky, attempt: 3 }]);
+  });
+
+  it('commits only handled offsets, so a restarted consumer does not see them again', async () => {
+    const before = handled.length;
+    await app!.close();
+    await start();
+    const admin = kafka.admin();
+    await admin.connect();
+    const committed = await admin.fetchOffsets({ groupId, topics: [wireTopic(TOPICS.need)] });
+    const ends = await admin.fetchTopicOffsets(wireTopic(TOPICS.need));
+    await admin.disconnect();
+    const byPartition = new Map(committed[0].partitions.map((p) => [p.partition, p.offset]));
+    for (const end of ends) {
+      if (end.high !== '0') expect(byPartition.get(end.partition)).toBe(end.high);
+    }
+    await new Promise((r) => setTimeout(r, 2_000));
+    expect(handled.length).toBe(before);
+  });
+});
