@@ -9,6 +9,7 @@
 import { readFileSync } from 'fs';
 import * as path from 'path';
 import { parse } from 'yaml';
+import { ALL_TOPICS } from '@tt/contracts';
 
 const ROOT = path.resolve(__dirname, '..');
 const COMPOSE_FILE = path.resolve(__dirname, '..', 'docker-compose.yml');
@@ -23,14 +24,8 @@ const APP_HOST_PORTS: Record<(typeof APP_SERVICES)[number], number> = {
   reporting: 3004,
 };
 
-// Hard-coded for now; to be rewired to the contracts library's topic list
-// (e.g. ALL_TOPICS from '@tt/contracts') once it exists. Each topic also
-// needs a dead-letter twin with the suffix `.dlq`.
-const EXPECTED_TOPICS = [
-  'techtransfer.intake.need.v1',
-  'techtransfer.matching.match.v1',
-  'techtransfer.contracts.deal.v1',
-];
+/** The topics the contracts define: compose must create each of them and its dead-letter twin. */
+const EXPECTED_TOPICS: string[] = ALL_TOPICS;
 
 // ------------------------------------------------------------------ helpers
 
