@@ -5,10 +5,7 @@
 source "$(dirname "$0")/lib/common.sh"
 started=$(date +%s)
 
-ensure_node_modules
-bash scripts/infra/up
-source scripts/infra/env.sh
-build
+prepare
 
 declare -A PORTS=([intake]=3001 [matching]=3002 [contract-tracking]=3003 [reporting]=3004)
 mkdir -p .infra/run

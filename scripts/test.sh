@@ -5,10 +5,7 @@
 source "$(dirname "$0")/lib/common.sh"
 started=$(date +%s)
 
-ensure_node_modules
-bash scripts/infra/up
-source scripts/infra/env.sh
-build
+prepare
 log "type-checking (services, libs and tests)"
 npx tsc -p tsconfig.json --noEmit
 

@@ -7,7 +7,7 @@ import { ALL_DEAD_LETTER_TOPICS, ALL_TOPICS, EVENT_CATALOG, EVENT_TYPES, payload
 import { encodeCloudEvent } from '@tt/messaging';
 import { buildAsyncApiDocument, CONSUMERS, messageIdOf, PRODUCER_OF_TOPIC, type ServiceName } from './asyncapi-document';
 import { ASYNCAPI_HEADER, ASYNCAPI_PATH } from './generate';
-import { SAMPLE_PAYLOADS } from './sample-payloads';
+import { EVENT_EXAMPLES as SAMPLE_PAYLOADS } from '@tt/contracts';
 
 type Json = Record<string, any>;
 const ROOT = join(__dirname, '../..');

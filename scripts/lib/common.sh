@@ -15,7 +15,12 @@ ensure_node_modules() {
   fi
 }
 
-build() {
+# What both npm start and npm test need first: dependencies, infrastructure, a build.
+prepare() {
+  ensure_node_modules
+  bash scripts/infra/up
+  # shellcheck source=../infra/env.sh
+  source scripts/infra/env.sh
   log "building the services"
   npm run --silent build
 }

@@ -5,3 +5,4 @@ export * from './events/need-captured.v1';
 export * from './events/match-events.v1';
 export * from './events/deal-events.v1';
 export * from './events/catalog';
+export * from './events/examples';

@@ -1,22 +1,8 @@
 import type { IHeaders } from 'kafkajs';
+import { EVENT_EXAMPLES } from '@tt/contracts';
 import { CE_HEADERS, InvalidEventError, decodeCloudEvent, encodeCloudEvent, headerText, type CloudEvent } from './cloud-event.codec';
 
-const need = {
-  needId: 'need-0001',
-  enterpriseId: 'ent-0001',
-  enterpriseName: '杭州芯动电控有限公司',
-  parkId: 'park-binjiang',
-  brokerId: 'broker-007',
-  regionCode: '330108',
-  title: '碳化硅功率器件封装工艺改进',
-  description: '希望改进SiC模块的封装散热与可靠性。',
-  category: 'tech-breakthrough',
-  technicalField: 'electronic-information',
-  keywords: ['碳化硅', '封装'],
-  cooperationModes: ['joint-development'],
-  confidentiality: 'park-only',
-  capturedAt: '2025-03-01T09:30:00+08:00',
-};
+const need = EVENT_EXAMPLES['cn.techtransfer.need.captured.v1'];
 
 const event: CloudEvent = {
   id: '6f1c2a1e-8d2b-4d3c-9a53-1e1b1f0f6a11',

@@ -3,6 +3,7 @@ export * from './http/problem';
 export * from './http/problem-details.filter';
 export * from './http/request-hygiene';
 export * from './http/validation.pipe';
+export * from './http/page.query';
 export * from './auth/principal';
 export * from './auth/tokens';
 export * from './auth/auth.guard';

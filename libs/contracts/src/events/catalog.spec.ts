@@ -1,4 +1,5 @@
 import {
+  EVENT_EXAMPLES,
   ALL_DEAD_LETTER_TOPICS,
   ALL_TOPICS,
   ContractSignedV1,
@@ -24,95 +25,7 @@ const deal = {
   technicalField: 'electronic-information',
 } as const;
 
-const samples: { [T in EventType]: PayloadOf<T> } = {
-  'cn.techtransfer.need.captured.v1': {
-    needId: 'need-0001',
-    enterpriseId: 'ent-0001',
-    enterpriseName: '杭州芯动电控有限公司',
-    parkId: 'park-binjiang',
-    brokerId: 'broker-007',
-    regionCode: '330108',
-    title: '碳化硅功率器件封装工艺改进',
-    description: '希望改进SiC模块的封装散热与可靠性。',
-    category: 'tech-breakthrough',
-    technicalField: 'electronic-information',
-    keywords: ['碳化硅'],
-    budgetMinFen: 0,
-    budgetMaxFen: 200_000_000,
-    cooperationModes: ['joint-development'],
-    confidentiality: 'public',
-    capturedAt: '2025-03-01T09:30:00+08:00',
-  },
-  'cn.techtransfer.match.proposed.v1': {
-    needId: 'need-0001',
-    parkId: 'park-binjiang',
-    modelVersion: 'relevance-1',
-    proposals: [],
-    proposedAt: '2025-03-01T09:31:00Z',
-  },
-  'cn.techtransfer.match.accepted.v1': {
-    needId: 'need-0001',
-    proposalId: 'prop-0001',
-    parkId: 'park-binjiang',
-    brokerId: 'broker-007',
-    enterpriseId: 'ent-0001',
-    enterpriseName: '杭州芯动电控有限公司',
-    regionCode: '330108',
-    technicalField: 'electronic-information',
-    supplyId: 'inst-0001',
-    supplyKind: 'institution',
-    supplyName: '功率半导体封装实验室',
-    score: 0.82,
-    acceptedAt: '2025-03-02T10:00:00Z',
-  },
-  'cn.techtransfer.match.rejected.v1': {
-    needId: 'need-0001',
-    proposalId: 'prop-0002',
-    parkId: 'park-binjiang',
-    brokerId: 'broker-007',
-    supplyId: 'expert-0009',
-    reason: '领域不符',
-    rejectedAt: '2025-03-02T10:05:00Z',
-  },
-  'cn.techtransfer.deal.opened.v1': {
-    ...deal,
-    proposalId: 'prop-0001',
-    supplyId: 'inst-0001',
-    supplyKind: 'institution',
-    supplyName: '功率半导体封装实验室',
-    openedAt: '2025-03-02T10:00:01Z',
-  },
-  'cn.techtransfer.contract.signed.v1': {
-    ...deal,
-    contractType: 'development',
-    parties: [
-      { role: 'buyer', name: '杭州芯动电控有限公司' },
-      { role: 'seller', name: '功率半导体封装实验室' },
-    ],
-    signedOn: '2025-04-15',
-    contractAmountFen: 150_000_000,
-    techTransactionAmountFen: 150_000_000,
-    signedAt: '2025-04-15T16:00:00+08:00',
-  },
-  'cn.techtransfer.contract.registered.v1': {
-    ...deal,
-    registrationNumber: '2025330108000123',
-    registeredOn: '2025-04-20',
-    registeredAt: '2025-04-20T11:00:00+08:00',
-  },
-  'cn.techtransfer.transaction.logged.v1': {
-    ...deal,
-    transactionId: 'txn-0001',
-    supplyId: 'inst-0001',
-    contractType: 'development',
-    registrationNumber: '2025330108000123',
-    signedOn: '2025-04-15',
-    registeredOn: '2025-04-20',
-    contractAmountFen: 150_000_000,
-    techTransactionAmountFen: 120_000_000,
-    loggedAt: '2025-04-20T11:00:01+08:00',
-  },
-};
+const samples = EVENT_EXAMPLES;
 
 const accepts = (type: EventType, payload: unknown) => EVENT_CATALOG[type].schema.safeParse(payload).success;
 const issuePaths = (type: EventType, payload: unknown) =>

@@ -1,7 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { Server, type CustomTransportStrategy } from '@nestjs/microservices';
 import { isObservable, lastValueFrom } from 'rxjs';
-import type { Consumer, EachMessagePayload, Kafka, Producer } from 'kafkajs';
+import { Partitioners, type Consumer, type EachMessagePayload, type Kafka, type Producer } from 'kafkajs';
 import { EVENT_CATALOG, deadLetterTopicOf, isEventType, type EventType } from '@tt/contracts';
 import { decodeCloudEvent, InvalidEventError } from '../cloud-event.codec';
 import { childTraceparent, runWithTraceparent } from '../trace-context';
@@ -52,7 +52,7 @@ export class KafkaEventTransport extends Server implements CustomTransportStrate
     try {
       const topics = this.subscribedTopics();
       await ensureTopics(this.options.kafka);
-      this.producer = this.options.kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+      this.producer = this.options.kafka.producer({ idempotent: true, maxInFlightRequests: 1, createPartitioner: Partitioners.DefaultPartitioner });
       await this.producer.connect();
       this.consumer = this.options.kafka.consumer({
         groupId: this.options.groupId,

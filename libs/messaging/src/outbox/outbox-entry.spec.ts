@@ -1,24 +1,10 @@
 import { ZodError } from 'zod';
-import type { PayloadOf } from '@tt/contracts';
+import { EVENT_EXAMPLES, type PayloadOf } from '@tt/contracts';
 import { runWithTraceparent } from '../trace-context';
 import { decodeCloudEvent, encodeCloudEvent } from '../cloud-event.codec';
 import { stageEvent, toCloudEvent } from './outbox-entry';
 
-const accepted: PayloadOf<'cn.techtransfer.match.accepted.v1'> = {
-  needId: 'need-0001',
-  proposalId: 'prop-0001',
-  parkId: 'park-binjiang',
-  brokerId: 'broker-007',
-  enterpriseId: 'ent-0001',
-  enterpriseName: '杭州芯动电控有限公司',
-  regionCode: '330108',
-  technicalField: 'electronic-information',
-  supplyId: 'inst-0001',
-  supplyKind: 'institution',
-  supplyName: '功率半导体封装实验室',
-  score: 0.82,
-  acceptedAt: '2025-03-02T10:00:00Z',
-};
+const accepted: PayloadOf<'cn.techtransfer.match.accepted.v1'> = EVENT_EXAMPLES['cn.techtransfer.match.accepted.v1'];
 const parent = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
 
 describe(stageEvent.name, () => {

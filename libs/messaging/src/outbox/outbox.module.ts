@@ -8,7 +8,7 @@ import {
 } from '@nestjs/common';
 import { getModelToken } from '@nestjs/mongoose';
 import type { Model } from 'mongoose';
-import type { Producer } from 'kafkajs';
+import { Partitioners, type Producer } from 'kafkajs';
 import type { EventType, PayloadOf } from '@tt/contracts';
 import { createKafka } from '../kafka/kafka-client';
 import { ensureTopics } from '../kafka/ensure-topics';
@@ -83,7 +83,7 @@ export class OutboxModule {
           useFactory: async () => {
             const kafka = createKafka(`${options.source.replace(/\W+/g, '-')}-outbox`);
             await ensureTopics(kafka);
-            const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+            const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, createPartitioner: Partitioners.DefaultPartitioner });
             await producer.connect();
             return producer;
           },

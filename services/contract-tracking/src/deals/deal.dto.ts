@@ -2,6 +2,7 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { ArrayMaxSize, ArrayMinSize, IsArray, IsIn, IsInt, IsISO8601, IsOptional, IsString, IsUUID, Length, Matches, Max, Min, ValidateNested } from 'class-validator';
 import { CONTRACT_TYPE_CODES, type ContractType } from '@tt/contracts';
+import { PageQuery } from '@tt/platform';
 import type { DealStatus } from './deal.schema';
 
 const DATE_ONLY = /^\d{4}-\d{2}-\d{2}$/;
@@ -73,24 +74,9 @@ export class DealIdParam {
   id: string;
 }
 
-export class ListDealsQuery {
+export class ListDealsQuery extends PageQuery {
   @ApiPropertyOptional({ enum: ['intent', 'signed', 'registered', 'cancelled'] })
   @IsOptional()
   @IsIn(['intent', 'signed', 'registered', 'cancelled'])
   status?: DealStatus;
-
-  @ApiPropertyOptional({ default: 1 })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  page: number = 1;
-
-  @ApiPropertyOptional({ default: 20, maximum: 100 })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(100)
-  pageSize: number = 20;
 }

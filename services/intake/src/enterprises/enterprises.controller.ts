@@ -1,9 +1,9 @@
 import { Body, Controller, Get, Param, Post, Query } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
-import { CurrentPrincipal, parkOf, Roles, type Principal } from '@tt/platform';
+import { CurrentPrincipal, PageQuery, parkOf, Roles, type Principal } from '@tt/platform';
 import { CreateEnterpriseDto } from './enterprise.dto';
 import { EnterprisesService } from './enterprises.service';
-import { IdParam, PageQuery } from '../needs/need.dto';
+import { IdParam } from '../needs/need.dto';
 
 @ApiTags('enterprises')
 @Roles('broker')

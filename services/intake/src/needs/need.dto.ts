@@ -17,6 +17,7 @@ import {
   Min,
   ValidateNested,
 } from 'class-validator';
+import { PageQuery } from '@tt/platform';
 import {
   CONFIDENTIALITY_LEVELS,
   COOPERATION_MODE_CODES,
@@ -107,24 +108,6 @@ export class CreateNeedDto {
   @ValidateNested()
   @Type(() => NeedContactDto)
   contact: NeedContactDto;
-}
-
-export class PageQuery {
-  @ApiPropertyOptional({ minimum: 1, default: 1 })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(10_000)
-  page: number = 1;
-
-  @ApiPropertyOptional({ minimum: 1, maximum: 100, default: 20 })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(100)
-  pageSize: number = 20;
 }
 
 export class ListNeedsQuery extends PageQuery {

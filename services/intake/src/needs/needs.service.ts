@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { HttpException, Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import { randomUUID } from 'node:crypto';
 import type { Model } from 'mongoose';
@@ -23,8 +23,11 @@ export class NeedsService {
     if (dto.budgetMinFen !== undefined && dto.budgetMaxFen !== undefined && dto.budgetMinFen > dto.budgetMaxFen) {
       throw invalid([{ pointer: '/budgetMinFen', reason: 'budgetMinFen must not exceed budgetMaxFen' }]);
     }
-    const enterprise = await this.enterprises.get(dto.enterpriseId, broker.parkId).catch(() => {
-      throw invalid([{ pointer: '/enterpriseId', reason: 'no enterprise with this id in your park' }]);
+    const enterprise = await this.enterprises.get(dto.enterpriseId, broker.parkId).catch((error: unknown) => {
+      if (error instanceof HttpException && error.getStatus() === 404) {
+        throw invalid([{ pointer: '/enterpriseId', reason: 'no enterprise with this id in your park' }]);
+      }
+      throw error;
     });
     const needId = randomUUID();
     const confidentiality = dto.confidentiality ?? 'park-only';

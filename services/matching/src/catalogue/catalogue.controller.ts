@@ -1,11 +1,11 @@
 import { Controller, Get, Query } from '@nestjs/common';
 import { ApiOperation, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
-import { IsIn, IsInt, IsOptional, Max, Min } from 'class-validator';
+import { IsIn, IsOptional } from 'class-validator';
 import { SUPPLY_KIND_CODES, TECHNICAL_FIELD_CODES } from '@tt/contracts';
+import { PageQuery } from '@tt/platform';
 import { CatalogueService } from './catalogue.service';
 
-export class CatalogueQuery {
+export class CatalogueQuery extends PageQuery {
   @ApiPropertyOptional({ enum: SUPPLY_KIND_CODES })
   @IsOptional()
   @IsIn(SUPPLY_KIND_CODES)
@@ -15,21 +15,6 @@ export class CatalogueQuery {
   @IsOptional()
   @IsIn(TECHNICAL_FIELD_CODES)
   technicalField?: string;
-
-  @ApiPropertyOptional({ default: 1 })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  page: number = 1;
-
-  @ApiPropertyOptional({ default: 50, maximum: 200 })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(200)
-  pageSize: number = 50;
 }
 
 @ApiTags('catalogue')

@@ -1,6 +1,9 @@
-import type { EventType, PayloadOf } from '@tt/contracts';
+import type { EventType, PayloadOf } from './catalog';
 
-/** One valid, realistic payload per event type: used to check the published schemas against the contracts. */
+/**
+ * One valid, realistic payload per event type: the contracts' own examples, used by the tests (and
+ * to check the published AsyncAPI schemas against the zod schemas).
+ */
 const deal = {
   dealId: 'deal-0001',
   needId: 'need-0001',
@@ -11,7 +14,7 @@ const deal = {
   technicalField: 'electronic-information',
 } as const;
 
-export const SAMPLE_PAYLOADS: { [T in EventType]: PayloadOf<T> } = {
+export const EVENT_EXAMPLES: { [T in EventType]: PayloadOf<T> } = {
   'cn.techtransfer.need.captured.v1': {
     needId: 'need-0001',
     enterpriseId: 'ent-0001',
