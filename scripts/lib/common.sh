@@ -7,11 +7,15 @@ export NX_DAEMON=false NX_NO_CLOUD=true KAFKAJS_NO_PARTITIONER_WARNING=1
 
 log() { printf '\033[1m==> %s\033[0m\n' "$*"; }
 
-# npm ci when node_modules is missing or older than the lock file (a fresh clone, or a pull that changed deps).
+# Installs npm dependencies when node_modules is missing or older than the lock file (a fresh clone,
+# or a pull that changed them). `npm install` with the committed lock, not `npm ci`: the registry
+# mirror this project is built with serves only this platform's optional native packages, so the
+# lock has no entries for the others and `npm ci` rejects it as out of sync. Versions still come from
+# the lock; --no-save keeps the working tree clean.
 ensure_node_modules() {
   if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-    log "installing npm dependencies (npm ci)"
-    npm ci --no-audit --no-fund --loglevel=error
+    log "installing npm dependencies"
+    npm install --no-audit --no-fund --no-save --loglevel=error
   fi
 }
 
