@@ -5,7 +5,7 @@ import { getConnectionToken } from '@nestjs/mongoose';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import type { Connection } from 'mongoose';
 import type { EventType } from '@tt/contracts';
-import { createKafka, KafkaEventTransport, MongoProcessedEventStore, RethrowEventErrorsFilter } from '@tt/messaging';
+import { createKafka, KafkaEventTransport, MongoProcessedEventStore } from '@tt/messaging';
 import { AuthGuard } from './auth/auth.guard';
 import type { ServiceConfig } from './config/service-config';
 import { ReadinessChecks } from './health/health.controller';
@@ -64,7 +64,7 @@ export async function bootstrapService(options: BootstrapOptions): Promise<INest
       processedEvents: new MongoProcessedEventStore(connection),
       ignore: options.consumer.ignore,
     });
-    app.connectMicroservice({ strategy: transport }).useGlobalFilters(new RethrowEventErrorsFilter());
+    app.connectMicroservice({ strategy: transport });
     readiness.add({ name: 'kafka-consumer', check: async () => transport.isReady });
     await app.startAllMicroservices();
   }

@@ -14,16 +14,26 @@ export function serviceEntryPoint(name: ServiceName): string {
   return command.replace(/^node\s+/, '').replace('${SERVICE}', name);
 }
 
+const handedOut = new Set<number>();
+
+/**
+ * A port to listen on, below Linux's ephemeral range (32768-60999) so that no outgoing connection
+ * can take it between this check and the service's listen, and never the same one twice per run.
+ */
 export async function freePort(): Promise<number> {
-  return new Promise((resolvePort, reject) => {
-    const server = createServer();
-    server.unref();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolvePort(port));
+  for (;;) {
+    const port = 20_000 + Math.floor(Math.random() * 12_000);
+    if (handedOut.has(port)) continue;
+    const free = await new Promise<boolean>((resolveFree) => {
+      const server = createServer();
+      server.once('error', () => resolveFree(false));
+      server.listen(port, '127.0.0.1', () => server.close(() => resolveFree(true)));
     });
-  });
+    if (free) {
+      handedOut.add(port);
+      return port;
+    }
+  }
 }
 
 /**

@@ -1,4 +1,4 @@
-import { Controller, Module, type INestMicroservice } from '@nestjs/common';
+import { Module, type INestMicroservice } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { Ctx, EventPattern, Payload } from '@nestjs/microservices';
 import { randomUUID } from 'node:crypto';
@@ -10,12 +10,12 @@ import { createKafka, wireTopic } from '../kafka/kafka-client';
 import { EventContext } from './event-context';
 import { KafkaEventTransport } from './kafka-event.transport';
 import { MongoProcessedEventStore } from './processed-event.store';
-import { RethrowEventErrorsFilter } from './rethrow-event-errors.filter';
+import { EventConsumer } from './rethrow-event-errors.filter';
 
 /** What the test handler saw; its behaviour is chosen by the need's title. */
 const handled: { needId: string; attempt: number }[] = [];
 
-@Controller()
+@EventConsumer()
 class ScriptedConsumer {
   @EventPattern(NeedCapturedV1.type)
   async onNeed(@Payload() need: PayloadOf<typeof NeedCapturedV1.type>, @Ctx() ctx: EventContext) {
@@ -46,7 +46,6 @@ describe(KafkaEventTransport.name, () => {
       retryBackoffMs: 50,
     });
     app = await NestFactory.createMicroservice(ScriptedModule, { strategy: transport, logger: false });
-    app.useGlobalFilters(new RethrowEventErrorsFilter());
     await app.listen();
     await eventually(async () => transport.isReady, Boolean, { what: 'the consumer to join its group' });
   };

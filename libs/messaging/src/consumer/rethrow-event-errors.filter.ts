@@ -1,4 +1,4 @@
-import { Catch, type RpcExceptionFilter } from '@nestjs/common';
+import { applyDecorators, Catch, Controller, UseFilters, type RpcExceptionFilter } from '@nestjs/common';
 import { throwError, type Observable } from 'rxjs';
 
 /**
@@ -12,3 +12,10 @@ export class RethrowEventErrorsFilter implements RpcExceptionFilter<unknown> {
     return throwError(() => exception);
   }
 }
+
+/**
+ * Marks a class of `@EventPattern` handlers: a Nest controller whose handlers' errors reach
+ * KafkaEventTransport unchanged (for retries and the dead letter's `dlq_error`). Bound here rather
+ * than globally because a hybrid app's microservice cannot take global filters after creation.
+ */
+export const EventConsumer = (): ClassDecorator => applyDecorators(Controller(), UseFilters(new RethrowEventErrorsFilter()));

@@ -1,9 +1,9 @@
-import { Controller } from '@nestjs/common';
 import { EventPattern, Payload } from '@nestjs/microservices';
+import { EventConsumer } from '@tt/messaging';
 import { MatchAcceptedV1, type PayloadOf } from '@tt/contracts';
 import { DealsService } from './deals.service';
 
-@Controller()
+@EventConsumer()
 export class MatchAcceptedConsumer {
   constructor(private readonly deals: DealsService) {}
 

@@ -1,7 +1,7 @@
 import { InjectQueue } from '@nestjs/bullmq';
-import { Controller } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import { EventPattern, Payload } from '@nestjs/microservices';
+import { EventConsumer } from '@tt/messaging';
 import type { Queue } from 'bullmq';
 import type { Model } from 'mongoose';
 import { NeedCapturedV1, type PayloadOf } from '@tt/contracts';
@@ -9,7 +9,7 @@ import { SCORING_JOB_DEFAULTS, SCORING_QUEUE, type ScoringJob } from '../proposa
 import { NEED_SNAPSHOT_MODEL, type NeedSnapshot } from './need-snapshot.schema';
 
 /** Keeps a copy of the need and hands the scoring to a BullMQ job, so the Kafka partition moves on at once. */
-@Controller()
+@EventConsumer()
 export class NeedCapturedConsumer {
   constructor(
     @InjectModel(NEED_SNAPSHOT_MODEL) private readonly needs: Model<NeedSnapshot>,

@@ -1,10 +1,10 @@
-import { Controller } from '@nestjs/common';
 import { EventPattern, Payload } from '@nestjs/microservices';
+import { EventConsumer } from '@tt/messaging';
 import { ContractRegisteredV1, ContractSignedV1, MatchAcceptedV1, MatchProposedV1, NeedCapturedV1, type PayloadOf } from '@tt/contracts';
 import { FunnelService } from './funnel.service';
 
 /** The funnel: needs captured → matched (≥ 1 proposal) → accepted → contracted → registered. */
-@Controller()
+@EventConsumer()
 export class FunnelConsumer {
   constructor(private readonly funnel: FunnelService) {}
 

@@ -1,9 +1,9 @@
-import { Controller } from '@nestjs/common';
 import { EventPattern, Payload } from '@nestjs/microservices';
+import { EventConsumer } from '@tt/messaging';
 import { TransactionLoggedV1, type PayloadOf } from '@tt/contracts';
 import { TotalsService } from './totals.service';
 
-@Controller()
+@EventConsumer()
 export class TransactionLoggedConsumer {
   constructor(private readonly totals: TotalsService) {}
 
