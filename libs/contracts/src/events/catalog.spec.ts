@@ -15,15 +15,6 @@ import {
   type PayloadOf,
 } from '../index';
 
-const deal = {
-  dealId: 'deal-0001',
-  needId: 'need-0001',
-  parkId: 'park-binjiang',
-  brokerId: 'broker-007',
-  enterpriseId: 'ent-0001',
-  regionCode: '330108',
-  technicalField: 'electronic-information',
-} as const;
 
 const samples = EVENT_EXAMPLES;
 
