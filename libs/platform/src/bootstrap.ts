@@ -55,6 +55,7 @@ export async function bootstrapService(options: BootstrapOptions): Promise<INest
 
   const connection = app.get<Connection>(getConnectionToken());
   const readiness = app.get(ReadinessChecks);
+  readiness.service = config.service;
   readiness.add({ name: 'mongo', check: async () => connection.readyState === 1 && !!(await connection.db?.admin().ping()) });
 
   if (options.consumer) {

@@ -76,9 +76,11 @@ export class ServiceProcess {
     await eventually(
       async () => {
         if (exitedEarly) throw new Error(`${this.name} exited during start; see ${this.logDir}/${this.name}.log`);
-        return (await fetch(`${this.url}/health/ready`, { signal: AbortSignal.timeout(2_000) })).status;
+        const res = await fetch(`${this.url}/health/ready`, { signal: AbortSignal.timeout(2_000) });
+        return { status: res.status, service: ((await res.json()) as { service?: string }).service };
       },
-      (status) => status === 200,
+      // Ready, and really this service (not another process that holds the port).
+      (ready) => ready.status === 200 && ready.service === this.name,
       { timeoutMs, intervalMs: 250, what: `${this.name} to be ready` },
     );
   }

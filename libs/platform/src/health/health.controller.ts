@@ -11,6 +11,8 @@ export interface ReadinessCheck {
 
 @Injectable()
 export class ReadinessChecks {
+  /** Which service answers: lets callers tell they reached the process they meant. */
+  service = 'unknown';
   private readonly checks: ReadinessCheck[] = [];
   add(...checks: ReadinessCheck[]): void {
     this.checks.push(...checks);
@@ -39,7 +41,7 @@ export class HealthController {
   async ready(@Res() res: Response) {
     const checks = await this.checks.run();
     const up = Object.values(checks).every((s) => s === 'up');
-    res.status(up ? HttpStatus.OK : HttpStatus.SERVICE_UNAVAILABLE).json({ status: up ? 'up' : 'down', checks });
+    res.status(up ? HttpStatus.OK : HttpStatus.SERVICE_UNAVAILABLE).json({ status: up ? 'up' : 'down', service: this.checks.service, checks });
   }
 }
 
