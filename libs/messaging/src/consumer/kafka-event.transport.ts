@@ -117,10 +117,10 @@ export class KafkaEventTransport extends Server implements CustomTransportStrate
     const where = `${topic}[${partition}]@${message.offset}`;
     try {
       const { event } = decodeCloudEvent(message);
-      if (await processedEvents.has(groupId, event.id)) {
+      if ((this.options.ignore as string[] | undefined)?.includes(event.type)) {
+        // Deliberately not handled here (declared in `ignore`): no database round trip needed.
+      } else if (await processedEvents.has(groupId, event.id)) {
         this.logger.debug(`duplicate ${event.type} ${event.id} at ${where}: acknowledged`);
-      } else if ((this.options.ignore as string[] | undefined)?.includes(event.type)) {
-        // Deliberately not handled here (declared in `ignore`).
       } else {
         const handler = this.getHandlerByPattern(event.type);
         if (!handler) throw new InvalidEventError(`no handler for ${event.type}`, 'unknown-type');

@@ -94,36 +94,35 @@ export class DealsService {
 
   async register(id: string, dto: RegisterContractDto, broker: Broker) {
     const deal = await this.get(id, broker.parkId);
-    if (deal.status === 'signed' && deal.contract && dto.registeredOn < deal.contract.signedOn) {
-      throw invalid([{ pointer: '/registeredOn', reason: `registration cannot precede signing (${deal.contract.signedOn})` }]);
+    assertAllowed('register', deal.status);
+    const contract = deal.contract!; // a signed deal always has its contract
+    if (dto.registeredOn < contract.signedOn) {
+      throw invalid([{ pointer: '/registeredOn', reason: `registration cannot precede signing (${contract.signedOn})` }]);
     }
     const taken = await this.deals.exists({ 'registration.number': dto.registrationNumber, _id: { $ne: deal.dealId } });
     if (taken) throw conflict(`registration number ${dto.registrationNumber} is already used by another contract`);
     const registeredAt = new Date();
-    const events: OutboxEntry[] = [];
-    if (deal.status === 'signed' && deal.contract) {
-      events.push(
-        this.outbox.stage('cn.techtransfer.contract.registered.v1', {
-          ...eventContext(deal),
-          registrationNumber: dto.registrationNumber,
-          registeredOn: dto.registeredOn,
-          registeredAt: registeredAt.toISOString(),
-        }),
-        // The logged transaction leaves with the registration, in the same write: exactly once.
-        this.outbox.stage('cn.techtransfer.transaction.logged.v1', {
-          ...eventContext(deal),
-          transactionId: deal.dealId,
-          supplyId: deal.supplyId,
-          contractType: deal.contract.type,
-          registrationNumber: dto.registrationNumber,
-          signedOn: deal.contract.signedOn,
-          registeredOn: dto.registeredOn,
-          contractAmountFen: deal.contract.contractAmountFen,
-          techTransactionAmountFen: deal.contract.techTransactionAmountFen,
-          loggedAt: registeredAt.toISOString(),
-        }),
-      );
-    }
+    const events = [
+      this.outbox.stage('cn.techtransfer.contract.registered.v1', {
+        ...eventContext(deal),
+        registrationNumber: dto.registrationNumber,
+        registeredOn: dto.registeredOn,
+        registeredAt: registeredAt.toISOString(),
+      }),
+      // The logged transaction leaves with the registration, in the same write: exactly once.
+      this.outbox.stage('cn.techtransfer.transaction.logged.v1', {
+        ...eventContext(deal),
+        transactionId: deal.dealId,
+        supplyId: deal.supplyId,
+        contractType: contract.type,
+        registrationNumber: dto.registrationNumber,
+        signedOn: contract.signedOn,
+        registeredOn: dto.registeredOn,
+        contractAmountFen: contract.contractAmountFen,
+        techTransactionAmountFen: contract.techTransactionAmountFen,
+        loggedAt: registeredAt.toISOString(),
+      }),
+    ];
     return this.transition(deal, 'register', broker, { registration: { number: dto.registrationNumber, registeredOn: dto.registeredOn, registeredAt } }, events);
   }
 
@@ -153,8 +152,8 @@ export class DealsService {
    * cannot both succeed and a transition's events are staged exactly once.
    */
   private async transition(deal: DealView, action: DealAction, broker: Broker, changes: Partial<Deal>, events: OutboxEntry[]) {
-    const { from, to } = DEAL_TRANSITIONS[action];
-    if (!(from as readonly string[]).includes(deal.status)) throw notAllowed(action, deal.status);
+    assertAllowed(action, deal.status);
+    const { to } = DEAL_TRANSITIONS[action];
     const at = new Date();
     const updated = await this.outbox.exclusive(this.deals, deal.dealId, () =>
       this.deals
@@ -173,6 +172,10 @@ export class DealsService {
     if (events.length > 0) this.outbox.flush(this.deals, deal.dealId);
     return present(updated as Deal);
   }
+}
+
+function assertAllowed(action: DealAction, status: string): void {
+  if (!(DEAL_TRANSITIONS[action].from as readonly string[]).includes(status)) throw notAllowed(action, status);
 }
 
 function notAllowed(action: DealAction, status: string) {
