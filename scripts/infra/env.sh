@@ -5,9 +5,9 @@
 # external server configured by the developer/CI always wins.
 # (Ports follow the same rarely-needed INFRA_*_PORT overrides as lib.sh.)
 #
-# FerretDB has no replica set, hence retryWrites=false (the driver would
-# otherwise reject retryable writes against a standalone-like server).
+# The local MongoDB-wire server is a stand-alone server, not a replica set,
+# hence retryWrites=false.
 : "${KAFKA_BROKERS:=127.0.0.1:${INFRA_KAFKA_PORT:-19092}}"
-: "${MONGO_URL:=mongodb://127.0.0.1:${INFRA_FERRET_PORT:-27018}/?retryWrites=false}"
+: "${MONGO_URL:=mongodb://127.0.0.1:${INFRA_MONGO_PORT:-27018}/?retryWrites=false}"
 : "${REDIS_URL:=redis://127.0.0.1:${INFRA_REDIS_PORT:-6380}}"
 export KAFKA_BROKERS MONGO_URL REDIS_URL

@@ -23,15 +23,13 @@ INFRA_HOME="$REPO_ROOT/.infra"
 # checkout); scripts/infra/env.sh honours them too. Don't set them casually.
 KAFKA_PORT="${INFRA_KAFKA_PORT:-19092}"
 KAFKA_CONTROLLER_PORT="${INFRA_KAFKA_CONTROLLER_PORT:-19093}"
-FERRET_PORT="${INFRA_FERRET_PORT:-27018}"
-FERRET_DEBUG_PORT="${INFRA_FERRET_DEBUG_PORT:-28088}"
+MONGO_PORT="${INFRA_MONGO_PORT:-27018}"
 REDIS_PORT="${INFRA_REDIS_PORT:-6380}"
 
 KAFKA_VERSION=3.9.1
-FERRET_VERSION=v1.24.0
 
 KAFKA_HOME="$INFRA_HOME/kafka"
-FERRET_HOME="$INFRA_HOME/ferretdb"
+MONGO_HOME="$INFRA_HOME/mongo"
 REDIS_HOME="$INFRA_HOME/redis"
 
 # How long `up` waits for each server to answer before giving up.
@@ -174,10 +172,9 @@ KAFKA_PATTERN="kafka.Kafka $KAFKA_HOME/"
 KAFKA_LOG="$KAFKA_HOME/logs/server.log" # log4j output ("Kafka Server started")
 KAFKA_OUT="$KAFKA_HOME/logs/kafka.out"  # raw stdout/stderr (JVM crashes)
 
-FERRET_BIN="$FERRET_HOME/bin/ferretdb"
-FERRET_PIDFILE="$FERRET_HOME/ferretdb.pid"
-FERRET_PATTERN="$FERRET_BIN"
-FERRET_LOG="$FERRET_HOME/logs/ferretdb.log"
+MONGO_PIDFILE="$MONGO_HOME/mongo.pid"
+MONGO_PATTERN="LocalMongoServer.java $MONGO_HOME/"
+MONGO_LOG="$MONGO_HOME/logs/mongo.log"
 
 REDIS_PIDFILE="$REDIS_HOME/redis.pid"
 REDIS_PATTERN="redis-server"
@@ -188,9 +185,9 @@ kafka_ready() {
   port_open "$KAFKA_PORT" || return 1
   if have_node; then node "$INFRA_SCRIPTS/probe.cjs" kafka 127.0.0.1 "$KAFKA_PORT"; fi
 }
-ferret_ready() {
-  port_open "$FERRET_PORT" || return 1
-  if have_node; then node "$INFRA_SCRIPTS/probe.cjs" mongo 127.0.0.1 "$FERRET_PORT"; fi
+mongo_ready() {
+  port_open "$MONGO_PORT" || return 1
+  if have_node; then node "$INFRA_SCRIPTS/probe.cjs" mongo 127.0.0.1 "$MONGO_PORT"; fi
 }
 redis_ready() {
   [[ "$(timeout 2 redis-cli -h 127.0.0.1 -p "$REDIS_PORT" ping 2>/dev/null)" == PONG ]]
