@@ -34,5 +34,6 @@ module.exports = {
     { ...common, displayName: 'unit', testMatch: ['<rootDir>/{services,libs,deploy,scripts}/**/*.spec.ts'] },
     { ...common, displayName: 'integration', testMatch: ['<rootDir>/{services,libs}/**/*.int-spec.ts'] },
     { ...common, displayName: 'e2e', testMatch: ['<rootDir>/test/e2e/**/*.e2e-spec.ts'] },
+    { ...common, displayName: 'conformance', testMatch: ['<rootDir>/test/conformance/**/*.conformance-spec.ts'] },
   ],
 };
