@@ -3,13 +3,15 @@
  *
  * No Docker engine runs on dev/CI machines here, so these files can't be
  * exercised for real; this spec pins down the properties ops rely on
- * (pinned images, healthchecks, start order, replica set, KRaft, topics,
- * non-root runtime, same start command as `npm start`).
+ * (pinned images, healthchecks, start order, replica set, KRaft, Kafka
+ * authentication and ACLs, topics and their retention, non-root runtime,
+ * same start command as `npm start`). scripts/compose/validate checks the
+ * file with Docker Compose's own parser.
  */
 import { readFileSync } from 'fs';
 import * as path from 'path';
 import { parse } from 'yaml';
-import { ALL_TOPICS } from '@tt/contracts';
+import { ALL_TOPICS, TOPIC_OWNERS, TOPICS, deadLetterTopicOf, type Topic } from '@tt/contracts';
 
 const ROOT = path.resolve(__dirname, '..');
 const COMPOSE_FILE = path.resolve(__dirname, '..', 'docker-compose.yml');
@@ -27,6 +29,45 @@ const APP_HOST_PORTS: Record<(typeof APP_SERVICES)[number], number> = {
 /** The topics the contracts define: compose must create each of them and its dead-letter twin. */
 const EXPECTED_TOPICS: string[] = ALL_TOPICS;
 
+type AppService = (typeof APP_SERVICES)[number];
+
+/** The service that produces on a topic: the last segment of its owner's CloudEvents source. */
+const producerOf = (topic: Topic): string => TOPIC_OWNERS[topic].split('/').pop()!;
+
+/** What each consumer reads (with a consumer group named after itself); it dead-letters into the `.dlq` twins. */
+const CONSUMES: Partial<Record<AppService, Topic[]>> = {
+  matching: [TOPICS.need],
+  'contract-tracking': [TOPICS.match],
+  reporting: [TOPICS.need, TOPICS.match, TOPICS.deal],
+};
+
+/** The variable holding a service's Kafka password, e.g. KAFKA_CONTRACT_TRACKING_PASSWORD. */
+const passwordVar = (service: string): string => `KAFKA_${service.toUpperCase().replace(/-/g, '_')}_PASSWORD`;
+
+/** `${VAR:?message}`: compose refuses to start without VAR. */
+const requiredVar = (name: string): RegExp => new RegExp(`^\\$\\{${name}:\\?[^}]+\\}$`);
+
+/** One ACL as kafka-init grants it (besides DESCRIBE, which every grant carries). */
+interface Acl {
+  principal: string;
+  operation: 'Read' | 'Write';
+  type: 'topic' | 'group';
+  name: string;
+}
+const aclKey = (a: Acl): string => `${a.principal} ${a.operation} ${a.type} ${a.name}`;
+
+/** The ACL table: producers write their own topic; consumers read theirs with their own group and write the `.dlq` twins. */
+const EXPECTED_ACLS: Acl[] = [
+  ...ALL_TOPICS.map((topic): Acl => ({ principal: producerOf(topic), operation: 'Write', type: 'topic', name: topic })),
+  ...Object.entries(CONSUMES).flatMap(([service, topics]): Acl[] => [
+    ...topics!.flatMap((topic): Acl[] => [
+      { principal: service, operation: 'Read', type: 'topic', name: topic },
+      { principal: service, operation: 'Write', type: 'topic', name: deadLetterTopicOf(topic) },
+    ]),
+    { principal: service, operation: 'Read', type: 'group', name: service },
+  ]),
+];
+
 // ------------------------------------------------------------------ helpers
 
 interface ComposeService {
@@ -35,6 +76,7 @@ interface ComposeService {
   command?: string | string[];
   entrypoint?: string | string[];
   environment?: Record<string, unknown> | string[];
+  configs?: (string | { source: string; target?: string })[];
   healthcheck?: { test?: string | string[]; disable?: boolean };
   depends_on?: string[] | Record<string, { condition?: string }>;
   restart?: string;
@@ -43,10 +85,12 @@ interface ComposeService {
 }
 interface ComposeFile {
   services: Record<string, ComposeService>;
+  configs?: Record<string, { content?: string; file?: string }>;
   volumes?: Record<string, unknown>;
 }
 
-const compose = parse(readFileSync(COMPOSE_FILE, 'utf8')) as ComposeFile;
+// merge: the app services extend the shared environment with `<<: *app-environment`, as compose does.
+const compose = parse(readFileSync(COMPOSE_FILE, 'utf8'), { merge: true }) as ComposeFile;
 const services = compose.services ?? {};
 
 const asText = (v: string | string[] | undefined): string => (Array.isArray(v) ? v.join(' ') : (v ?? ''));
@@ -57,6 +101,28 @@ const envOf = (svc: ComposeService): Record<string, string> => {
     return Object.fromEntries(env.map((kv) => [kv.split('=')[0], kv.slice(kv.indexOf('=') + 1)]));
   }
   return Object.fromEntries(Object.entries(env).map(([k, v]) => [k, String(v)]));
+};
+
+/**
+ * The broker properties the apache/kafka image derives from its KAFKA_* variables (its
+ * KafkaDockerWrapper: drop `KAFKA_`, lower-case, `_` → `.`, then `...` → `-` and `..` → `_`).
+ */
+const kafkaPropertiesOf = (svc: ComposeService): Record<string, string> => {
+  const notProperties = new Set(['KAFKA_VERSION', 'KAFKA_HEAP_OPTS', 'KAFKA_LOG4J_OPTS', 'KAFKA_OPTS', 'KAFKA_JMX_OPTS']);
+  return Object.fromEntries(
+    Object.entries(envOf(svc))
+      .filter(([k]) => k.startsWith('KAFKA_') && !notProperties.has(k))
+      .map(([k, v]) => [k.replace('KAFKA_', '').toLowerCase().replace(/_/g, '.').replace(/\.\.\./g, '-').replace(/\.\./g, '_'), v]),
+  );
+};
+
+/** A kafka-init script as its shell sees it: compose turns `$$` into `$`. */
+const initScript = (): string => `${asText(services['kafka-init'].entrypoint)}\n${asText(services['kafka-init'].command)}`.replace(/\$\$/g, '$');
+
+/** The content of the compose config mounted at `target` in a service. */
+const mountedConfig = (svc: ComposeService, target: string): string | undefined => {
+  const ref = (svc.configs ?? []).find((c) => typeof c !== 'string' && c.target === target);
+  return ref && typeof ref !== 'string' ? compose.configs?.[ref.source]?.content : undefined;
 };
 
 const argsOf = (svc: ComposeService): Record<string, string> => {
@@ -213,6 +279,16 @@ describe('docker-compose.yml', () => {
       expect(env.AUTH_TOKEN_SECRET).toMatch(/^\$\{AUTH_TOKEN_SECRET:\?.+\}$/);
     });
 
+    it('authenticates to Kafka as its own SCRAM principal, and leaves topic creation to kafka-init', () => {
+      const env = envOf(svc);
+      expect(env.KAFKA_SASL_MECHANISM).toBe('scram-sha-512');
+      expect(env.KAFKA_SASL_USERNAME).toBe(name);
+      expect(env.KAFKA_SASL_PASSWORD).toMatch(requiredVar(passwordVar(name)));
+      expect(env.KAFKA_CREATE_TOPICS).toBe('false');
+      // The consumer group its ACL names (the config default is the service name too).
+      expect(env.KAFKA_GROUP_ID ?? name).toBe(name);
+    });
+
     it(`publishes host port ${APP_HOST_PORTS[name]} and restarts unless stopped`, () => {
       expect((svc.ports ?? []).map(String)).toContain(`${APP_HOST_PORTS[name]}:3000`);
       expect(svc.restart).toBe('unless-stopped');
@@ -239,7 +315,7 @@ describe('docker-compose.yml', () => {
 
   it('kafka-init creates every expected topic and its .dlq twin, idempotently', () => {
     const init = services['kafka-init'];
-    const script = `${asText(init.entrypoint)} ${asText(init.command)}`;
+    const script = initScript();
     expect(init.restart ?? 'no').toBe('no');
     expect(script).toContain('kafka-topics.sh');
     expect(script).toContain('--create');
@@ -250,6 +326,97 @@ describe('docker-compose.yml', () => {
       expect(tokens).toContain(topic);
       expect(tokens).toContain(`${topic}.dlq`);
     }
+  });
+
+  it('kafka-init gives topics an explicit, unlimited retention, also on topics that already exist', () => {
+    const script = initScript();
+    expect(script).toMatch(/kafka-topics\.sh [^\n]*--create --if-not-exists \\\n[^\n]*--config retention\.ms=-1\n/);
+    // --if-not-exists leaves an existing topic's config alone: retention is re-stated with kafka-configs.
+    expect(script).toMatch(/kafka-configs\.sh [^\n]*--alter --entity-type topics[^\n]*\\\n\s*--add-config retention\.ms=-1/);
+  });
+
+  describe('Kafka security', () => {
+    const kafka = services.kafka;
+    const props = kafkaPropertiesOf(kafka);
+
+    it('has only SASL listeners (no PLAINTEXT or SSL without authentication)', () => {
+      const protocols = Object.fromEntries(props['listener.security.protocol.map'].split(',').map((kv) => kv.split(':')));
+      const listeners = props.listeners.split(',').map((l) => l.split('://')[0]);
+      expect(listeners.length).toBeGreaterThanOrEqual(2);
+      for (const listener of [...listeners, props['inter.broker.listener.name'], props['controller.listener.names']]) {
+        expect({ listener, protocol: protocols[listener] }).toEqual({ listener, protocol: expect.stringMatching(/^SASL_(PLAINTEXT|SSL)$/) });
+      }
+      expect(props['advertised.listeners']).toMatch(/^[A-Z_]+:\/\/kafka:9092$/);
+    });
+
+    it('offers SCRAM-SHA-512 to clients, and PLAIN only for the broker and admin principals', () => {
+      const client = props['advertised.listeners'].split('://')[0].toLowerCase();
+      expect(props[`listener.name.${client}.sasl.enabled.mechanisms`].split(',')).toEqual(expect.arrayContaining(['SCRAM-SHA-512']));
+      expect(props[`listener.name.${client}.scram-sha-512.sasl.jaas.config`]).toMatch(/^org\.apache\.kafka\.common\.security\.scram\.ScramLoginModule required;$/);
+      // The static PLAIN users: exactly broker and admin, passwords from required variables, nothing literal.
+      for (const [key, jaas] of Object.entries(props).filter(([k]) => k.endsWith('.plain.sasl.jaas.config'))) {
+        const users = [...jaas.matchAll(/\buser_([\w-]+)="([^"]*)"/g)];
+        expect({ key, users: users.map((u) => u[1]).sort() }).toEqual({ key, users: key.includes(`.${client}.`) ? ['admin', 'broker'] : ['broker'] });
+        for (const [, user, password] of users) expect(password).toMatch(requiredVar(passwordVar(user)));
+        expect(jaas).toMatch(/\busername="broker" password="\$\{KAFKA_BROKER_PASSWORD:\?[^}]+\}"/);
+      }
+      expect(props['sasl.mechanism.inter.broker.protocol']).toBe('PLAIN');
+      expect(props['sasl.mechanism.controller.protocol']).toBe('PLAIN');
+    });
+
+    it('turns the KRaft authorizer on, denies by default, and makes only admin and broker super users', () => {
+      expect(props['authorizer.class.name']).toBe('org.apache.kafka.metadata.authorizer.StandardAuthorizer');
+      expect(props['allow.everyone.if.no.acl.found']).toBe('false');
+      expect(props['super.users'].split(';').sort()).toEqual(['User:admin', 'User:broker']);
+    });
+
+    it('healthchecks with a client properties file that logs in as the broker principal', () => {
+      const probe = asText(kafka.healthcheck?.test);
+      const file = /--command-config ([^\s)]+)/.exec(probe)?.[1];
+      expect(probe).toContain('kafka-broker-api-versions.sh');
+      expect(file).toBeDefined();
+      const content = mountedConfig(kafka, file!);
+      expect(content).toContain('security.protocol=SASL_PLAINTEXT');
+      expect(content).toMatch(/username="broker" password="\$\{KAFKA_BROKER_PASSWORD:\?[^}]+\}"/);
+    });
+
+    it('kafka-init works as admin, and is the only one given the services\' passwords besides the services', () => {
+      const init = services['kafka-init'];
+      const file = /--command-config ([^\s)]+)/.exec(initScript())?.[1];
+      expect(mountedConfig(init, file!)).toMatch(/username="admin" password="\$\{KAFKA_ADMIN_PASSWORD:\?[^}]+\}"/);
+      const env = envOf(init);
+      for (const name of APP_SERVICES) expect(env[passwordVar(name)]).toMatch(requiredVar(passwordVar(name)));
+      expect(Object.keys(env).some((k) => /BROKER_PASSWORD/.test(k))).toBe(false);
+      // A service only gets its own password.
+      for (const name of APP_SERVICES) {
+        const secrets = Object.values(envOf(services[name])).join(' ').match(/KAFKA_[A-Z_]+_PASSWORD/g) ?? [];
+        expect(new Set(secrets)).toEqual(new Set([passwordVar(name)]));
+      }
+    });
+
+    it('kafka-init creates one SCRAM-SHA-512 user per service, named after it', () => {
+      const script = initScript();
+      const users = /\busers=\(([^)]*)\)/.exec(script)?.[1].trim().split(/\s+/);
+      expect(users?.sort()).toEqual([...APP_SERVICES].sort());
+      expect(script).toMatch(/kafka-configs\.sh [^\n]*--alter --entity-type users --entity-name "\$user"/);
+      expect(script).toContain('--add-config "SCRAM-SHA-512=[password=${!var}]"');
+      // ${!var} is KAFKA_<USER>_PASSWORD, the variable the service itself gets.
+      expect(script).toMatch(/password_var\(\) \{ local v="KAFKA_\$\{1\/\/-\/_\}_PASSWORD"; echo "\$\{v\^\^\}"; \}/);
+    });
+
+    it('kafka-init grants exactly the ACL table, each with DESCRIBE, literal names, no CREATE and no cluster rights', () => {
+      const script = initScript();
+      const allow = /^\s*allow\(\) \{[\s\S]*?\n\s*\}$/m.exec(script)?.[0] ?? '';
+      expect(allow).toContain('kafka-acls.sh');
+      expect(allow).toMatch(/--add --allow-principal "User:\$1"/);
+      expect(allow).toMatch(/--operation "\$2" --operation Describe --"\$3" "\$4" --resource-pattern-type literal/);
+      const granted = [...script.matchAll(/^\s*allow\s+(\S+)\s+(\S+)\s+(\S+)\s+(\S+)\s*$/gm)].map(
+        ([, principal, operation, type, name]) => aclKey({ principal, operation, type, name } as Acl),
+      );
+      expect(granted.sort()).toEqual(EXPECTED_ACLS.map(aclKey).sort());
+      expect(new Set(granted).size).toBe(granted.length);
+      expect(script).not.toMatch(/--cluster\b|--operation (Create|All|Alter|ClusterAction|IdempotentWrite)\b|--deny-principal|User:\*/);
+    });
   });
 
   it('runs mongo as a replica set that gets initiated by its healthcheck', () => {

@@ -29,7 +29,7 @@ export const CE_HEADERS = {
 export class InvalidEventError extends Error {
   constructor(
     message: string,
-    readonly reason: 'invalid-envelope' | 'unknown-type' | 'schema-violation',
+    readonly reason: 'invalid-envelope' | 'unknown-type' | 'schema-violation' | 'untrusted-source',
   ) {
     super(message);
   }

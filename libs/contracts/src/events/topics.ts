@@ -14,6 +14,24 @@ export const TOPICS = {
 export type Topic = (typeof TOPICS)[keyof typeof TOPICS];
 export const ALL_TOPICS: Topic[] = Object.values(TOPICS);
 
+/** The CloudEvents `source` of each producing service: what its events carry in `ce_source`. */
+export const EVENT_SOURCES = {
+  intake: '/techtransfer/intake',
+  matching: '/techtransfer/matching',
+  contractTracking: '/techtransfer/contract-tracking',
+} as const;
+export type EventSource = (typeof EVENT_SOURCES)[keyof typeof EVENT_SOURCES];
+
+/**
+ * The one service that may produce on each topic. Consumers accept an event only from its topic's
+ * owner (checked on `ce_source`); in production, Kafka ACLs also stop anyone else from writing there.
+ */
+export const TOPIC_OWNERS: Record<Topic, EventSource> = {
+  [TOPICS.need]: EVENT_SOURCES.intake,
+  [TOPICS.match]: EVENT_SOURCES.matching,
+  [TOPICS.deal]: EVENT_SOURCES.contractTracking,
+};
+
 /** Where a consumer puts an event it could not handle after bounded retries. */
 export const deadLetterTopicOf = (topic: string): string => `${topic}.dlq`;
 export const ALL_DEAD_LETTER_TOPICS: string[] = ALL_TOPICS.map(deadLetterTopicOf);

@@ -3,7 +3,7 @@ import { NestFactory } from '@nestjs/core';
 import { Ctx, EventPattern, Payload } from '@nestjs/microservices';
 import { randomUUID } from 'node:crypto';
 import mongoose, { type Connection } from 'mongoose';
-import { deadLetterTopicOf, NeedCapturedV1, TOPICS, type PayloadOf } from '@tt/contracts';
+import { deadLetterTopicOf, EVENT_SOURCES, NeedCapturedV1, TOPICS, type PayloadOf } from '@tt/contracts';
 import { KafkaProbe, eventually } from '@tt/testing';
 import { encodeCloudEvent } from '../cloud-event.codec';
 import { createKafka, wireTopic } from '../kafka/kafka-client';
@@ -11,6 +11,7 @@ import { EventContext } from './event-context';
 import { KafkaEventTransport } from './kafka-event.transport';
 import { MongoProcessedEventStore } from './processed-event.store';
 import { EventConsumer } from './rethrow-event-errors.filter';
+import { EventRejectedError } from '../errors';
 
 /** What the test handler saw; its behaviour is chosen by the need's title. */
 const handled: { needId: string; attempt: number }[] = [];
@@ -20,6 +21,11 @@ class ScriptedConsumer {
   @EventPattern(NeedCapturedV1.type)
   async onNeed(@Payload() need: PayloadOf<typeof NeedCapturedV1.type>, @Ctx() ctx: EventContext) {
     if (need.title === 'always fails') throw new Error('downstream unavailable');
+    if (need.title === 'can never apply') throw new EventRejectedError('this need contradicts what is known');
+    if (need.title === 'store away' && ctx.delivery.attempt <= 8) {
+      // What the MongoDB driver throws while the server is unreachable: retried beyond maxAttempts.
+      throw Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:27018'), { name: 'MongoNetworkError' });
+    }
     if (need.title === 'fails twice' && ctx.delivery.attempt <= 2) throw new Error(`transient failure ${ctx.delivery.attempt}`);
     handled.push({ needId: need.needId, attempt: ctx.delivery.attempt });
   }
@@ -85,8 +91,8 @@ describe(KafkaEventTransport.name, () => {
     confidentiality: 'public',
     capturedAt: new Date().toISOString(),
   });
-  const record = (id: string, data: PayloadOf<typeof NeedCapturedV1.type>, key: string) =>
-    encodeCloudEvent({ id, type: NeedCapturedV1.type, source: '/test', subject: key, time: new Date().toISOString(), traceparent: '', data });
+  const record = (id: string, data: PayloadOf<typeof NeedCapturedV1.type>, key: string, source: string = EVENT_SOURCES.intake) =>
+    encodeCloudEvent({ id, type: NeedCapturedV1.type, source, subject: key, time: new Date().toISOString(), traceparent: '', data });
 
   it('retries, dead-letters after bounded attempts, moves on, and handles a duplicate once', async () => {
     const key = randomUUID(); // one key: one partition, in this order
@@ -113,6 +119,35 @@ describe(KafkaEventTransport.name, () => {
     await new Promise((r) => setTimeout(r, 1_000)); // room for a wrong second delivery to show up
     expect(handled.filter((h) => h.needId === ok)).toEqual([{ needId: ok, attempt: 1 }]);
     expect(handled.filter((h) => h.needId === flaky)).toEqual([{ needId: flaky, attempt: 3 }]);
+  });
+
+  it('waits out an unreachable store without dead-lettering; dead-letters a rejected or forged event at once', async () => {
+    const key = randomUUID();
+    const [waits, rejected, forged, after] = [randomUUID(), randomUUID(), randomUUID(), randomUUID()];
+    const producer = kafka.producer();
+    await producer.connect();
+    await producer.send({
+      topic: wireTopic(TOPICS.need),
+      messages: [
+        record(randomUUID(), need(waits, 'store away'), key),
+        record(randomUUID(), need(rejected, 'can never apply'), key),
+        record(randomUUID(), need(forged, 'works'), key, EVENT_SOURCES.matching), // need events belong to intake
+        record(randomUUID(), need(after, 'works'), key),
+      ],
+    });
+    await producer.disconnect();
+
+    await eventually(async () => handled.filter((h) => h.needId === after), (h) => h.length === 1, { what: 'the event behind them' });
+    // Retried 8 times (maxAttempts is 3) because the failure was the store's, then handled.
+    expect(handled.filter((h) => h.needId === waits)).toEqual([{ needId: waits, attempt: 9 }]);
+    const parked = await eventually(async () => dlq.records.filter((r) => r.key === key), (r) => r.length >= 2, { what: 'two dead letters' });
+    expect(parked.map((r) => [JSON.parse(r.value!).needId, r.headers.dlq_reason])).toEqual([
+      [rejected, 'rejected'],
+      [forged, 'untrusted-source'],
+    ]);
+    expect(parked[0].headers.dlq_error).toBe('this need contradicts what is known');
+    expect(parked[1].headers.dlq_error).toContain('must come from /techtransfer/intake');
+    expect(handled.filter((h) => h.needId === rejected || h.needId === forged)).toEqual([]);
   });
 
   it('commits only handled offsets, so a restarted consumer does not see them again', async () => {

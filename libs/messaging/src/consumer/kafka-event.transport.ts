@@ -2,8 +2,9 @@ import { Logger } from '@nestjs/common';
 import { Server, type CustomTransportStrategy } from '@nestjs/microservices';
 import { isObservable, lastValueFrom } from 'rxjs';
 import { Partitioners, type Consumer, type EachMessagePayload, type Kafka, type Producer } from 'kafkajs';
-import { EVENT_CATALOG, deadLetterTopicOf, isEventType, type EventType } from '@tt/contracts';
+import { EVENT_CATALOG, TOPIC_OWNERS, deadLetterTopicOf, isEventType, type EventType } from '@tt/contracts';
 import { decodeCloudEvent, InvalidEventError } from '../cloud-event.codec';
+import { EventRejectedError, isTransientError } from '../errors';
 import { childTraceparent, runWithTraceparent } from '../trace-context';
 import { wireTopic } from '../kafka/kafka-client';
 import { ensureTopics } from '../kafka/ensure-topics';
@@ -16,7 +17,11 @@ export interface KafkaEventTransportOptions {
   processedEvents: ProcessedEventStore;
   /** Event types on the subscribed topics this service deliberately does not handle. */
   ignore?: EventType[];
-  /** Handler attempts before the event goes to the dead-letter topic. */
+  /**
+   * Attempts before an event whose handler keeps failing with an unexpected error (a bug) goes to
+   * the dead-letter topic. Failures of an unreachable store, Redis or Kafka are retried without
+   * limit; an EventRejectedError or an invalid event is dead-lettered at once.
+   */
   maxAttempts?: number;
   retryBackoffMs?: number;
   partitionsConsumedConcurrently?: number;
@@ -27,9 +32,13 @@ export interface KafkaEventTransportOptions {
  * the delivery guarantees the stock Kafka transport lacks:
  * - the offset is committed only after the handler's effect is stored (at least once);
  * - a redelivered event id is acknowledged without running the handler again;
- * - a payload is validated against its contract before any handler sees it;
- * - an event that is malformed, of an unknown type, or whose handler keeps failing after bounded
- *   retries goes to `<topic>.dlq` with the reason, and the partition moves on;
+ * - a payload is validated against its contract, and its `ce_source` against its topic's owner,
+ *   before any handler sees it;
+ * - while the store, Redis or Kafka is away the handler is retried until it is back (the partition
+ *   waits, nothing is dead-lettered);
+ * - an event that is malformed, of an unknown type, from the wrong source, rejected by its handler
+ *   (EventRejectedError) or whose handler keeps failing with a bug after bounded retries goes to
+ *   `<topic>.dlq` with the reason, and the partition moves on;
  * - at start, every event type on a subscribed topic must have a handler or be listed in `ignore`;
  * - close() waits for in-flight handlers, so the database is not closed under them.
  */
@@ -38,6 +47,7 @@ export class KafkaEventTransport extends Server implements CustomTransportStrate
   private consumer?: Consumer;
   private producer?: Producer;
   private joined = false;
+  private closing = false;
 
   constructor(private readonly options: KafkaEventTransportOptions) {
     super();
@@ -82,6 +92,7 @@ export class KafkaEventTransport extends Server implements CustomTransportStrate
 
   async close(): Promise<void> {
     this.joined = false;
+    this.closing = true; // handlers waiting on a dependency give up; their records stay uncommitted
     // disconnect() stops fetching and waits for the eachMessage calls under way to finish.
     await this.consumer?.disconnect();
     await this.producer?.disconnect();
@@ -113,57 +124,84 @@ export class KafkaEventTransport extends Server implements CustomTransportStrate
   }
 
   private async handleMessage({ topic, partition, message, heartbeat }: EachMessagePayload): Promise<void> {
-    const { groupId, processedEvents } = this.options;
     const where = `${topic}[${partition}]@${message.offset}`;
+    // Heartbeats go on while a handler waits (on a store or Redis that is away), so the group does
+    // not take the partition away from an instance that is only waiting.
+    const beating = setInterval(() => void heartbeat().catch(() => undefined), 3_000);
     try {
-      const { event } = decodeCloudEvent(message);
-      if ((this.options.ignore as string[] | undefined)?.includes(event.type)) {
-        // Deliberately not handled here (declared in `ignore`): no database round trip needed.
-      } else if (await processedEvents.has(groupId, event.id)) {
-        this.logger.debug(`duplicate ${event.type} ${event.id} at ${where}: acknowledged`);
-      } else {
-        const handler = this.getHandlerByPattern(event.type);
-        if (!handler) throw new InvalidEventError(`no handler for ${event.type}`, 'unknown-type');
-        const error = await this.runWithRetries(event.type, where, heartbeat, async (attempt) => {
-          const context = new EventContext([event, { topic, partition, offset: message.offset, attempt }]);
-          await runWithTraceparent(childTraceparent(event.traceparent), async () => {
-            const result = await handler(event.data, context);
-            if (isObservable(result)) await lastValueFrom(result, { defaultValue: undefined });
-          });
-        });
-        if (error) await this.deadLetter(topic, partition, message, 'handler-failed', error);
-        else await processedEvents.record(groupId, event.id, event.type);
+      let failures = 0;
+      for (let attempt = 1; ; attempt++) {
+        try {
+          await this.process(topic, partition, message, attempt);
+          break;
+        } catch (error) {
+          if (this.closing) throw error; // not committed: the next owner of the partition redelivers it
+          if (error instanceof InvalidEventError || error instanceof EventRejectedError) {
+            await this.untilDelivered(where, heartbeat, () => this.deadLetter(topic, partition, message, reasonOf(error), error));
+            break;
+          }
+          if (isTransientError(error)) {
+            // A dependency is away: wait for it as long as it takes; this event is fine.
+            this.logger.warn(`${where}: dependency unavailable, retrying (attempt ${attempt}): ${asError(error).message}`);
+            await this.backoff(attempt, heartbeat);
+            continue;
+          }
+          failures++;
+          const maxAttempts = this.options.maxAttempts ?? 5;
+          this.logger.warn(`${where} failed (attempt ${failures}/${maxAttempts}): ${asError(error).message}`);
+          if (failures >= maxAttempts) {
+            await this.untilDelivered(where, heartbeat, () => this.deadLetter(topic, partition, message, 'handler-failed', asError(error)));
+            break;
+          }
+          await this.backoff(failures, heartbeat);
+        }
       }
-    } catch (error) {
-      if (!(error instanceof InvalidEventError)) throw error; // infrastructure failure: kafkajs retries the message
-      await this.deadLetter(topic, partition, message, error.reason, error);
+    } finally {
+      clearInterval(beating);
     }
     await this.consumer!.commitOffsets([{ topic, partition, offset: (BigInt(message.offset) + 1n).toString() }]);
   }
 
-  /** Runs the handler up to maxAttempts times with exponential backoff; returns the last error, if any. */
-  private async runWithRetries(
-    type: string,
-    where: string,
-    heartbeat: () => Promise<void>,
-    run: (attempt: number) => Promise<void>,
-  ): Promise<Error | undefined> {
-    const maxAttempts = this.options.maxAttempts ?? 5;
-    let lastError: Error | undefined;
-    for (let attempt = 1; attempt <= maxAttempts; attempt++) {
+  /** One delivery of one record: validate, trust, dedupe, handle, remember. Throws what went wrong. */
+  private async process(topic: string, partition: number, message: EachMessagePayload['message'], attempt: number): Promise<void> {
+    const { groupId, processedEvents } = this.options;
+    const { event, definition } = decodeCloudEvent(message);
+    const owner = TOPIC_OWNERS[definition.topic];
+    if (event.source !== owner) {
+      throw new InvalidEventError(`${event.type} must come from ${owner}, not ${event.source}`, 'untrusted-source');
+    }
+    if ((this.options.ignore as string[] | undefined)?.includes(event.type)) return; // declared in `ignore`: no database round trip
+    if (await processedEvents.has(groupId, event.id)) {
+      this.logger.debug(`duplicate ${event.type} ${event.id} at ${topic}[${partition}]@${message.offset}: acknowledged`);
+      return;
+    }
+    const handler = this.getHandlerByPattern(event.type);
+    if (!handler) throw new InvalidEventError(`no handler for ${event.type}`, 'unknown-type');
+    const context = new EventContext([event, { topic, partition, offset: message.offset, attempt }]);
+    await runWithTraceparent(childTraceparent(event.traceparent), async () => {
+      const result = await handler(event.data, context);
+      if (isObservable(result)) await lastValueFrom(result, { defaultValue: undefined });
+    });
+    await processedEvents.record(groupId, event.id, event.type);
+  }
+
+  /** Dead-lettering needs Kafka: while it is away, keep trying (the record is not committed meanwhile). */
+  private async untilDelivered(where: string, heartbeat: () => Promise<void>, send: () => Promise<void>): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
       try {
-        await run(attempt);
-        return undefined;
+        return await send();
       } catch (error) {
-        lastError = asError(error);
-        this.logger.warn(`${type} at ${where} failed (attempt ${attempt}/${maxAttempts}): ${lastError.message}`);
-        if (attempt < maxAttempts) {
-          await new Promise((r) => setTimeout(r, Math.min(5_000, (this.options.retryBackoffMs ?? 200) * 2 ** (attempt - 1))));
-          await heartbeat();
-        }
+        if (this.closing || !isTransientError(error)) throw error;
+        this.logger.warn(`${where}: cannot reach the dead-letter topic yet (attempt ${attempt}): ${asError(error).message}`);
+        await this.backoff(attempt, heartbeat);
       }
     }
-    return lastError;
+  }
+
+  /** Exponential backoff from retryBackoffMs, at most 5 s, heartbeating so the partition stays ours. */
+  private async backoff(attempt: number, heartbeat: () => Promise<void>): Promise<void> {
+    await new Promise((r) => setTimeout(r, Math.min(5_000, (this.options.retryBackoffMs ?? 200) * 2 ** (attempt - 1))));
+    await heartbeat();
   }
 
   private async deadLetter(
@@ -195,6 +233,10 @@ export class KafkaEventTransport extends Server implements CustomTransportStrate
       ],
     });
   }
+}
+
+function reasonOf(error: InvalidEventError | EventRejectedError): string {
+  return error instanceof InvalidEventError ? error.reason : 'rejected';
 }
 
 /** Errors can reach here as plain objects (an RPC filter's `{status, message}`); keep their message. */

@@ -50,7 +50,8 @@ describe(OutboxRelay.name, () => {
 
   it('publishes what a process wrote and then died before publishing', async () => {
     const dealId = randomUUID();
-    const event = registered(dealId);
+    // Staged a minute ago by a writer that died: older than the scan's grace period.
+    const event = { ...registered(dealId), time: new Date(Date.now() - 60_000).toISOString() };
     await Deals.create({ _id: dealId, status: 'registered', outbox: [event] }); // the "crashed" writer never published
     const relay = new OutboxRelay(producer, [Deals], { pollIntervalMs: 60_000 });
     relay.start(); // a new process: its first pass scans every outbox

@@ -4,13 +4,18 @@ import type { Producer } from 'kafkajs';
 import { encodeCloudEvent } from '../cloud-event.codec';
 import { wireTopic } from '../kafka/kafka-client';
 import { OUTBOX_FIELD, toCloudEvent, type OutboxEntry } from './outbox-entry';
-import { aggregateKey, AggregateLocks } from './aggregate-locks';
 
 export interface OutboxRelayOptions {
   /** How often to scan for events left behind (after a crash, or a failed publish). */
   pollIntervalMs?: number;
   /** Aggregates handled per pass and model. */
   batchSize?: number;
+  /**
+   * The periodic scan publishes only entries staged at least this long ago: a fresh entry belongs to
+   * a write whose own instance is publishing it right now (its kick), so other instances leave it
+   * alone instead of publishing it a second time. Entries of a crashed writer are this old soon.
+   */
+  scanGraceMs?: number;
 }
 
 type OutboxDocument = { _id: unknown; outbox: OutboxEntry[] };
@@ -33,7 +38,6 @@ export class OutboxRelay {
     private readonly producer: Producer,
     private readonly models: Model<any>[],
     private readonly options: OutboxRelayOptions = {},
-    private readonly locks: AggregateLocks = new AggregateLocks(),
   ) {}
 
   start(): void {
@@ -50,7 +54,7 @@ export class OutboxRelay {
    */
   kick(model?: Model<any>, id?: unknown): void {
     if (this.stopped) return;
-    if (model && id !== undefined) this.targets.set(aggregateKey(model.collection.name, id), { model, id });
+    if (model && id !== undefined) this.targets.set(`${model.collection.name}/${String(id)}`, { model, id });
     else this.scanAll = true;
     if (this.running) {
       this.again = true;
@@ -85,20 +89,25 @@ export class OutboxRelay {
     }
     if (this.scanAll) {
       this.scanAll = false;
-      await this.drain();
+      await this.drain(this.options.scanGraceMs ?? 5_000);
     }
   }
 
-  /** One pass over every model; resolves when nothing was left to publish at the time of reading. */
-  async drain(): Promise<number> {
+  /**
+   * One pass over every model; resolves when nothing was left to publish at the time of reading.
+   * `graceMs` skips aggregates whose oldest entry is younger than that (see scanGraceMs).
+   */
+  async drain(graceMs = 0): Promise<number> {
     let published = 0;
     const batchSize = this.options.batchSize ?? 100;
+    const stagedBefore = new Date(Date.now() - graceMs).toISOString();
     for (const model of this.models) {
       // Paged by _id so one pass ends even if an entry could not be removed (it is retried next pass).
       let after: unknown;
       for (;;) {
+        const pending = graceMs > 0 ? { [`${OUTBOX_FIELD}.0.time`]: { $lt: stagedBefore } } : { [`${OUTBOX_FIELD}.0`]: { $exists: true } };
         const docs = (await model
-          .find({ [`${OUTBOX_FIELD}.0`]: { $exists: true }, ...(after !== undefined ? { _id: { $gt: after } } : {}) }, { [OUTBOX_FIELD]: 1 })
+          .find({ ...pending, ...(after !== undefined ? { _id: { $gt: after } } : {}) }, { [OUTBOX_FIELD]: 1 })
           .sort({ _id: 1 })
           .limit(batchSize)
           .lean()
@@ -119,12 +128,10 @@ export class OutboxRelay {
       acks: -1,
       topicMessages: entries.map((entry) => ({ topic: wireTopic(entry.topic), messages: [encodeCloudEvent(toCloudEvent(entry))] })),
     });
-    // $pullAll with the entries exactly as read: FerretDB v1 does not apply $pull conditions on
-    // sub-document fields, and the native driver keeps the stored field order for the comparison.
-    const result = await this.locks.run(aggregateKey(model.collection.name, doc._id), () =>
-      model.collection.updateOne({ _id: doc._id } as never, { $pullAll: { [OUTBOX_FIELD]: entries } } as never),
-    );
-    if (result.modifiedCount === 0) this.logger.warn(`published events of ${String(doc._id)} were not removed from its outbox`);
+    // Removes exactly the entries published, by id, in one atomic update: a change written meanwhile
+    // (another transition, more staged events) is untouched, and another instance's relay having
+    // removed them first makes this a no-op.
+    await model.collection.updateOne({ _id: doc._id } as never, { $pull: { [OUTBOX_FIELD]: { id: { $in: entries.map((e) => e.id) } } } } as never);
     return entries.length;
   }
 }

@@ -14,7 +14,6 @@ import { createKafka } from '../kafka/kafka-client';
 import { ensureTopics } from '../kafka/ensure-topics';
 import { stageEvent, type OutboxEntry } from './outbox-entry';
 import { OutboxRelay } from './outbox-relay';
-import { aggregateKey, AggregateLocks } from './aggregate-locks';
 
 export interface OutboxModuleOptions {
   /** CloudEvents `source` of everything this service publishes, e.g. `/techtransfer/intake`. */
@@ -29,7 +28,6 @@ export interface OutboxModuleOptions {
 const OPTIONS = Symbol('OUTBOX_OPTIONS');
 const RELAY = Symbol('OUTBOX_RELAY');
 const PRODUCER = Symbol('OUTBOX_PRODUCER');
-const LOCKS = Symbol('OUTBOX_LOCKS');
 
 /**
  * What a service's code uses to publish: stage events into the aggregate's update, then `flush()`
@@ -41,13 +39,7 @@ export class EventOutbox implements OnApplicationBootstrap, OnApplicationShutdow
     @Inject(OPTIONS) private readonly options: OutboxModuleOptions,
     @Inject(RELAY) private readonly relay: OutboxRelay,
     @Inject(PRODUCER) private readonly producer: Producer,
-    @Inject(LOCKS) private readonly locks: AggregateLocks,
   ) {}
-
-  /** Runs a write to an aggregate with an outbox, one at a time per document (see AggregateLocks). */
-  exclusive<T>(model: Model<any>, id: unknown, write: () => Promise<T>): Promise<T> {
-    return this.locks.run(aggregateKey(model.collection.name, id), write);
-  }
 
   stage<T extends EventType>(type: T, payload: PayloadOf<T>): OutboxEntry {
     return stageEvent(type, payload, this.options.source);
@@ -77,7 +69,6 @@ export class OutboxModule {
       imports: options.imports ?? [],
       providers: [
         { provide: OPTIONS, useValue: options },
-        { provide: LOCKS, useValue: new AggregateLocks() },
         {
           provide: PRODUCER,
           useFactory: async () => {
@@ -90,9 +81,8 @@ export class OutboxModule {
         },
         {
           provide: RELAY,
-          inject: [PRODUCER, LOCKS, ...options.models.map((name) => getModelToken(name))],
-          useFactory: (producer: Producer, locks: AggregateLocks, ...models: Model<any>[]) =>
-            new OutboxRelay(producer, models, { pollIntervalMs: options.pollIntervalMs }, locks),
+          inject: [PRODUCER, ...options.models.map((name) => getModelToken(name))],
+          useFactory: (producer: Producer, ...models: Model<any>[]) => new OutboxRelay(producer, models, { pollIntervalMs: options.pollIntervalMs }),
         },
         EventOutbox,
       ],
