@@ -185,6 +185,7 @@ describe('AsyncAPI document', () => {
           'cn.techtransfer.need.captured.v1',
           'cn.techtransfer.match.proposed.v1',
           'cn.techtransfer.match.accepted.v1',
+          'cn.techtransfer.deal.opened.v1', // the deal ledger: a transaction counts only for a deal seen opened
           'cn.techtransfer.contract.signed.v1',
           'cn.techtransfer.contract.registered.v1',
           'cn.techtransfer.transaction.logged.v1',
@@ -204,9 +205,12 @@ describe('AsyncAPI document', () => {
       },
     );
 
-    it.each(Object.values(PRODUCER_OF_TOPIC))('%s publishes with the ce_source the headers schema documents', (service) => {
+    it.each(Object.entries(PRODUCER_OF_TOPIC))('%s: its owner %s publishes with the ce_source the headers schema documents and consumers demand', (key, service) => {
+      const owner = contracts.TOPIC_OWNERS[contracts.TOPICS[key as keyof typeof contracts.TOPICS]];
+      expect(owner).toBe(`/techtransfer/${service}`);
       const appModule = readFileSync(join(ROOT, 'services', service, 'src/app.module.ts'), 'utf8');
-      expect(appModule).toContain(`source: '/techtransfer/${service}'`);
+      const sourceKey = (Object.keys(contracts.EVENT_SOURCES) as (keyof typeof contracts.EVENT_SOURCES)[]).find((k) => contracts.EVENT_SOURCES[k] === owner);
+      expect(appModule).toContain(`source: EVENT_SOURCES.${sourceKey}`);
     });
   });
 });

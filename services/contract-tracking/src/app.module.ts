@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { MongooseModule } from '@nestjs/mongoose';
+import { EVENT_SOURCES } from '@tt/contracts';
 import { OutboxModule } from '@tt/messaging';
 import { HealthModule } from '@tt/platform';
 import { config } from './config';
@@ -11,7 +12,7 @@ import { DealsModule } from './deals/deals.module';
     MongooseModule.forRoot(config.mongoUrl, { dbName: config.mongoDb, retryWrites: false }),
     HealthModule.forRoot(),
     DealsModule,
-    OutboxModule.forRoot({ source: '/techtransfer/contract-tracking', models: [DEAL_MODEL], imports: [DealsModule] }),
+    OutboxModule.forRoot({ source: EVENT_SOURCES.contractTracking, models: [DEAL_MODEL], imports: [DealsModule] }),
   ],
 })
 export class AppModule {}

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { MongooseModule } from '@nestjs/mongoose';
+import { EVENT_SOURCES } from '@tt/contracts';
 import { OutboxModule } from '@tt/messaging';
 import { HealthModule } from '@tt/platform';
 import { config } from './config';
@@ -13,7 +14,7 @@ import { NEED_MODEL } from './needs/need.schema';
     HealthModule.forRoot(),
     EnterprisesModule,
     NeedsModule,
-    OutboxModule.forRoot({ source: '/techtransfer/intake', models: [NEED_MODEL], imports: [NeedsModule] }),
+    OutboxModule.forRoot({ source: EVENT_SOURCES.intake, models: [NEED_MODEL], imports: [NeedsModule] }),
   ],
 })
 export class AppModule {}

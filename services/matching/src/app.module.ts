@@ -1,6 +1,7 @@
 import { BullModule } from '@nestjs/bullmq';
 import { Module } from '@nestjs/common';
 import { MongooseModule } from '@nestjs/mongoose';
+import { EVENT_SOURCES } from '@tt/contracts';
 import { OutboxModule } from '@tt/messaging';
 import { HealthModule } from '@tt/platform';
 import { CatalogueModule } from './catalogue/catalogue.module';
@@ -17,7 +18,7 @@ import { MATCH_RUN_MODEL, PROPOSAL_MODEL } from './proposals/proposal.schema';
     CatalogueModule,
     NeedsModule,
     ProposalsModule,
-    OutboxModule.forRoot({ source: '/techtransfer/matching', models: [MATCH_RUN_MODEL, PROPOSAL_MODEL], imports: [ProposalsModule] }),
+    OutboxModule.forRoot({ source: EVENT_SOURCES.matching, models: [MATCH_RUN_MODEL, PROPOSAL_MODEL], imports: [ProposalsModule] }),
   ],
 })
 export class AppModule {}

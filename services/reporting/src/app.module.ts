@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { MongooseModule } from '@nestjs/mongoose';
 import { HealthModule } from '@tt/platform';
 import { config } from './config';
+import { DealsModule } from './deals/deals.module';
 import { FunnelModule } from './funnel/funnel.module';
 import { TotalsModule } from './totals/totals.module';
 
@@ -12,6 +13,7 @@ import { TotalsModule } from './totals/totals.module';
     HealthModule.forRoot(),
     FunnelModule,
     TotalsModule,
+    DealsModule,
   ],
 })
 export class AppModule {}

@@ -1,6 +1,9 @@
 import { ArgumentsHost, Catch, HttpException, HttpStatus, Logger, type ExceptionFilter } from '@nestjs/common';
 import type { Request, Response } from 'express';
+import { isTransientError } from '@tt/messaging';
 import { PROBLEM_CONTENT_TYPE, type ProblemDetails } from './problem';
+
+const RETRY_AFTER_SECONDS = 5;
 
 /**
  * Every HTTP error leaves as RFC 9457 `application/problem+json`. Unexpected errors are logged here
@@ -19,6 +22,7 @@ export class ProblemDetailsFilter implements ExceptionFilter {
       this.logger.error(`${request.method} ${request.originalUrl}: ${(exception as Error)?.stack ?? String(exception)}`);
     }
     if (!response.headersSent) {
+      if (problem.status === HttpStatus.SERVICE_UNAVAILABLE) response.setHeader('Retry-After', String(RETRY_AFTER_SECONDS));
       response.status(problem.status).type(PROBLEM_CONTENT_TYPE).send(JSON.stringify(problem));
     }
   }
@@ -37,6 +41,18 @@ export function toProblem(exception: unknown, instance: string): ProblemDetails 
       title: HttpStatus[status] ? titleCase(HttpStatus[status]) : 'Error',
       status,
       detail: Array.isArray(message) ? message.join('; ') : String(message ?? exception.message),
+      instance,
+    };
+  }
+  if (isTransientError(exception)) {
+    // The store, Redis or Kafka is away: the same request will work again. (Whether a write went
+    // through before the connection broke is what the retry finds out: 409 for a transition already
+    // made, the first answer for a create with the same Idempotency-Key.)
+    return {
+      type: '/problems/unavailable',
+      title: 'Service Unavailable',
+      status: HttpStatus.SERVICE_UNAVAILABLE,
+      detail: `A backing service is unavailable. Retry in ${RETRY_AFTER_SECONDS} seconds.`,
       instance,
     };
   }

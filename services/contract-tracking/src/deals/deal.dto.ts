@@ -79,4 +79,16 @@ export class ListDealsQuery extends PageQuery {
   @IsOptional()
   @IsIn(['intent', 'signed', 'registered', 'cancelled'])
   status?: DealStatus;
+
+  @ApiPropertyOptional({ description: 'The deal opened by this accepted proposal (at most one)' })
+  @IsOptional()
+  @IsString()
+  @Length(1, 64)
+  proposalId?: string;
+
+  @ApiPropertyOptional({ description: 'The deals of one need' })
+  @IsOptional()
+  @IsString()
+  @Length(1, 64)
+  needId?: string;
 }

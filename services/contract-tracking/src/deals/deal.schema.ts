@@ -82,6 +82,9 @@ export const DealSchema = new Schema<Deal>(
 DealSchema.index({ proposalId: 1 }, { unique: true });
 // The broker's list: a park's deals by status, newest first.
 DealSchema.index({ parkId: 1, status: 1, createdAt: -1 });
-// Finding a contract by its registration number (uniqueness is checked on register). Not a unique
-// index: FerretDB v1 ignores `sparse`, so deals without a registration would collide on null.
-DealSchema.index({ 'registration.number': 1 });
+// The deals of one need.
+DealSchema.index({ needId: 1 });
+// A registration number (认定登记编号) belongs to one contract: the store refuses a second one, whichever
+// instance writes it. Sparse: deals not yet registered have no number and do not collide.
+// Named, so it is created beside (not refused by) the non-unique index earlier versions made.
+DealSchema.index({ 'registration.number': 1 }, { unique: true, sparse: true, name: 'registration_number_unique' });

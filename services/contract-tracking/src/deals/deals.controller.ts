@@ -30,8 +30,11 @@ export class DealsController {
   }
 
   @Post(':id/register')
-  @HttpCode(200)
-  @ApiOperation({ summary: 'Record the contract registration (signed → registered); logs the technology transaction' })
+  @HttpCode(201)
+  @ApiOperation({
+    summary:
+      'Record the contract registration (signed → registered); creates the logged technology transaction. 201; 409 from any status but signed, or when the registration number is already registered',
+  })
   register(@Param() { id }: DealIdParam, @Body() dto: RegisterContractDto, @CurrentPrincipal() broker: Principal) {
     return this.deals.register(id, dto, { subject: broker.subject, parkId: parkOf(broker) });
   }

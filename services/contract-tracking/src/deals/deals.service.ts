@@ -3,7 +3,7 @@ import { InjectModel } from '@nestjs/mongoose';
 import { randomUUID } from 'node:crypto';
 import type { Model } from 'mongoose';
 import type { PayloadOf } from '@tt/contracts';
-import { EventOutbox, type OutboxEntry } from '@tt/messaging';
+import { EventOutbox, isDuplicateKey, type OutboxEntry } from '@tt/messaging';
 import { conflict, invalid, notFound } from '@tt/platform';
 import type { CancelDealDto, ListDealsQuery, RegisterContractDto, SignContractDto } from './deal.dto';
 import { DEAL_MODEL, DEAL_TRANSITIONS, type Deal, type DealAction } from './deal.schema';
@@ -57,7 +57,7 @@ export class DealsService {
         outbox: [opened],
       });
     } catch (error) {
-      if ((error as { code?: number }).code !== 11000) throw error;
+      if (!isDuplicateKey(error)) throw error;
       return; // this proposal already has its deal
     }
     this.outbox.flush(this.deals, dealId);
@@ -99,8 +99,6 @@ export class DealsService {
     if (dto.registeredOn < contract.signedOn) {
       throw invalid([{ pointer: '/registeredOn', reason: `registration cannot precede signing (${contract.signedOn})` }]);
     }
-    const taken = await this.deals.exists({ 'registration.number': dto.registrationNumber, _id: { $ne: deal.dealId } });
-    if (taken) throw conflict(`registration number ${dto.registrationNumber} is already used by another contract`);
     const registeredAt = new Date();
     const events = [
       this.outbox.stage('cn.techtransfer.contract.registered.v1', {
@@ -138,7 +136,10 @@ export class DealsService {
   }
 
   async list(parkId: string, query: ListDealsQuery) {
-    const filter: Record<string, string> = { parkId, ...(query.status ? { status: query.status } : {}) };
+    const filter: Record<string, string> = { parkId };
+    if (query.status) filter.status = query.status;
+    if (query.proposalId) filter.proposalId = query.proposalId;
+    if (query.needId) filter.needId = query.needId;
     const [items, total] = await Promise.all([
       this.deals.find(filter, { outbox: 0 }).sort({ createdAt: -1, _id: 1 }).skip((query.page - 1) * query.pageSize).limit(query.pageSize).lean().exec(),
       this.deals.countDocuments(filter).exec(),
@@ -155,16 +156,22 @@ export class DealsService {
     assertAllowed(action, deal.status);
     const { to } = DEAL_TRANSITIONS[action];
     const at = new Date();
-    const updated = await this.outbox.exclusive(this.deals, deal.dealId, () =>
-      this.deals
+    let updated: Deal | null;
+    try {
+      updated = (await this.deals
         .findOneAndUpdate(
           { _id: deal.dealId, parkId: broker.parkId, status: deal.status },
           { $set: { ...changes, status: to }, $push: { history: { status: to, at, by: broker.subject }, outbox: { $each: events } } },
-          { new: true }, // no projection: FerretDB v1 findAndModify does not support one
+          { new: true, projection: { outbox: 0 } },
         )
         .lean()
-        .exec(),
-    );
+        .exec()) as Deal | null;
+    } catch (error) {
+      // The unique registration-number index refused the write: nothing changed. The answer says
+      // nothing about the contract that holds the number (it may be another park's).
+      if (isDuplicateKey(error) && action === 'register') throw conflict('this registration number is already registered', { field: '/registrationNumber' });
+      throw error;
+    }
     if (!updated) {
       const current = await this.get(deal.dealId, broker.parkId);
       throw notAllowed(action, current.status);

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import { randomUUID } from 'node:crypto';
 import type { Model } from 'mongoose';
+import { isDuplicateKey } from '@tt/messaging';
 import { conflict, notFound, type Principal } from '@tt/platform';
 import type { CreateEnterpriseDto } from './enterprise.dto';
 import { ENTERPRISE_MODEL, type Enterprise } from './enterprise.schema';
@@ -24,7 +25,7 @@ export class EnterprisesService {
       });
       return present(created.toObject());
     } catch (error) {
-      if ((error as { code?: number }).code === 11000) {
+      if (isDuplicateKey(error)) {
         throw conflict(`an enterprise with credit code ${dto.creditCode} is already recorded in this park`);
       }
       throw error;

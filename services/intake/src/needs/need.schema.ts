@@ -27,6 +27,8 @@ export interface Need {
   confidentiality: Confidentiality;
   contact: NeedContact;
   status: 'open';
+  /** Set when the request carried an Idempotency-Key: a retry with another body is refused. */
+  request?: { idempotencyKey: string; fingerprint: string };
   outbox: OutboxEntry[];
   createdAt: Date;
   updatedAt: Date;
@@ -53,6 +55,7 @@ export const NeedSchema = new Schema<Need>(
       email: { type: String },
     },
     status: { type: String, required: true, default: 'open' },
+    request: { idempotencyKey: { type: String }, fingerprint: { type: String } },
     outbox: { type: [OutboxEntrySchema], default: [] },
   },
   { collection: 'needs', timestamps: true, versionKey: false },

@@ -1,8 +1,11 @@
-import { Body, Controller, Get, Param, Post, Query } from '@nestjs/common';
-import { ApiOperation, ApiTags } from '@nestjs/swagger';
-import { CurrentPrincipal, parkOf, Roles, type Principal } from '@tt/platform';
+import { Body, Controller, Get, Headers, Param, Post, Query, Res } from '@nestjs/common';
+import { ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { Response } from 'express';
+import { CurrentPrincipal, invalid, parkOf, Roles, type Principal } from '@tt/platform';
 import { CreateNeedDto, IdParam, ListNeedsQuery } from './need.dto';
 import { NeedsService } from './needs.service';
+
+const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,128}$/;
 
 @ApiTags('needs')
 @Roles('broker')
@@ -12,8 +15,24 @@ export class NeedsController {
 
   @Post()
   @ApiOperation({ summary: 'Record an enterprise technology need (publishes need captured)' })
-  capture(@Body() dto: CreateNeedDto, @CurrentPrincipal() broker: Principal) {
-    return this.needs.capture(dto, { subject: broker.subject, parkId: parkOf(broker) });
+  @ApiHeader({
+    name: 'Idempotency-Key',
+    required: false,
+    description:
+      'Makes a retried request safe: the same key with the same body answers the need first created (header Idempotent-Replayed: true); with another body, 422.',
+  })
+  async capture(
+    @Body() dto: CreateNeedDto,
+    @CurrentPrincipal() broker: Principal,
+    @Headers('idempotency-key') idempotencyKey: string | undefined,
+    @Res({ passthrough: true }) res: Response,
+  ) {
+    if (idempotencyKey !== undefined && !IDEMPOTENCY_KEY.test(idempotencyKey)) {
+      throw invalid([{ pointer: 'header.Idempotency-Key', reason: 'must be 1 to 128 visible ASCII characters' }]);
+    }
+    const { need, replayed } = await this.needs.capture(dto, { subject: broker.subject, parkId: parkOf(broker) }, idempotencyKey);
+    if (replayed) res.setHeader('Idempotent-Replayed', 'true');
+    return need;
   }
 
   @Get(':id')

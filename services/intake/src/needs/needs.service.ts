@@ -1,9 +1,9 @@
-import { HttpException, Injectable } from '@nestjs/common';
+import { HttpException, HttpStatus, Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import type { Model } from 'mongoose';
-import { EventOutbox } from '@tt/messaging';
-import { invalid, notFound } from '@tt/platform';
+import { EventOutbox, isDuplicateKey } from '@tt/messaging';
+import { invalid, notFound, ProblemException } from '@tt/platform';
 import { EnterprisesService } from '../enterprises/enterprises.service';
 import type { CreateNeedDto, ListNeedsQuery } from './need.dto';
 import { NEED_MODEL, type Need } from './need.schema';
@@ -18,8 +18,12 @@ export class NeedsService {
     private readonly outbox: EventOutbox,
   ) {}
 
-  /** Stores the need and its need-captured event in one document write (see OutboxRelay). */
-  async capture(dto: CreateNeedDto, broker: Broker) {
+  /**
+   * Stores the need and its need-captured event in one document write (see OutboxRelay). With an
+   * idempotency key the need's id is derived from (park, broker, key), so a retried request meets
+   * the need it created before, whichever instance served the first try.
+   */
+  async capture(dto: CreateNeedDto, broker: Broker, idempotencyKey?: string): Promise<{ need: NeedView; replayed: boolean }> {
     if (dto.budgetMinFen !== undefined && dto.budgetMaxFen !== undefined && dto.budgetMinFen > dto.budgetMaxFen) {
       throw invalid([{ pointer: '/budgetMinFen', reason: 'budgetMinFen must not exceed budgetMaxFen' }]);
     }
@@ -29,7 +33,8 @@ export class NeedsService {
       }
       throw error;
     });
-    const needId = randomUUID();
+    const fingerprint = idempotencyKey === undefined ? undefined : sha256(canonicalJson(dto));
+    const needId = idempotencyKey === undefined ? randomUUID() : uuidFrom(`${broker.parkId}|${broker.subject}|${idempotencyKey}`);
     const confidentiality = dto.confidentiality ?? 'park-only';
     const keywords = dto.keywords ?? [];
     const captured = this.outbox.stage('cn.techtransfer.need.captured.v1', {
@@ -51,26 +56,48 @@ export class NeedsService {
       confidentiality,
       capturedAt: new Date().toISOString(),
     });
-    const need = await this.needs.create({
-      _id: needId,
-      parkId: broker.parkId,
-      enterpriseId: enterprise.id,
-      brokerId: broker.subject,
-      title: dto.title,
-      description: dto.description,
-      category: dto.category,
-      technicalField: dto.technicalField,
-      keywords,
-      budgetMinFen: dto.budgetMinFen,
-      budgetMaxFen: dto.budgetMaxFen,
-      cooperationModes: dto.cooperationModes,
-      confidentiality,
-      contact: { name: dto.contact.name, phone: dto.contact.phone, email: dto.contact.email },
-      status: 'open',
-      outbox: [captured],
-    });
+    let need;
+    try {
+      need = await this.needs.create({
+        _id: needId,
+        ...(fingerprint ? { request: { idempotencyKey, fingerprint } } : {}),
+        parkId: broker.parkId,
+        enterpriseId: enterprise.id,
+        brokerId: broker.subject,
+        title: dto.title,
+        description: dto.description,
+        category: dto.category,
+        technicalField: dto.technicalField,
+        keywords,
+        budgetMinFen: dto.budgetMinFen,
+        budgetMaxFen: dto.budgetMaxFen,
+        cooperationModes: dto.cooperationModes,
+        confidentiality,
+        contact: { name: dto.contact.name, phone: dto.contact.phone, email: dto.contact.email },
+        status: 'open',
+        outbox: [captured],
+      });
+    } catch (error) {
+      if (!fingerprint || !isDuplicateKey(error)) throw error;
+      return { need: await this.replay(needId, broker.parkId, fingerprint), replayed: true };
+    }
     this.outbox.flush(this.needs, needId);
-    return present(need.toObject());
+    return { need: present(need.toObject()), replayed: false };
+  }
+
+  /** The need a request with this idempotency key created, if the body is the same. */
+  private async replay(needId: string, parkId: string, fingerprint: string): Promise<NeedView> {
+    const existing = await this.needs.findOne({ _id: needId, parkId }, { outbox: 0 }).lean().exec();
+    if (!existing) throw new Error(`need ${needId} exists but not in park ${parkId}`); // the id includes the park
+    if (existing.request?.fingerprint !== fingerprint) {
+      throw new ProblemException({
+        status: HttpStatus.UNPROCESSABLE_ENTITY,
+        title: 'Unprocessable Entity',
+        type: '/problems/idempotency-key-reused',
+        detail: 'This Idempotency-Key was already used with a different request body.',
+      });
+    }
+    return present(existing as Need);
   }
 
   async get(id: string, parkId: string) {
@@ -98,8 +125,31 @@ export class NeedsService {
   }
 }
 
-/** The API shape: `id` instead of `_id`, and no outbox internals. */
+type NeedView = ReturnType<typeof present>;
+
+/** The API shape: `id` instead of `_id`, and no outbox or idempotency internals. */
 function present(need: Need) {
-  const { _id, outbox: _outbox, ...rest } = need;
+  const { _id, outbox: _outbox, request: _request, ...rest } = need;
   return { id: _id, ...rest };
+}
+
+const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
+
+/** A UUID (version 8, name-based) from a name: the same key always gives the same need id. */
+function uuidFrom(name: string): string {
+  const h = sha256(name);
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-8${h.slice(13, 16)}-${((parseInt(h[16], 16) & 0x3) | 0x8).toString(16)}${h.slice(17, 20)}-${h.slice(20, 32)}`;
+}
+
+/** JSON with object keys sorted, so the same body in another key order has the same fingerprint. */
+function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value && typeof value === 'object') {
+    return `{${Object.keys(value)
+      .sort()
+      .filter((k) => (value as Record<string, unknown>)[k] !== undefined)
+      .map((k) => `${JSON.stringify(k)}:${canonicalJson((value as Record<string, unknown>)[k])}`)
+      .join(',')}}`;
+  }
+  return JSON.stringify(value);
 }

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import { createHash } from 'node:crypto';
 import type { Model } from 'mongoose';
-import { EventOutbox } from '@tt/messaging';
+import { EventOutbox, isDuplicateKey } from '@tt/messaging';
 import { conflict, notFound } from '@tt/platform';
 import { CatalogueService } from '../catalogue/catalogue.service';
 import { config } from '../config';
@@ -76,7 +76,7 @@ export class ProposalsService {
     try {
       await this.runs.create({ _id: needId, parkId: need.parkId, modelVersion: MODEL_VERSION, proposalIds: proposals.map((p) => p._id), proposedAt, outbox: [event] });
     } catch (error) {
-      if ((error as { code?: number }).code !== 11000) throw error; // already scored by an earlier attempt
+      if (!isDuplicateKey(error)) throw error; // already scored by an earlier attempt
     }
     this.outbox.flush(this.runs, needId);
   }
@@ -128,16 +128,15 @@ export class ProposalsService {
 
   /** The decision and its event in one conditional update: only a still-open proposal can be decided. */
   private async decide(proposal: Proposal, broker: Broker, change: Partial<Proposal>, event: ReturnType<EventOutbox['stage']>) {
-    const updated = await this.outbox.exclusive(this.proposals, proposal._id, () =>
-      this.proposals
-        .findOneAndUpdate(
-          { _id: proposal._id, parkId: broker.parkId, status: 'proposed' },
-          { $set: { ...change, decidedBy: broker.subject, decidedAt: new Date() }, $push: { outbox: event } },
-          { new: true }, // no projection: FerretDB v1 findAndModify does not support one
-        )
-        .lean()
-        .exec(),
-    );
+    // The status guard makes this a compare-and-set: of two racing decisions, in any instances, one wins.
+    const updated = await this.proposals
+      .findOneAndUpdate(
+        { _id: proposal._id, parkId: broker.parkId, status: 'proposed' },
+        { $set: { ...change, decidedBy: broker.subject, decidedAt: new Date() }, $push: { outbox: event } },
+        { new: true, projection: { outbox: 0 } },
+      )
+      .lean()
+      .exec();
     if (!updated) throw conflict(`proposal ${proposal._id} was already ${proposal.status}`, { currentStatus: proposal.status });
     this.outbox.flush(this.proposals, proposal._id);
     return present(updated as Proposal);

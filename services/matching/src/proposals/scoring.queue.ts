@@ -10,9 +10,17 @@ export interface ScoringJob {
   needId: string;
 }
 
+/**
+ * Exponential from 0.5 s, at most 30 s apart: a job keeps retrying through a store or Redis outage
+ * of about 20 minutes (40 attempts) before BullMQ gives up on it.
+ */
+export function scoringBackoff(attemptsMade: number): number {
+  return Math.min(30_000, 500 * 2 ** Math.max(0, attemptsMade - 1));
+}
+
 export const SCORING_JOB_DEFAULTS: JobsOptions = {
-  attempts: 8,
-  backoff: { type: 'exponential', delay: 500 },
+  attempts: 40,
+  backoff: { type: 'capped-exponential' },
   removeOnComplete: { age: 24 * 3600, count: 10_000 },
   removeOnFail: { age: 14 * 24 * 3600 },
 };

@@ -1,9 +1,12 @@
 import { EventPattern, Payload } from '@nestjs/microservices';
 import { EventConsumer } from '@tt/messaging';
-import { ContractRegisteredV1, ContractSignedV1, MatchAcceptedV1, MatchProposedV1, NeedCapturedV1, type PayloadOf } from '@tt/contracts';
+import { MatchAcceptedV1, MatchProposedV1, NeedCapturedV1, type PayloadOf } from '@tt/contracts';
 import { FunnelService } from './funnel.service';
 
-/** The funnel: needs captured → matched (≥ 1 proposal) → accepted → contracted → registered. */
+/**
+ * The funnel's first stages: needs captured → matched (≥ 1 proposal) → accepted. Contracted and
+ * registered are reached through the deal ledger (DealEventsConsumer), which checks them first.
+ */
 @EventConsumer()
 export class FunnelConsumer {
   constructor(private readonly funnel: FunnelService) {}
@@ -21,15 +24,5 @@ export class FunnelConsumer {
   @EventPattern(MatchAcceptedV1.type)
   async accepted(@Payload() e: PayloadOf<typeof MatchAcceptedV1.type>) {
     await this.funnel.reach(e.needId, e.parkId, 'accepted', e.acceptedAt);
-  }
-
-  @EventPattern(ContractSignedV1.type)
-  async contracted(@Payload() e: PayloadOf<typeof ContractSignedV1.type>) {
-    await this.funnel.reach(e.needId, e.parkId, 'contracted', e.signedAt);
-  }
-
-  @EventPattern(ContractRegisteredV1.type)
-  async registered(@Payload() e: PayloadOf<typeof ContractRegisteredV1.type>) {
-    await this.funnel.reach(e.needId, e.parkId, 'registered', e.registeredAt);
   }
 }

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import type { Model } from 'mongoose';
+import { upsertOnce } from '@tt/messaging';
 import { FUNNEL_MODEL, FUNNEL_STAGES, type FunnelStage, type FunnelStageRow } from './funnel.schema';
 
 @Injectable()
@@ -9,9 +10,9 @@ export class FunnelService {
 
   /** Records that a need reached a stage; idempotent, and events of one need may arrive in any order. */
   async reach(needId: string, parkId: string, stage: FunnelStage, at: string): Promise<void> {
-    await this.stages
-      .updateOne({ _id: `${needId}/${stage}` }, { $setOnInsert: { needId, parkId, stage, reachedAt: new Date(at) } }, { upsert: true })
-      .exec();
+    await upsertOnce(
+      this.stages.updateOne({ _id: `${needId}/${stage}` }, { $setOnInsert: { needId, parkId, stage, reachedAt: new Date(at) } }, { upsert: true }).exec(),
+    );
   }
 
   /** Needs per stage (a need with several deals counts once per stage). */

@@ -4,11 +4,11 @@ import { FunnelModule } from '../funnel/funnel.module';
 import { TotalsController } from './totals.controller';
 import { TotalsService } from './totals.service';
 import { TRANSACTION_MODEL, TransactionSchema } from './transaction.schema';
-import { TransactionLoggedConsumer } from './transaction-logged.consumer';
 
 @Module({
   imports: [MongooseModule.forFeature([{ name: TRANSACTION_MODEL, schema: TransactionSchema }]), FunnelModule],
-  controllers: [TotalsController, TransactionLoggedConsumer],
+  controllers: [TotalsController],
   providers: [TotalsService],
+  exports: [TotalsService],
 })
 export class TotalsModule {}

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import type { Model } from 'mongoose';
 import type { PayloadOf } from '@tt/contracts';
+import { upsertOnce } from '@tt/messaging';
 import { FunnelService } from '../funnel/funnel.service';
 import { TRANSACTION_MODEL, type Transaction } from './transaction.schema';
 
@@ -42,64 +43,54 @@ export class TotalsService {
       loggedAt: new Date(t.loggedAt),
       recordedAt: new Date(),
     };
-    await this.transactions.updateOne({ _id: t.dealId }, { $setOnInsert: row }, { upsert: true }).exec();
+    await upsertOnce(this.transactions.updateOne({ _id: t.dealId }, { $setOnInsert: row }, { upsert: true }).exec());
   }
 
-  /**
-   * Totals for a year (by registration date), with each month against the same month a year before.
-   * Summed here rather than with $group: FerretDB v1 computes only the first of several $group
-   * accumulators correctly, and a year of a district's registered contracts is a few thousand rows.
-   */
+  /** Totals for a year (by registration date), with each month against the same month a year before. */
   async totals(year: number, parkId?: string) {
     const scope = parkId ? { parkId } : {};
-    const [rows, previousRows, funnel] = await Promise.all([
-      this.rowsOf({ ...scope, month: { $gte: `${year}-01`, $lte: `${year}-12` } }),
-      this.rowsOf({ ...scope, month: { $gte: `${year - 1}-01`, $lte: `${year - 1}-12` } }),
+    const thisYear = { ...scope, month: { $gte: `${year}-01`, $lte: `${year}-12` } };
+    const lastYear = { ...scope, month: { $gte: `${year - 1}-01`, $lte: `${year - 1}-12` } };
+    const dimensions = Object.entries(DIMENSIONS);
+    const [registered, previous, byMonth, previousByMonth, funnel, ...byDimension] = await Promise.all([
+      this.sumBy(thisYear, null).then((g) => g.get(null) ?? zero()),
+      this.sumBy(lastYear, null).then((g) => g.get(null) ?? zero()),
+      this.sumBy(thisYear, 'month'),
+      this.sumBy(lastYear, 'month'),
       this.funnel.counts(parkId),
+      ...dimensions.map(([, field]) => this.sumBy(thisYear, field)),
     ]);
-    const registered = sum(rows);
-    const previous = sum(previousRows);
-    const previousByMonth = groupBy(previousRows, (t) => t.month.slice(5));
+    const previousByMonthOfYear = new Map([...previousByMonth].map(([month, amounts]) => [String(month).slice(5), amounts]));
     return {
       scope: { year, parkId: parkId ?? null, period: 'registration date', currency: 'CNY fen', funnel: 'all time' },
       registered: { ...registered, previousYear: previous, growth: growth(registered, previous) },
-      byMonth: [...groupBy(rows, (t) => t.month)].map(([month, now]) => {
-        const before = previousByMonth.get(month.slice(5)) ?? zero();
+      byMonth: [...byMonth].map(([month, now]) => {
+        const before = previousByMonthOfYear.get(String(month).slice(5)) ?? zero();
         return { month, ...now, previousYear: before, growth: growth(now, before) };
       }),
-      ...Object.fromEntries(
-        Object.entries(DIMENSIONS).map(([name, field]) => [name, [...groupBy(rows, (t) => t[field])].map(([key, a]) => ({ key, ...a }))]),
-      ),
+      ...Object.fromEntries(dimensions.map(([name], i) => [name, [...byDimension[i]].map(([key, amounts]) => ({ key, ...amounts }))])),
       funnel,
     };
   }
 
-  private rowsOf(filter: object): Promise<Transaction[]> {
-    return this.transactions.find(filter).lean().exec() as Promise<Transaction[]>;
+  /** Count and amounts per value of `field` (or over everything, with null), keys in ascending order. */
+  private async sumBy(filter: object, field: string | null): Promise<Map<string | null, Amounts>> {
+    const groups = await this.transactions
+      .aggregate<{ _id: string | null } & Amounts>([
+        { $match: filter },
+        {
+          $group: {
+            _id: field ? `$${field}` : null,
+            count: { $sum: 1 },
+            contractAmountFen: { $sum: '$contractAmountFen' },
+            techTransactionAmountFen: { $sum: '$techTransactionAmountFen' },
+          },
+        },
+        { $sort: { _id: 1 } },
+      ])
+      .exec();
+    return new Map(groups.map(({ _id, count, contractAmountFen, techTransactionAmountFen }) => [_id, { count, contractAmountFen, techTransactionAmountFen }]));
   }
-}
-
-function sum(rows: Transaction[]): Amounts {
-  const total = zero();
-  for (const t of rows) add(total, t);
-  return total;
-}
-
-function add(total: Amounts, t: Transaction): void {
-  total.count += 1;
-  total.contractAmountFen += t.contractAmountFen;
-  total.techTransactionAmountFen += t.techTransactionAmountFen;
-}
-
-/** Amounts per key, keys in ascending order. */
-function groupBy(rows: Transaction[], keyOf: (t: Transaction) => string): Map<string, Amounts> {
-  const groups = new Map<string, Amounts>();
-  for (const t of rows) {
-    const key = keyOf(t);
-    if (!groups.has(key)) groups.set(key, zero());
-    add(groups.get(key)!, t);
-  }
-  return new Map([...groups].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 }
 
 const zero = (): Amounts => ({ count: 0, contractAmountFen: 0, techTransactionAmountFen: 0 });

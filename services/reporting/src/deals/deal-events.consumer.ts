@@ -1,0 +1,39 @@
+import { EventPattern, Payload } from '@nestjs/microservices';
+import { EventConsumer } from '@tt/messaging';
+import { ContractRegisteredV1, ContractSignedV1, DealOpenedV1, TransactionLoggedV1, type PayloadOf } from '@tt/contracts';
+import { FunnelService } from '../funnel/funnel.service';
+import { TotalsService } from '../totals/totals.service';
+import { DealLedgerService } from './deal-ledger.service';
+
+/** The deal topic: each event is checked against the deal's ledger before it counts anywhere. */
+@EventConsumer()
+export class DealEventsConsumer {
+  constructor(
+    private readonly ledger: DealLedgerService,
+    private readonly funnel: FunnelService,
+    private readonly totals: TotalsService,
+  ) {}
+
+  @EventPattern(DealOpenedV1.type)
+  async opened(@Payload() e: PayloadOf<typeof DealOpenedV1.type>) {
+    await this.ledger.opened(e);
+  }
+
+  @EventPattern(ContractSignedV1.type)
+  async signed(@Payload() e: PayloadOf<typeof ContractSignedV1.type>) {
+    await this.ledger.signed(e);
+    await this.funnel.reach(e.needId, e.parkId, 'contracted', e.signedAt);
+  }
+
+  @EventPattern(ContractRegisteredV1.type)
+  async registered(@Payload() e: PayloadOf<typeof ContractRegisteredV1.type>) {
+    await this.ledger.registered(e);
+    await this.funnel.reach(e.needId, e.parkId, 'registered', e.registeredAt);
+  }
+
+  @EventPattern(TransactionLoggedV1.type)
+  async logged(@Payload() t: PayloadOf<typeof TransactionLoggedV1.type>) {
+    await this.ledger.verifyTransaction(t);
+    await this.totals.log(t);
+  }
+}

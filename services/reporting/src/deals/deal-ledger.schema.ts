@@ -1,0 +1,33 @@
+import { Schema } from 'mongoose';
+import type { ContractType } from '@tt/contracts';
+
+export const DEAL_LEDGER_MODEL = 'DealLedgerEntry';
+
+/**
+ * What reporting has seen of one deal through contract-tracking's events, in their order on the
+ * deal's partition: opened, then signed, then registered. A logged transaction is counted only when
+ * it agrees with this record, so an event that skips a step or changes a figure is refused.
+ */
+export interface DealLedgerEntry {
+  _id: string;
+  needId: string;
+  parkId: string;
+  brokerId: string;
+  openedAt: Date;
+  signed?: { contractType: ContractType; signedOn: string; contractAmountFen: number; techTransactionAmountFen: number };
+  registered?: { registrationNumber: string; registeredOn: string };
+}
+
+export const DealLedgerSchema = new Schema<DealLedgerEntry>(
+  {
+    _id: { type: String, required: true },
+    needId: { type: String, required: true },
+    parkId: { type: String, required: true },
+    brokerId: { type: String, required: true },
+    openedAt: { type: Date, required: true },
+    signed: { type: Schema.Types.Mixed },
+    registered: { type: Schema.Types.Mixed },
+  },
+  { collection: 'deal_ledger', versionKey: false },
+);
+// Only _id lookups: one deal at a time, as its events arrive.
