@@ -59,7 +59,7 @@ export async function awaitProposals(matching: ApiClient, needId: string, timeou
 export async function awaitDealFor(contracts: ApiClient, proposalId: string, timeoutMs = 60_000) {
   const deal = await eventually(
     async () => {
-      const res = await contracts.get(`/deals?status=intent&pageSize=100`);
+      const res = await contracts.get(`/deals?proposalId=${proposalId}`);
       return (res.body.items as { dealId: string; proposalId: string }[] | undefined)?.find((d) => d.proposalId === proposalId);
     },
     (d) => d !== undefined,
@@ -105,4 +105,53 @@ export async function inPool<T>(items: T[], concurrency: number, task: (item: T,
       }
     }),
   );
+}
+
+export interface ParkClients {
+  intake: ApiClient;
+  matching: ApiClient;
+  contracts: ApiClient;
+  enterpriseId: string;
+}
+
+/** A park's broker with an enterprise recorded: what the resilient workflow below needs. */
+export async function parkClients(clientFor: (service: 'intake' | 'matching' | 'contract-tracking') => ApiClient): Promise<ParkClients> {
+  const intake = clientFor('intake');
+  return { intake, matching: clientFor('matching'), contracts: clientFor('contract-tracking'), enterpriseId: await createEnterprise(intake) };
+}
+
+/**
+ * One need taken from capture to a registered contract by a broker whose calls may be cut off and
+ * retried (an instance killed, a store away): every step is safe to repeat. The capture carries an
+ * Idempotency-Key; a transition that answers 409 is accepted only if the state it wanted is there.
+ */
+export async function takeNeedToRegistration(
+  { intake, matching, contracts, enterpriseId }: ParkClients,
+  i: number,
+  amount: { contract: number; tech: number },
+  registrationNumber: string,
+  { tag = 'run', timeoutMs = 180_000 }: { tag?: string; timeoutMs?: number } = {},
+): Promise<{ needId: string; dealId: string }> {
+  const captured = await intake.postWith('/needs', chipNeed(enterpriseId, { title: `低功耗芯片设计需求 ${tag} #${i}` }), { 'Idempotency-Key': `${tag}-${i}` });
+  if (captured.status !== 201) throw new Error(`capture #${i}: ${captured.status} ${JSON.stringify(captured.body)}`);
+  const needId: string = captured.body.id;
+  const { proposals } = await awaitProposals(matching, needId, timeoutMs);
+  const proposalId = proposals[0].proposalId;
+  const accepted = await matching.post(`/proposals/${proposalId}/accept`);
+  if (accepted.status !== 200 && !(accepted.status === 409 && accepted.body.currentStatus === 'accepted')) {
+    throw new Error(`accept #${i}: ${accepted.status} ${JSON.stringify(accepted.body)}`);
+  }
+  const dealId = await awaitDealFor(contracts, proposalId, timeoutMs);
+  const signed = await contracts.post(`/deals/${dealId}/sign`, signature(amount.contract, amount.tech));
+  if (signed.status !== 200 && !(signed.status === 409 && signed.body.currentStatus === 'signed')) {
+    throw new Error(`sign #${i}: ${signed.status} ${JSON.stringify(signed.body)}`);
+  }
+  const registered = await contracts.post(`/deals/${dealId}/register`, { registrationNumber, registeredOn: '2026-11-22' });
+  if (registered.status !== 201) {
+    const deal = (await contracts.get(`/deals/${dealId}`)).body;
+    if (!(registered.status === 409 && deal.registration?.number === registrationNumber)) {
+      throw new Error(`register #${i}: ${registered.status} ${JSON.stringify(registered.body)}`);
+    }
+  }
+  return { needId, dealId };
 }

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { deadLetterTopicOf, TOPICS, type PayloadOf } from '@tt/contracts';
+import { deadLetterTopicOf, EVENT_SOURCES, TOPICS, type PayloadOf } from '@tt/contracts';
 import { encodeCloudEvent } from '@tt/messaging';
 import { analystToken, brokerToken, eventually, KafkaProbe, TestSystem } from '@tt/testing';
 
@@ -41,7 +41,7 @@ describe('dead-lettering', () => {
       capturedAt: new Date().toISOString(),
     };
     const event = (type: string, data: unknown) =>
-      encodeCloudEvent({ id: randomUUID(), type, source: '/test/poison', subject: needId, time: new Date().toISOString(), traceparent: '', data });
+      encodeCloudEvent({ id: randomUUID(), type, source: EVENT_SOURCES.intake, subject: needId, time: new Date().toISOString(), traceparent: '', data });
     const schemaViolation = event('cn.techtransfer.need.captured.v1', { needId, title: 42 });
     const unknownType = event('cn.techtransfer.need.teleported.v1', valid);
     const noEnvelope = { key: needId, value: JSON.stringify(valid) };

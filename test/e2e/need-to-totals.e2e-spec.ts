@@ -56,7 +56,7 @@ describe('a need travels to reported totals', () => {
     expect(signed.status).toBe(200);
     const registrationNumber = `2026320500${Date.now() % 1_000_000}`;
     const registered = await contracts.post(`/deals/${dealId}/register`, { registrationNumber, registeredOn: '2026-11-22' });
-    expect(registered.status).toBe(200);
+    expect(registered.status).toBe(201);
     expect(registered.body.status).toBe('registered');
     // A second registration is refused: the transaction is logged once.
     expect((await contracts.post(`/deals/${dealId}/register`, { registrationNumber, registeredOn: '2026-11-22' })).status).toBe(409);

@@ -8,7 +8,7 @@ export interface ApiResponse<T = any> {
 export class ApiClient {
   constructor(
     readonly baseUrl: string,
-    private readonly token?: string,
+    protected readonly token?: string,
   ) {}
 
   as(token: string): ApiClient {
@@ -24,12 +24,22 @@ export class ApiClient {
   }
 
   /** Sends bytes exactly as given (for malformed-input tests). */
-  async send<T = any>(method: string, path: string, raw?: string | Uint8Array, contentType = 'application/json'): Promise<ApiResponse<T>> {
-    const response = await fetch(`${this.baseUrl}${path}`, {
+  send<T = any>(method: string, path: string, raw?: string | Uint8Array, contentType = 'application/json', headers: Record<string, string> = {}): Promise<ApiResponse<T>> {
+    return this.sendTo<T>(this.baseUrl, method, path, raw, contentType, headers);
+  }
+
+  /** POST with extra headers (e.g. `Idempotency-Key`). */
+  postWith<T = any>(path: string, body: unknown, headers: Record<string, string>): Promise<ApiResponse<T>> {
+    return this.send<T>('POST', path, JSON.stringify(body), 'application/json', headers);
+  }
+
+  protected async sendTo<T>(baseUrl: string, method: string, path: string, raw: string | Uint8Array | undefined, contentType: string, headers: Record<string, string>): Promise<ApiResponse<T>> {
+    const response = await fetch(`${baseUrl}${path}`, {
       method,
       headers: {
         ...(raw !== undefined ? { 'content-type': contentType } : {}),
         ...(this.token ? { authorization: `Bearer ${this.token}` } : {}),
+        ...headers,
       },
       body: raw,
       signal: AbortSignal.timeout(15_000),
@@ -42,5 +52,41 @@ export class ApiClient {
       // not JSON: keep the text
     }
     return { status: response.status, headers: response.headers, body };
+  }
+}
+
+/**
+ * What a load balancer in front of several instances does: requests go round-robin; one that cannot
+ * reach its instance (killed, restarting) goes to the next, and a 503 (a backing service away) is
+ * retried after a pause, for up to `timeoutMs`. A request cut off after it was sent is retried too,
+ * so callers must make their writes safe to repeat (Idempotency-Key, or a 409 that means "done").
+ */
+export class BalancedApiClient extends ApiClient {
+  private next = 0;
+
+  constructor(
+    readonly baseUrls: string[],
+    token?: string,
+    private readonly timeoutMs = 120_000,
+  ) {
+    super(baseUrls[0], token);
+  }
+
+  override as(token: string): BalancedApiClient {
+    return new BalancedApiClient(this.baseUrls, token, this.timeoutMs);
+  }
+
+  protected override async sendTo<T>(_baseUrl: string, method: string, path: string, raw: string | Uint8Array | undefined, contentType: string, headers: Record<string, string>): Promise<ApiResponse<T>> {
+    const deadline = Date.now() + this.timeoutMs;
+    for (;;) {
+      const baseUrl = this.baseUrls[this.next++ % this.baseUrls.length];
+      try {
+        const response = await super.sendTo<T>(baseUrl, method, path, raw, contentType, headers);
+        if (response.status !== 503 || Date.now() > deadline) return response;
+      } catch (error) {
+        if (Date.now() > deadline) throw error;
+      }
+      await new Promise((r) => setTimeout(r, 200));
+    }
   }
 }

@@ -4,3 +4,4 @@ export * from './tokens';
 export * from './service-process';
 export * from './kafka-probe';
 export * from './system';
+export * from './catch-up';

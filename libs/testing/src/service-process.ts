@@ -49,7 +49,13 @@ export class ServiceProcess {
     readonly port: number,
     private readonly env: NodeJS.ProcessEnv,
     private readonly logDir: string,
+    /** Log file name (and what messages call it): the service name, or `<service>-<n>` for one of several instances. */
+    readonly instanceName: string = name,
   ) {}
+
+  get running(): boolean {
+    return this.child !== undefined && this.child.exitCode === null && this.child.signalCode === null;
+  }
 
   get url(): string {
     return `http://127.0.0.1:${this.port}`;
@@ -57,7 +63,7 @@ export class ServiceProcess {
 
   async start(): Promise<void> {
     mkdirSync(this.logDir, { recursive: true });
-    const log = createWriteStream(join(this.logDir, `${this.name}.log`), { flags: 'a' });
+    const log = createWriteStream(join(this.logDir, `${this.instanceName}.log`), { flags: 'a' });
     const child = spawn(process.execPath, [serviceEntryPoint(this.name)], {
       cwd: REPO_ROOT,
       env: { ...process.env, ...this.env, PORT: String(this.port) },
@@ -75,13 +81,13 @@ export class ServiceProcess {
     void this.exited?.then(() => (exitedEarly = true));
     await eventually(
       async () => {
-        if (exitedEarly) throw new Error(`${this.name} exited during start; see ${this.logDir}/${this.name}.log`);
+        if (exitedEarly) throw new Error(`${this.instanceName} exited during start; see ${this.logDir}/${this.instanceName}.log`);
         const res = await fetch(`${this.url}/health/ready`, { signal: AbortSignal.timeout(2_000) });
         return { status: res.status, service: ((await res.json()) as { service?: string }).service };
       },
       // Ready, and really this service (not another process that holds the port).
       (ready) => ready.status === 200 && ready.service === this.name,
-      { timeoutMs, intervalMs: 250, what: `${this.name} to be ready` },
+      { timeoutMs, intervalMs: 250, what: `${this.instanceName} to be ready` },
     );
   }
 

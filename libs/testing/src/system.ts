@@ -4,48 +4,70 @@ import mongoose from 'mongoose';
 import type { Kafka } from 'kafkajs';
 import { ALL_DEAD_LETTER_TOPICS, ALL_TOPICS } from '@tt/contracts';
 import { createKafka } from '@tt/messaging';
-import { ApiClient } from './api-client';
+import { ApiClient, BalancedApiClient } from './api-client';
 import { freePort, REPO_ROOT, SERVICE_NAMES, ServiceProcess, type ServiceName } from './service-process';
 
 /**
  * The four services as separate processes on the real Kafka, MongoDB-wire server and Redis, isolated
- * from other runs by a topic namespace, per-run databases, consumer groups and queue prefixes.
+ * from other runs by a topic namespace, per-run databases, consumer groups and queue prefixes. With
+ * `instances: n`, each service runs as n processes sharing its database and consumer group, as a
+ * scaled-out deployment does.
  */
 export class TestSystem {
   private constructor(
     readonly runId: string,
     readonly namespace: string,
-    readonly services: Record<ServiceName, ServiceProcess>,
+    readonly instances: Record<ServiceName, ServiceProcess[]>,
     readonly kafka: Kafka,
   ) {}
 
-  static async start(): Promise<TestSystem> {
+  /** The first instance of each service (the only one unless started with `instances`). */
+  get services(): Record<ServiceName, ServiceProcess> {
+    return Object.fromEntries(SERVICE_NAMES.map((name) => [name, this.instances[name][0]])) as Record<ServiceName, ServiceProcess>;
+  }
+
+  static async start({ instances = 1 }: { instances?: number } = {}): Promise<TestSystem> {
     const runId = `${Date.now().toString(36)}${randomBytes(3).toString('hex')}`;
     const namespace = `test.${runId}.`;
     const logDir = join(REPO_ROOT, '.infra', 'test-logs', runId);
-    const services = {} as Record<ServiceName, ServiceProcess>;
+    const processes = {} as Record<ServiceName, ServiceProcess[]>;
     for (const name of SERVICE_NAMES) {
-      services[name] = new ServiceProcess(
-        name,
-        await freePort(),
-        {
-          NODE_ENV: 'test',
-          KAFKA_TOPIC_NAMESPACE: namespace,
-          KAFKA_GROUP_ID: `${runId}-${name}`,
-          MONGO_DB: `t_${runId}_${name.replace(/-/g, '_')}`,
-          KAFKAJS_NO_PARTITIONER_WARNING: '1',
-        },
-        logDir,
-      );
+      processes[name] = [];
+      for (let i = 0; i < instances; i++) {
+        processes[name].push(
+          new ServiceProcess(
+            name,
+            await freePort(),
+            {
+              NODE_ENV: 'test',
+              KAFKA_TOPIC_NAMESPACE: namespace,
+              KAFKA_GROUP_ID: `${runId}-${name}`,
+              MONGO_DB: `t_${runId}_${name.replace(/-/g, '_')}`,
+              KAFKAJS_NO_PARTITIONER_WARNING: '1',
+            },
+            logDir,
+            instances > 1 ? `${name}-${i + 1}` : name,
+          ),
+        );
+      }
     }
     const kafka = createKafka(`test-${runId}`);
-    const system = new TestSystem(runId, namespace, services, kafka);
-    await Promise.all(Object.values(services).map((s) => s.start()));
+    const system = new TestSystem(runId, namespace, processes, kafka);
+    // The first instances create the topics and indexes; the others then join.
+    await Promise.all(SERVICE_NAMES.map((name) => processes[name][0].start()));
+    await Promise.all(SERVICE_NAMES.flatMap((name) => processes[name].slice(1).map((p) => p.start())));
     return system;
   }
 
+  /** A client for a service: with several instances, requests go round-robin and fail over (see BalancedApiClient). */
   api(name: ServiceName, token?: string): ApiClient {
-    return new ApiClient(this.services[name].url, token);
+    const urls = this.instances[name].map((p) => p.url);
+    return urls.length === 1 ? new ApiClient(urls[0], token) : new BalancedApiClient(urls, token);
+  }
+
+  /** The name of each service's database in this run (for assertions on stored state). */
+  database(name: ServiceName): string {
+    return `t_${this.runId}_${name.replace(/-/g, '_')}`;
   }
 
   topic(logical: string): string {
@@ -54,7 +76,7 @@ export class TestSystem {
 
   /** Stops the services gracefully, then removes the run's topics and databases. */
   async stop(): Promise<void> {
-    await Promise.all(Object.values(this.services).map((s) => s.kill('SIGTERM')));
+    await Promise.all(Object.values(this.instances).flat().map((s) => s.kill('SIGTERM')));
     if (process.env.KEEP_TEST_DATA === '1') return; // for post-mortems: topics and databases stay
     const admin = this.kafka.admin();
     await admin.connect();
@@ -62,7 +84,7 @@ export class TestSystem {
     await admin.disconnect();
     const connection = await mongoose.createConnection(process.env.MONGO_URL ?? 'mongodb://127.0.0.1:27018/?retryWrites=false').asPromise();
     for (const name of SERVICE_NAMES) {
-      await connection.useDb(`t_${this.runId}_${name.replace(/-/g, '_')}`).dropDatabase().catch(() => undefined);
+      await connection.useDb(this.database(name)).dropDatabase().catch(() => undefined);
     }
     await connection.close();
   }

@@ -1,0 +1,133 @@
+import { randomUUID } from 'node:crypto';
+import { deadLetterTopicOf, EVENT_SOURCES, TOPICS, TransactionLoggedV1, type PayloadOf } from '@tt/contracts';
+import { encodeCloudEvent } from '@tt/messaging';
+import { analystToken, brokerToken, eventually, KafkaProbe, TestSystem, type ApiClient } from '@tt/testing';
+import { awaitDealFor, awaitProposals, captureNeed, chipNeed, createEnterprise, inPool, signature } from './broker-workflow';
+
+const ROUNDS = 20;
+
+/**
+ * What the store and the consumers guarantee whatever the timing: a registration number is taken
+ * once (the store's unique index decides, not a check before the write), and reporting counts only
+ * what contract-tracking really registered.
+ */
+describe('integrity of registrations and of the totals', () => {
+  let system: TestSystem;
+  let dlq: KafkaProbe;
+  let reporting: ApiClient;
+  const park = `park-int-${Date.now().toString(36)}`;
+  const otherPark = `${park}-b`;
+  /** Signed deals, two per round, with their amounts. */
+  const signed: { dealId: string; contract: number; tech: number }[] = [];
+
+  async function signedDeal(parkId: string, i: number, contract: number, tech: number) {
+    const token = await brokerToken(parkId);
+    const intake = system.api('intake', token);
+    const matching = system.api('matching', token);
+    const contracts = system.api('contract-tracking', token);
+    const enterpriseId = await createEnterprise(intake, `常州竞态测试企业${i}有限公司`);
+    const needId = await captureNeed(intake, chipNeed(enterpriseId, { title: `低功耗芯片设计需求 竞态 #${i}` }));
+    const { proposals } = await awaitProposals(matching, needId, 120_000);
+    expect((await matching.post(`/proposals/${proposals[0].proposalId}/accept`)).status).toBe(200);
+    const dealId = await awaitDealFor(contracts, proposals[0].proposalId, 120_000);
+    expect((await contracts.post(`/deals/${dealId}/sign`, signature(contract, tech))).status).toBe(200);
+    return { dealId, contract, tech };
+  }
+
+  beforeAll(async () => {
+    system = await TestSystem.start();
+    dlq = await KafkaProbe.start(system.kafka, [system.topic(deadLetterTopicOf(TOPICS.deal))]);
+    reporting = system.api('reporting', await analystToken());
+    const deals = Array.from({ length: ROUNDS * 2 }, (_, i) => ({ contract: 5_000_000 + i * 1_001, tech: 4_000_000 + i * 3 }));
+    await inPool(deals, 8, async (d, i) => {
+      signed[i] = await signedDeal(park, i, d.contract, d.tech);
+    });
+  });
+
+  afterAll(async () => {
+    await dlq?.stop();
+    await system?.stop();
+  });
+
+  it(`gives a registration number to exactly one of two deals registering it at once (${ROUNDS} rounds)`, async () => {
+    const contracts = system.api('contract-tracking', await brokerToken(park));
+    for (let round = 0; round < ROUNDS; round++) {
+      const number = `2026320500R${system.runId}${round}`;
+      const [a, b] = [signed[2 * round], signed[2 * round + 1]];
+      const answers = await Promise.all([a, b].map((d) => contracts.post(`/deals/${d.dealId}/register`, { registrationNumber: number, registeredOn: '2026-11-22' })));
+      expect(answers.map((r) => r.status).sort()).toEqual([201, 409]);
+      const refused = answers.find((r) => r.status === 409)!;
+      expect(refused.body).toMatchObject({ type: '/problems/conflict', detail: 'this registration number is already registered' });
+      // The loser is still signed: the refused write changed nothing.
+      const loser = answers[0].status === 409 ? a : b;
+      expect((await contracts.get(`/deals/${loser.dealId}`)).body.status).toBe('signed');
+    }
+    const registered = await contracts.get(`/deals?status=registered&pageSize=100`);
+    expect(registered.body.total).toBe(ROUNDS);
+    expect(new Set(registered.body.items.map((d: { registration: { number: string } }) => d.registration.number)).size).toBe(ROUNDS);
+  });
+
+  it('answers a number taken in another park with a 409 that tells nothing about that contract', async () => {
+    const taken = `2026320500R${system.runId}0`;
+    const stranger = await signedDeal(otherPark, 99, 1_000_000, 1_000_000);
+    const contracts = system.api('contract-tracking', await brokerToken(otherPark));
+    const res = await contracts.post(`/deals/${stranger.dealId}/register`, { registrationNumber: taken, registeredOn: '2026-11-22' });
+    expect(res.status).toBe(409);
+    const body = JSON.stringify(res.body);
+    expect(body).not.toContain(park);
+    for (const d of signed) expect(body).not.toContain(d.dealId);
+  });
+
+  it('counts no forged or mismatched transaction, and parks each in the dead-letter topic with the reason', async () => {
+    const totals = async () => (await reporting.get(`/totals?year=2026&parkId=${park}`)).body;
+    const before = await eventually(totals, (t) => t.registered?.count === ROUNDS && t.funnel?.registered === ROUNDS, {
+      timeoutMs: 60_000,
+      what: 'the registered contracts in the totals',
+    });
+
+    const contracts = system.api('contract-tracking', await brokerToken(park));
+    const real = (await contracts.get(`/deals?status=registered&pageSize=1`)).body.items[0];
+    const transaction = (overrides: Partial<PayloadOf<'cn.techtransfer.transaction.logged.v1'>>): PayloadOf<'cn.techtransfer.transaction.logged.v1'> => ({
+      dealId: real.dealId,
+      needId: real.needId,
+      parkId: park,
+      brokerId: real.brokerId,
+      enterpriseId: real.enterpriseId,
+      regionCode: real.regionCode,
+      technicalField: real.technicalField,
+      transactionId: real.dealId,
+      supplyId: real.supplyId,
+      contractType: real.contract.type,
+      registrationNumber: real.registration.number,
+      signedOn: real.contract.signedOn,
+      registeredOn: real.registration.registeredOn,
+      contractAmountFen: real.contract.contractAmountFen,
+      techTransactionAmountFen: real.contract.techTransactionAmountFen,
+      loggedAt: new Date().toISOString(),
+      ...overrides,
+    });
+    const forge = (source: string, data: PayloadOf<'cn.techtransfer.transaction.logged.v1'>) =>
+      encodeCloudEvent({ id: randomUUID(), type: TransactionLoggedV1.type, source, subject: data.dealId, time: new Date().toISOString(), traceparent: '', data });
+    const unknownDeal = randomUUID();
+    const forged = [
+      // Right headers, wrong source: anyone with access to the broker writing a transaction of their own.
+      forge('/techtransfer/rogue', transaction({ dealId: unknownDeal, transactionId: unknownDeal, contractAmountFen: 9_000_000_000, techTransactionAmountFen: 9_000_000_000 })),
+      // The owner's source, but a deal reporting never saw opened, signed and registered.
+      forge(EVENT_SOURCES.contractTracking, transaction({ dealId: `${unknownDeal}-2`, transactionId: `${unknownDeal}-2` })),
+      // A real registered deal, with an amount that is not the one signed (a new event id, so no dedupe).
+      forge(EVENT_SOURCES.contractTracking, transaction({ contractAmountFen: real.contract.contractAmountFen * 10, techTransactionAmountFen: real.contract.techTransactionAmountFen })),
+    ];
+    const producer = system.kafka.producer();
+    await producer.connect();
+    await producer.send({ topic: system.topic(TOPICS.deal), messages: forged });
+    await producer.disconnect();
+
+    const parked = await eventually(async () => dlq.records, (r) => r.length >= 3, { what: 'three dead letters', timeoutMs: 60_000 });
+    expect(parked.map((r) => r.headers.dlq_reason).sort()).toEqual(['rejected', 'rejected', 'untrusted-source']);
+    expect(parked.map((r) => r.headers.ce_id).sort()).toEqual(forged.map((m) => m.headers!.ce_id as string).sort());
+    expect(parked.find((r) => r.key === real.dealId)!.headers.dlq_error).toContain('contractAmountFen');
+    await new Promise((r) => setTimeout(r, 2_000)); // room for a wrong count to show up
+    expect(await totals()).toEqual(before);
+    expect(dlq.records).toHaveLength(3);
+  });
+});
