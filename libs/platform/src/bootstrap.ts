@@ -12,6 +12,7 @@ import { ReadinessChecks } from './health/health.controller';
 import { ProblemDetailsFilter } from './http/problem-details.filter';
 import { jsonBody, middlewareErrorsAsProblems, rejectDangerousKeys, traceContext } from './http/request-hygiene';
 import { createValidationPipe } from './http/validation.pipe';
+import { StoreWatchdog } from './store/store-watchdog';
 
 export interface BootstrapOptions {
   config: ServiceConfig;
@@ -57,6 +58,8 @@ export async function bootstrapService(options: BootstrapOptions): Promise<INest
   const readiness = app.get(ReadinessChecks);
   readiness.service = config.service;
   readiness.add({ name: 'mongo', check: async () => connection.readyState === 1 && !!(await connection.db?.admin().ping()) });
+  const storeWatchdog = new StoreWatchdog(connection, config.mongoUrl);
+  storeWatchdog.start();
 
   if (options.consumer) {
     const transport = new KafkaEventTransport({

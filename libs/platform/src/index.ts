@@ -8,4 +8,5 @@ export * from './auth/principal';
 export * from './auth/tokens';
 export * from './auth/auth.guard';
 export * from './health/health.controller';
+export * from './store/store-watchdog';
 export * from './bootstrap';

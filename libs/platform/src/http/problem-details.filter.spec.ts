@@ -61,4 +61,17 @@ describe(toProblem.name, () => {
       expect(JSON.stringify(problem)).not.toContain('hunter2');
     }
   });
+
+  it('answers an unreachable store, Redis or Kafka with a 503 that leaks nothing', () => {
+    const refused = Object.assign(new Error('connect ECONNREFUSED 10.0.0.7:27017 (mongodb://admin:hunter2@db)'), { name: 'MongoServerSelectionError' });
+    const problem = toProblem(refused, '/needs');
+    expect(problem).toEqual({
+      type: '/problems/unavailable',
+      title: 'Service Unavailable',
+      status: 503,
+      detail: 'A backing service is unavailable. Retry in 5 seconds.',
+      instance: '/needs',
+    });
+    expect(JSON.stringify(problem)).not.toContain('hunter2');
+  });
 });

@@ -18,7 +18,9 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     const request = http.getRequest<Request>();
     const response = http.getResponse<Response>();
     const problem = toProblem(exception, request.originalUrl ?? request.url);
-    if (problem.status >= 500) {
+    if (problem.status === HttpStatus.SERVICE_UNAVAILABLE) {
+      this.logger.warn(`${request.method} ${request.originalUrl}: 503, ${(exception as Error)?.message ?? String(exception)}`);
+    } else if (problem.status >= 500) {
       this.logger.error(`${request.method} ${request.originalUrl}: ${(exception as Error)?.stack ?? String(exception)}`);
     }
     if (!response.headersSent) {
