@@ -1,7 +1,8 @@
 /**
  * Three kinds of tests, one runner:
  * - unit (`*.spec.ts`): colocated, no servers, fakes allowed;
- * - integration (`*.int-spec.ts`): one library or service against the real Kafka, FerretDB and Redis;
+ * - integration (`*.int-spec.ts`): one library or service against the real Kafka, MongoDB-wire server and Redis;
+ * - conformance (`test/conformance/*.conformance-spec.ts`): the MongoDB behaviour the code relies on, against MONGO_URL;
  * - e2e (`test/e2e/*.e2e-spec.ts`): the four built services as separate processes on the real infrastructure.
  * Integration and e2e need `scripts/infra/up` first; `npm test` does that.
  */

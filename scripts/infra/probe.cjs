@@ -3,8 +3,8 @@
 // Protocol-level readiness probes used by scripts/infra/{up,status}.
 //
 // Why: an open TCP port is not "ready". Kafka opens its listener before it
-// can serve metadata, and FerretDB's own `ping` subcommand insists on auth
-// credentials. We have no kafka/mongo CLI tools installed, but Node is always
+// can serve metadata, and the MongoDB-wire server binds its port before it
+// answers commands. We have no kafka/mongo CLI tools installed, but Node is always
 // there (it is a Node project), so we speak the two wire protocols directly
 // with nothing but the standard library (must work before `npm ci`).
 //

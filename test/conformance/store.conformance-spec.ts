@@ -201,7 +201,7 @@ describe(`store conformance (${MONGO_URL})`, () => {
       await fieldsAgainstOutbox('c3a_fields_pull', 'pull');
     }, RACE_TIMEOUT);
 
-    it('3b: same with $pullAll of the exact entries (what the outbox relay uses)', async () => {
+    it('3b: same with $pullAll of the exact entries (what the outbox relay used before it removed by id)', async () => {
       await fieldsAgainstOutbox('c3b_fields_pullall', 'pullAll');
     }, RACE_TIMEOUT);
 

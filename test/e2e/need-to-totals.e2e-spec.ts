@@ -3,9 +3,9 @@ import { TOPICS } from '@tt/contracts';
 import { awaitDealFor, awaitProposals, captureNeed, chipNeed, createEnterprise, signature } from './broker-workflow';
 
 /**
- * One need, driven over HTTP through the four services (separate processes, real Kafka, FerretDB
- * and Redis) to a registered contract; the totals move by exactly its amounts, and an analyst's
- * Kafka subscriber sees the deal's CloudEvents.
+ * One need, driven over HTTP through the four services (separate processes, real Kafka, the
+ * MongoDB-wire server and Redis) to a registered contract; the totals move by exactly its amounts,
+ * and an analyst's Kafka subscriber sees the deal's CloudEvents.
  */
 describe('a need travels to reported totals', () => {
   let system: TestSystem;

@@ -7,7 +7,7 @@ import type { CloudEvent } from '../cloud-event.codec';
 /**
  * An event waiting to be published, stored inside the aggregate document it describes. Writing the
  * state change and its events in one single-document update is what makes them atomic without
- * multi-document transactions (which FerretDB v1 and a stand-alone MongoDB lack).
+ * multi-document transactions (which a stand-alone MongoDB-wire server lacks).
  */
 export interface OutboxEntry {
   id: string;

@@ -137,7 +137,10 @@ export class ProposalsService {
       )
       .lean()
       .exec();
-    if (!updated) throw conflict(`proposal ${proposal._id} was already ${proposal.status}`, { currentStatus: proposal.status });
+    if (!updated) {
+      const current = await this.findForPark(proposal._id, broker.parkId); // the status that won the race
+      throw conflict(`proposal ${proposal._id} was already ${current.status}`, { currentStatus: current.status });
+    }
     this.outbox.flush(this.proposals, proposal._id);
     return present(updated as Proposal);
   }

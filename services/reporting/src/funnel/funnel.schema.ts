@@ -6,10 +6,8 @@ export const FUNNEL_STAGES = ['captured', 'matched', 'accepted', 'contracted', '
 export type FunnelStage = (typeof FUNNEL_STAGES)[number];
 
 /**
- * One row per need and stage reached, `_id` = `<needId>/<stage>`. Rows are only ever inserted (an
- * upsert that changes nothing on redelivery), never updated by two handlers at once: events of one
- * need arrive concurrently from three topics, and FerretDB v1 can lose one of two concurrent
- * updates of the same document.
+ * One row per need and stage reached, `_id` = `<needId>/<stage>`, written by the one handler of that
+ * stage with an insert-if-absent upsert: idempotent, so a redelivered event changes nothing.
  */
 export interface FunnelStageRow {
   _id: string;
