@@ -78,6 +78,8 @@ describe('bad input', () => {
     ['an unknown deal', () => contracts.post(`/deals/${randomUUID()}/sign`, signature(100, 50)), 404],
     ['a technology amount above the contract amount', () => contracts.post(`/deals/${randomUUID()}/sign`, signature(100, 500)), 400, '/techTransactionAmountFen'],
     ['a missing token', () => intake.as('').get('/needs'), 401],
+    // Well-formed but one character mistyped: the GB 32100 check character (here it should be 4) fails.
+    ['a credit code failing its check character', () => intake.post('/enterprises', { name: '宁波某科技有限公司', creditCode: '91330206MA2XXXXX0K', regionCode: '330206' }), 400, '/creditCode'],
     ] as [string, () => Promise<ApiResponse>, number, string?][]
   ).map(([name, request, status, pointer]) => ({ name, request, status, pointer }));
 

@@ -1,15 +1,16 @@
 import { randomInt } from 'node:crypto';
+import { creditCodeCheckCharacter } from '@tt/contracts';
 import { eventually, type ApiClient } from '@tt/testing';
 
 /** What a broker does over HTTP, step by step, shared by the e2e tests. */
 
-const CHECK = '0123456789ABCDEFGHJKLMNPQRTUWXY';
+const ALPHABET = '0123456789ABCDEFGHJKLMNPQRTUWXY';
 
-/** A syntactically valid 18-character 统一社会信用代码, unique enough per run. */
+/** A valid 18-character 统一社会信用代码 (GB 32100 check character included), unique enough per run. */
 export function creditCode(): string {
   let body = '91320594';
-  for (let i = 0; i < 10; i++) body += CHECK[randomInt(CHECK.length)];
-  return body;
+  for (let i = 0; i < 9; i++) body += ALPHABET[randomInt(ALPHABET.length)];
+  return body + creditCodeCheckCharacter(body);
 }
 
 export async function createEnterprise(intake: ApiClient, name = '苏州芯联微电子股份有限公司'): Promise<string> {

@@ -1,4 +1,5 @@
 export * from './domain/vocabulary';
+export * from './domain/credit-code';
 export * from './events/topics';
 export * from './events/event-definition';
 export * from './events/need-captured.v1';

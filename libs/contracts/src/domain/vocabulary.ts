@@ -79,5 +79,3 @@ export type Confidentiality = (typeof CONFIDENTIALITY_LEVELS)[number];
 
 /** 行政区划代码: six digits. Parks are identified separately (a park spans part of a district). */
 export const REGION_CODE_PATTERN = /^\d{6}$/;
-/** 统一社会信用代码: 18 characters, digits and upper-case letters without I, O, S, V, Z. */
-export const UNIFIED_SOCIAL_CREDIT_CODE_PATTERN = /^[0-9A-HJ-NPQRTUWXY]{2}\d{6}[0-9A-HJ-NPQRTUWXY]{10}$/;

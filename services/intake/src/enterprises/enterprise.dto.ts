@@ -1,11 +1,24 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { ArrayUnique, IsArray, IsIn, IsOptional, IsString, Length, Matches, MaxLength } from 'class-validator';
+import { ArrayUnique, IsArray, IsIn, IsOptional, IsString, Length, Matches, MaxLength, ValidateBy } from 'class-validator';
 import {
+  creditCodeCheckCharacter,
   ENTERPRISE_QUALIFICATION_CODES,
+  isValidCreditCode,
   REGION_CODE_PATTERN,
   UNIFIED_SOCIAL_CREDIT_CODE_PATTERN,
   type EnterpriseQualification,
 } from '@tt/contracts';
+
+/** The GB 32100 check character (the 18th); runs after the shape check, so it sees only well-formed codes. */
+const HasCreditCodeCheckCharacter = () =>
+  ValidateBy({
+    name: 'creditCodeCheckCharacter',
+    validator: {
+      validate: (value: unknown) => typeof value !== 'string' || !UNIFIED_SOCIAL_CREDIT_CODE_PATTERN.test(value) || isValidCreditCode(value),
+      defaultMessage: (args) =>
+        `creditCode fails its GB 32100 check: the 18th character should be ${creditCodeCheckCharacter(String(args?.value).slice(0, 17))}, so a character is mistyped`,
+    },
+  });
 
 export class CreateEnterpriseDto {
   @ApiProperty({ example: '苏州芯联微电子股份有限公司', maxLength: 200 })
@@ -13,9 +26,10 @@ export class CreateEnterpriseDto {
   @Length(1, 200)
   name: string;
 
-  @ApiProperty({ description: '统一社会信用代码 (18 characters)', example: '91320594MA1XXXXX0K' })
+  @ApiProperty({ description: '统一社会信用代码 (18 characters)', example: '91330100716105852F' })
   @IsString()
   @Matches(UNIFIED_SOCIAL_CREDIT_CODE_PATTERN, { message: 'creditCode must be an 18-character unified social credit code' })
+  @HasCreditCodeCheckCharacter()
   creditCode: string;
 
   @ApiProperty({ description: '行政区划代码 (6 digits)', example: '320506' })
