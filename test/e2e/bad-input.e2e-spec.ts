@@ -79,6 +79,10 @@ describe('bad input', () => {
     ['a technology amount above the contract amount', () => contracts.post(`/deals/${randomUUID()}/sign`, signature(100, 500)), 400, '/techTransactionAmountFen'],
     ['a missing token', () => intake.as('').get('/needs'), 401],
     // Well-formed but one character mistyped: the GB 32100 check character (here it should be 4) fails.
+    ['a NUL character in a text', () => intake.post('/needs', { ...valid(), title: '碳化硅\u0000封装' }), 400, '/title'],
+    ['a control character deep in the body', () => intake.post('/needs', { ...valid(), contact: { name: '王工\u001b[2J', phone: '13912345678' } }), 400, '/contact/name'],
+    ['a list of 20,000 parties', () => contracts.post(`/deals/${randomUUID()}/sign`, { ...signature(100, 50), parties: Array.from({ length: 20_000 }, () => ({})) }), 400, '/parties'],
+    ['a token whose subject is 65 characters', async () => intake.as(await brokerToken(park, 'b'.repeat(65))).post('/needs', valid()), 401],
     ['a credit code failing its check character', () => intake.post('/enterprises', { name: '宁波某科技有限公司', creditCode: '91330206MA2XXXXX0K', regionCode: '330206' }), 400, '/creditCode'],
     ] as [string, () => Promise<ApiResponse>, number, string?][]
   ).map(([name, request, status, pointer]) => ({ name, request, status, pointer }));
@@ -89,6 +93,14 @@ describe('bad input', () => {
     expectProblem(await request(), status, pointer);
     expect((await intake.get('/needs')).body.total).toBe(countBefore);
     expect(await needTopicEndOffsets()).toBe(offsetsBefore);
+  });
+
+  it('answers a huge list with a small problem, and tells no one what serves it', async () => {
+    const res = await contracts.post(`/deals/${randomUUID()}/sign`, { ...signature(100, 50), parties: Array.from({ length: 20_000 }, () => ({})) });
+    expect(res.status).toBe(400);
+    expect(JSON.stringify(res.body).length).toBeLessThan(2_000);
+    expect(res.headers.get('x-powered-by')).toBeNull();
+    expect((await intake.get('/needs')).headers.get('x-powered-by')).toBeNull();
   });
 
   it('still accepts the valid request the cases were derived from', async () => {

@@ -10,7 +10,7 @@ import { AuthGuard } from './auth/auth.guard';
 import type { ServiceConfig } from './config/service-config';
 import { ReadinessChecks } from './health/health.controller';
 import { ProblemDetailsFilter } from './http/problem-details.filter';
-import { jsonBody, middlewareErrorsAsProblems, rejectDangerousKeys, traceContext } from './http/request-hygiene';
+import { jsonBody, middlewareErrorsAsProblems, rejectUnsafeInput, traceContext } from './http/request-hygiene';
 import { createValidationPipe } from './http/validation.pipe';
 import { StoreWatchdog } from './store/store-watchdog';
 
@@ -33,9 +33,11 @@ export async function bootstrapService(options: BootstrapOptions): Promise<INest
   const logger = new ConsoleLogger(config.service, { json: config.env === 'production', timestamp: true });
   const app = await NestFactory.create(options.module, { bodyParser: false, logger, bufferLogs: true });
 
+  // Say nothing about the stack to whoever asks.
+  app.getHttpAdapter().getInstance().disable('x-powered-by');
   app.use(traceContext);
   app.use(jsonBody(config.bodyLimit));
-  app.use(rejectDangerousKeys);
+  app.use(rejectUnsafeInput);
   app.use(middlewareErrorsAsProblems);
   app.useGlobalFilters(new ProblemDetailsFilter());
   app.useGlobalPipes(createValidationPipe());

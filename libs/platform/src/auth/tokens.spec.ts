@@ -1,5 +1,5 @@
 import { SignJWT } from 'jose';
-import { TOKEN_AUDIENCE, TOKEN_ISSUER, signToken, verifyToken } from './tokens';
+import { MAX_TOKEN_LIFETIME_SECONDS, TOKEN_AUDIENCE, TOKEN_ISSUER, signToken, verifyToken } from './tokens';
 
 const secret = 'a-test-secret-that-is-long-enough-1234';
 
@@ -32,7 +32,7 @@ describe(verifyToken.name, () => {
 
   it('rejects expired tokens, another issuer or audience, and unsigned tokens', async () => {
     const key = new TextEncoder().encode(secret);
-    const base = () => new SignJWT({ role: 'analyst' }).setProtectedHeader({ alg: 'HS256' }).setSubject('a');
+    const base = () => new SignJWT({ role: 'analyst' }).setProtectedHeader({ alg: 'HS256' }).setSubject('a').setIssuedAt();
     const now = Math.floor(Date.now() / 1000);
     await expect(verifyToken(await base().setIssuer(TOKEN_ISSUER).setAudience(TOKEN_AUDIENCE).setExpirationTime(now - 60).sign(key), secret)).rejects.toThrow();
     await expect(verifyToken(await base().setIssuer('someone-else').setAudience(TOKEN_AUDIENCE).setExpirationTime('1h').sign(key), secret)).rejects.toThrow();
@@ -41,5 +41,24 @@ describe(verifyToken.name, () => {
     await expect(verifyToken(none, secret)).rejects.toThrow();
     // The same claims properly signed pass, so the rejections above are about what was changed.
     await expect(verifyToken(await base().setIssuer(TOKEN_ISSUER).setAudience(TOKEN_AUDIENCE).setExpirationTime('1h').sign(key), secret)).resolves.toEqual({ subject: 'a', role: 'analyst' });
+  });
+
+  it('rejects tokens without an expiry, valid for longer than a day, or with an overlong or odd subject', async () => {
+    const key = new TextEncoder().encode(secret);
+    const now = Math.floor(Date.now() / 1000);
+    const token = (sub: string, iat: number | undefined, exp: number | undefined) => {
+      let jwt = new SignJWT({ role: 'analyst' }).setProtectedHeader({ alg: 'HS256' }).setSubject(sub).setIssuer(TOKEN_ISSUER).setAudience(TOKEN_AUDIENCE);
+      if (iat !== undefined) jwt = jwt.setIssuedAt(iat);
+      if (exp !== undefined) jwt = jwt.setExpirationTime(exp);
+      return jwt.sign(key);
+    };
+    await expect(verifyToken(await token('a', now, undefined), secret)).rejects.toThrow(); // no exp
+    await expect(verifyToken(await token('a', undefined, now + 3600), secret)).rejects.toThrow(); // no iat
+    await expect(verifyToken(await token('a', now, now + 100 * 365 * 86400), secret)).rejects.toThrow(/at most/); // 100 years
+    await expect(verifyToken(await token('a', now, now + MAX_TOKEN_LIFETIME_SECONDS + 1), secret)).rejects.toThrow(/at most/);
+    await expect(verifyToken(await token('b'.repeat(65), now, now + 3600), secret)).rejects.toThrow();
+    await expect(verifyToken(await token('a\u0000b', now, now + 3600), secret)).rejects.toThrow();
+    // The limits themselves pass.
+    await expect(verifyToken(await token('b'.repeat(64), now, now + MAX_TOKEN_LIFETIME_SECONDS), secret)).resolves.toEqual({ subject: 'b'.repeat(64), role: 'analyst' });
   });
 });

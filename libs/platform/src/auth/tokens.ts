@@ -10,16 +10,29 @@ import type { Principal } from './principal';
 export const TOKEN_ISSUER = 'techtransfer-brokerage';
 export const TOKEN_AUDIENCE = 'techtransfer-api';
 
-const claims = z.discriminatedUnion('role', [
-  z.object({ sub: z.string().min(1), role: z.literal('broker'), park: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/) }),
-  z.object({ sub: z.string().min(1), role: z.literal('analyst') }),
-]);
+/** The longest a token may be valid: one working day and a margin. Longer-lived tokens are refused. */
+export const MAX_TOKEN_LIFETIME_SECONDS = 24 * 3600;
+
+/**
+ * Identity claims are bounded like any other input: they end up in stored documents and in event
+ * payloads (`brokerId` is at most 64 characters there), so an overlong `sub` must fail here, as a
+ * 401, not later as a 500.
+ */
+const subject = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.@-]{0,63}$/);
+const lifetime = { iat: z.number().int(), exp: z.number().int() };
+const claims = z
+  .discriminatedUnion('role', [
+    z.object({ sub: subject, role: z.literal('broker'), park: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/), ...lifetime }),
+    z.object({ sub: subject, role: z.literal('analyst'), ...lifetime }),
+  ])
+  .refine((c) => c.exp - c.iat <= MAX_TOKEN_LIFETIME_SECONDS, { message: `tokens may be valid for at most ${MAX_TOKEN_LIFETIME_SECONDS} s` });
 
 export async function verifyToken(token: string, secret: string): Promise<Principal> {
   const { payload } = await jwtVerify(token, new TextEncoder().encode(secret), {
     issuer: TOKEN_ISSUER,
     audience: TOKEN_AUDIENCE,
     algorithms: ['HS256'],
+    requiredClaims: ['exp', 'iat', 'sub'],
   });
   const parsed = claims.parse(payload);
   return parsed.role === 'broker'

@@ -25,38 +25,57 @@ export function jsonBody(limit: string): RequestHandler {
 
 const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 const MAX_DEPTH = 16;
+/** No route takes a list anywhere near this long; a longer one is an attack on the validator. */
+export const MAX_ARRAY_ITEMS = 200;
+/** At most this many problems are reported: enough to fix a form, never a megabyte of errors. */
+export const MAX_REPORTED_PROBLEMS = 20;
+/** C0 controls but tab, line feed and carriage return, and DEL: never part of a name, a title or a text. */
+const CONTROL_CHARACTERS = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]/;
 
 /**
- * Finds keys that could reach a MongoDB query or update as operators or paths (`$gt`, `a.b`) or
- * pollute prototypes (`__proto__`). Values are checked by each route's DTO (a string field rejects
- * `{"$gt": ""}`); keys are checked here, once, for every body.
+ * Finds what no route accepts, before any DTO sees the body, in one bounded walk:
+ * - keys that could reach a MongoDB query or update as operators or paths (`$gt`, `a.b`) or pollute
+ *   prototypes (`__proto__`);
+ * - control characters (NUL and the like) in any string, which would be stored and passed on;
+ * - arrays longer than MAX_ARRAY_ITEMS, and nesting deeper than MAX_DEPTH.
+ * Values' types and formats are each route's DTO's business (a string field rejects `{"$gt": ""}`).
+ * Stops after MAX_REPORTED_PROBLEMS.
  */
-export function findDangerousKeys(value: unknown, pointer = '', depth = 0, found: InvalidParam[] = []): InvalidParam[] {
+export function findUnsafeInput(value: unknown, pointer = '', depth = 0, found: InvalidParam[] = []): InvalidParam[] {
+  if (found.length >= MAX_REPORTED_PROBLEMS) return found;
   if (depth > MAX_DEPTH) {
     found.push({ pointer: pointer || '/', reason: `nested deeper than ${MAX_DEPTH} levels` });
     return found;
   }
-  if (Array.isArray(value)) {
-    value.forEach((item, i) => findDangerousKeys(item, `${pointer}/${i}`, depth + 1, found));
+  if (typeof value === 'string') {
+    if (CONTROL_CHARACTERS.test(value)) found.push({ pointer: pointer || '/', reason: 'control characters (such as NUL) are not allowed in text' });
+  } else if (Array.isArray(value)) {
+    if (value.length > MAX_ARRAY_ITEMS) {
+      found.push({ pointer: pointer || '/', reason: `lists are limited to ${MAX_ARRAY_ITEMS} items` });
+      return found;
+    }
+    value.forEach((item, i) => findUnsafeInput(item, `${pointer}/${i}`, depth + 1, found));
   } else if (value !== null && typeof value === 'object') {
     for (const key of Object.keys(value)) {
+      if (found.length >= MAX_REPORTED_PROBLEMS) break;
       const here = `${pointer}/${key.replace(/~/g, '~0').replace(/\//g, '~1')}`;
       if (FORBIDDEN_KEYS.has(key)) found.push({ pointer: here, reason: `the key "${key}" is not allowed` });
       else if (key.startsWith('$')) found.push({ pointer: here, reason: 'keys must not start with "$" (MongoDB operator)' });
       else if (key.includes('.')) found.push({ pointer: here, reason: 'keys must not contain "."' });
-      findDangerousKeys((value as Record<string, unknown>)[key], here, depth + 1, found);
+      else if (CONTROL_CHARACTERS.test(key)) found.push({ pointer: here, reason: 'control characters are not allowed in keys' });
+      findUnsafeInput((value as Record<string, unknown>)[key], here, depth + 1, found);
     }
   }
-  return found;
+  return found.slice(0, MAX_REPORTED_PROBLEMS);
 }
 
-export function rejectDangerousKeys(req: Request, res: Response, next: NextFunction): void {
-  const found = findDangerousKeys(req.body);
+export function rejectUnsafeInput(req: Request, res: Response, next: NextFunction): void {
+  const found = findUnsafeInput(req.body);
   if (found.length === 0) return next();
   res
     .status(400)
     .type(PROBLEM_CONTENT_TYPE)
-    .send(JSON.stringify({ type: '/problems/validation', title: 'Bad Request', status: 400, detail: 'The request has forbidden keys.', errors: found, instance: req.originalUrl }));
+    .send(JSON.stringify({ type: '/problems/validation', title: 'Bad Request', status: 400, detail: 'The request has forbidden keys or values.', errors: found, instance: req.originalUrl }));
 }
 
 /** Errors raised by the middleware above (before Nest's own filters see the request). */

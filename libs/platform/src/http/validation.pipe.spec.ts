@@ -81,4 +81,11 @@ describe(createValidationPipe.name, () => {
     const errors = await errorsOf({ contact: { phone: 'x' }, keywords: [] });
     expect([...new Set(errors.map((e) => e.pointer))].sort()).toEqual(['/contact/name', '/contact/phone', '/title']);
   });
+
+  it('reports at most 20 problems however many fields fail', async () => {
+    const keywords = Array.from({ length: 150 }, () => ({ term: 'much too long' }));
+    const errors = await errorsOf({ ...valid, keywords });
+    expect(errors).toHaveLength(20);
+    expect(errors[0]).toEqual({ pointer: '/keywords/0/term', reason: expect.any(String) });
+  });
 });

@@ -1,5 +1,6 @@
 import { ValidationPipe, type ValidationError } from '@nestjs/common';
 import { invalid, type InvalidParam } from './problem';
+import { MAX_REPORTED_PROBLEMS } from './request-hygiene';
 
 /**
  * DTO validation: unknown fields are rejected (not silently dropped), values are converted only as
@@ -13,7 +14,8 @@ export function createValidationPipe(): ValidationPipe {
     transform: true,
     transformOptions: { enableImplicitConversion: false },
     validationError: { target: false, value: false },
-    exceptionFactory: (errors) => invalid(flatten(errors)),
+    // Bounded: lists over 200 items never get here (request hygiene), and the answer names 20 problems at most.
+    exceptionFactory: (errors) => invalid(flatten(errors).slice(0, MAX_REPORTED_PROBLEMS)),
   });
 }
 
