@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { TOPICS } from '@tt/contracts';
-import { brokerToken, TestSystem, type ApiClient, type ApiResponse } from '@tt/testing';
+import { brokerToken, eventually, TestSystem, type ApiClient, type ApiResponse } from '@tt/testing';
 import { chipNeed, createEnterprise, signature } from './broker-workflow';
 
 /**
@@ -32,6 +32,10 @@ describe('bad input', () => {
     const offsets = await admin.fetchTopicOffsets(system.topic(TOPICS.need));
     await admin.disconnect();
     return JSON.stringify(offsets.map((o) => [o.partition, o.high]).sort());
+  }
+
+  async function needEventsPublished(): Promise<number> {
+    return (JSON.parse(await needTopicEndOffsets()) as [number, string][]).reduce((n, [, high]) => n + Number(high), 0);
   }
 
   function expectProblem(res: ApiResponse, status: number, pointer?: string) {
@@ -93,6 +97,30 @@ describe('bad input', () => {
     expectProblem(await request(), status, pointer);
     expect((await intake.get('/needs')).body.total).toBe(countBefore);
     expect(await needTopicEndOffsets()).toBe(offsetsBefore);
+  });
+
+  it('answers a capture sent again with its Idempotency-Key with the first need, and refuses the key with another body', async () => {
+    const otherPark = `${park}-idem`;
+    const broker = intake.as(await brokerToken(otherPark));
+    const body = chipNeed(await createEnterprise(broker));
+    const key = `visit-2026-11-23-${randomUUID()}`;
+    const eventsBefore = await needEventsPublished();
+
+    const first = await broker.postWith('/needs', body, { 'Idempotency-Key': key });
+    expect(first.status).toBe(201);
+    expect(first.headers.get('idempotent-replayed')).toBeNull();
+    // The same body with its keys in another order is the same request.
+    const reordered = Object.fromEntries(Object.entries(body).reverse());
+    const again = await broker.postWith('/needs', reordered, { 'Idempotency-Key': key });
+    expect({ status: again.status, id: again.body.id, replayed: again.headers.get('idempotent-replayed') }).toEqual({ status: 201, id: first.body.id, replayed: 'true' });
+    expectProblem(await broker.postWith('/needs', { ...body, title: '另一项需求' }, { 'Idempotency-Key': key }), 422);
+    expectProblem(await broker.postWith('/needs', body, { 'Idempotency-Key': 'has a space' }), 400, 'header.Idempotency-Key');
+
+    // One need recorded, one need captured published: the replays published nothing.
+    expect((await broker.get('/needs')).body.total).toBe(1);
+    await eventually(needEventsPublished, (n) => n === eventsBefore + 1, { what: 'the first capture to be published' });
+    await new Promise((r) => setTimeout(r, 1_000)); // room for a wrong second publication
+    expect(await needEventsPublished()).toBe(eventsBefore + 1);
   });
 
   it('answers a huge list with a small problem, and tells no one what serves it', async () => {

@@ -2,6 +2,7 @@ import { HttpException, HttpStatus, Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import { createHash, randomUUID } from 'node:crypto';
 import type { Model } from 'mongoose';
+import stableStringify from 'safe-stable-stringify';
 import { EventOutbox, isDuplicateKey } from '@tt/messaging';
 import { invalid, notFound, ProblemException } from '@tt/platform';
 import { EnterprisesService } from '../enterprises/enterprises.service';
@@ -33,7 +34,8 @@ export class NeedsService {
       }
       throw error;
     });
-    const fingerprint = idempotencyKey === undefined ? undefined : sha256(canonicalJson(dto));
+    // Keys sorted: the same body in another key order is the same request.
+    const fingerprint = idempotencyKey === undefined ? undefined : sha256(stableStringify(dto) ?? '');
     const needId = idempotencyKey === undefined ? randomUUID() : uuidFrom(`${broker.parkId}|${broker.subject}|${idempotencyKey}`);
     const confidentiality = dto.confidentiality ?? 'park-only';
     const keywords = dto.keywords ?? [];
@@ -139,17 +141,4 @@ const sha256 = (text: string) => createHash('sha256').update(text).digest('hex')
 function uuidFrom(name: string): string {
   const h = sha256(name);
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-8${h.slice(13, 16)}-${((parseInt(h[16], 16) & 0x3) | 0x8).toString(16)}${h.slice(17, 20)}-${h.slice(20, 32)}`;
-}
-
-/** JSON with object keys sorted, so the same body in another key order has the same fingerprint. */
-function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  if (value && typeof value === 'object') {
-    return `{${Object.keys(value)
-      .sort()
-      .filter((k) => (value as Record<string, unknown>)[k] !== undefined)
-      .map((k) => `${JSON.stringify(k)}:${canonicalJson((value as Record<string, unknown>)[k])}`)
-      .join(',')}}`;
-  }
-  return JSON.stringify(value);
 }
