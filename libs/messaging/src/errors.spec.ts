@@ -6,6 +6,7 @@ describe(isTransientError.name, () => {
   it.each([
     ['the driver cannot reach the server', named('MongoServerSelectionError', 'connect ECONNREFUSED 127.0.0.1:27018')],
     ['a connection closed under an operation', named('MongoNetworkError', 'connection 9 to 127.0.0.1:27018 closed')],
+    ['an operation interrupted by a client reconnecting', named('MongoClientClosedError', 'Operation interrupted because client was closed')],
     ['mongoose buffering while disconnected', named('MongooseError', 'Operation `needs.findOne()` buffering timed out after 10000ms')],
     ['a socket refused', Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' })],
     ['ioredis giving up on a command', named('MaxRetriesPerRequestError', 'Reached the max retries per request limit')],

@@ -21,6 +21,8 @@ const TRANSIENT_NAMES = new Set([
   'MongoServerSelectionError',
   'MongoNotConnectedError',
   'MongoTopologyClosedError',
+  'MongoClientClosedError', // in flight while the client is closed and reconnected (see StoreWatchdog)
+  'MongoServerClosedError',
   'MongoPoolClearedError',
   'MongoWaitQueueTimeoutError',
   // mongoose (its own server selection error, and buffering while disconnected)

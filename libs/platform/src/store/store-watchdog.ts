@@ -5,7 +5,7 @@ import type { Connection } from 'mongoose';
 export interface StoreWatchdogOptions {
   /** How often the service's own client is pinged. */
   intervalMs?: number;
-  /** How long its pings must have failed before a fresh client is asked whether the server is there. */
+  /** How long its pings must have failed while a fresh client reaches the server before it reconnects. */
   stuckAfterMs?: number;
   /** Timeout of each ping, and of the fresh client's connection. */
   probeTimeoutMs?: number;
@@ -19,10 +19,11 @@ export interface StoreWatchdogOptions {
  * the store restarted, one service of four answered "server selection timed out" for minutes, its
  * monitor's last heartbeat "started" and never ended, while the other services and a fresh client
  * reached the server at once). Nothing inside the driver recovers from that, so every `intervalMs`
- * this pings through the service's client; after `stuckAfterMs` of failures it asks a fresh client,
- * and only if that one reaches the server (so the server is back and the service's client is what is
- * wrong) it closes the service's client and connects it again. Operations in flight fail with a
- * transient error and are retried by their callers; mongoose follows the client back to "connected".
+ * this pings through the service's client; while those pings fail it asks a fresh client too, and
+ * once the fresh client has reached the server for `stuckAfterMs` while the service's client could
+ * not (the server is there; the service's client is what is wrong) it closes the service's client
+ * and connects it again. Operations in flight fail with a transient error (MongoClientClosedError)
+ * and are retried by their callers; mongoose follows the client back to "connected".
  */
 export class StoreWatchdog {
   private readonly logger = new Logger(StoreWatchdog.name);
@@ -55,9 +56,14 @@ export class StoreWatchdog {
         this.failingSince = undefined;
         return 'ok';
       }
+      // Only time during which the server answers others counts: an outage is not a wedge, and the
+      // driver usually finds the server again by itself once it is back.
+      if (!(await freshClientReaches(this.url, timeoutMs))) {
+        this.failingSince = undefined;
+        return 'server-away';
+      }
       this.failingSince ??= Date.now();
       if (Date.now() - this.failingSince < (this.options.stuckAfterMs ?? 20_000)) return 'failing';
-      if (!(await freshClientReaches(this.url, timeoutMs))) return 'server-away';
       this.logger.error('the MongoDB server answers a new client but not this service\'s client: reconnecting it');
       const client = this.connection.getClient();
       await client.close(true).catch(() => undefined);
