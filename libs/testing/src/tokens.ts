@@ -7,3 +7,5 @@ export const brokerToken = (parkId: string, subject = `broker-${parkId}`) =>
   signToken({ subject, role: 'broker', parkId }, TEST_TOKEN_SECRET);
 
 export const analystToken = (subject = 'analyst-1') => signToken({ subject, role: 'analyst' }, TEST_TOKEN_SECRET);
+
+export const adminToken = (subject = 'admin-1') => signToken({ subject, role: 'admin' }, TEST_TOKEN_SECRET);

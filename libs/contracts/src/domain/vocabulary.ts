@@ -25,6 +25,8 @@ export const NEED_CATEGORIES = {
   financing: '融资',
   talent: '人才',
   'equipment-sharing': '设备共享',
+  'intellectual-property': '知识产权',
+  'tech-service': '科技服务',
 } as const;
 export type NeedCategory = keyof typeof NEED_CATEGORIES;
 export const NEED_CATEGORY_CODES = Object.keys(NEED_CATEGORIES) as NeedCategory[];
@@ -64,11 +66,17 @@ export const ENTERPRISE_QUALIFICATIONS = {
 export type EnterpriseQualification = keyof typeof ENTERPRISE_QUALIFICATIONS;
 export const ENTERPRISE_QUALIFICATION_CODES = Object.keys(ENTERPRISE_QUALIFICATIONS) as EnterpriseQualification[];
 
-/** Who is on the supply side of the catalogue. */
+/**
+ * Who or what is on the supply side of the catalogue. Brokers answer needs with laboratories as often
+ * as with a bank's 科技贷, a 检测认证 platform or an instrument booked by the hour.
+ */
 export const SUPPLY_KINDS = {
   institution: '高校院所/研发机构',
   expert: '专家',
   achievement: '科技成果',
+  'service-agency': '科技服务机构',
+  'finance-product': '科技金融产品',
+  'shared-equipment': '共享仪器设备',
 } as const;
 export type SupplyKind = keyof typeof SUPPLY_KINDS;
 export const SUPPLY_KIND_CODES = Object.keys(SUPPLY_KINDS) as SupplyKind[];
@@ -79,3 +87,29 @@ export type Confidentiality = (typeof CONFIDENTIALITY_LEVELS)[number];
 
 /** 行政区划代码: six digits. Parks are identified separately (a park spans part of a district). */
 export const REGION_CODE_PATTERN = /^\d{6}$/;
+
+/**
+ * Where a need stands. Intake owns the status: the broker's own actions (withdraw, close) and the
+ * events downstream (proposals, deal opened, contract signed and registered, deal cancelled) move it.
+ */
+export const NEED_STATUSES = {
+  open: '待对接',
+  proposed: '已推荐',
+  negotiating: '洽谈中',
+  contracted: '已签约',
+  registered: '已登记',
+  withdrawn: '已撤回',
+  closed: '已关闭',
+} as const;
+export type NeedStatus = keyof typeof NEED_STATUSES;
+export const NEED_STATUS_CODES = Object.keys(NEED_STATUSES) as NeedStatus[];
+
+/** Why a broker closed a need. */
+export const NEED_CLOSE_OUTCOMES = {
+  resolved: '已解决',
+  'resolved-elsewhere': '企业自行解决',
+  unresolvable: '暂无法解决',
+  'no-longer-needed': '需求取消',
+} as const;
+export type NeedCloseOutcome = keyof typeof NEED_CLOSE_OUTCOMES;
+export const NEED_CLOSE_OUTCOME_CODES = Object.keys(NEED_CLOSE_OUTCOMES) as NeedCloseOutcome[];

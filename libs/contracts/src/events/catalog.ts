@@ -1,12 +1,16 @@
 import { z } from 'zod';
 import { NeedCapturedV1 } from './need-captured.v1';
 import { MatchAcceptedV1, MatchProposedV1, MatchRejectedV1 } from './match-events.v1';
-import { ContractRegisteredV1, ContractSignedV1, DealOpenedV1, TransactionLoggedV1 } from './deal-events.v1';
+import { ContractRegisteredV1, ContractSignedV1, DealCancelledV1, DealOpenedV1, TransactionLoggedV1 } from './deal-events.v1';
+import { NeedClosedV1, NeedRevisedV1, NeedWithdrawnV1 } from './need-lifecycle.v1';
 import type { EventDefinition } from './event-definition';
 
 /** Every event the platform produces. Producers and consumers validate against these schemas. */
 export const EVENT_CATALOG = {
   [NeedCapturedV1.type]: NeedCapturedV1,
+  [NeedRevisedV1.type]: NeedRevisedV1,
+  [NeedWithdrawnV1.type]: NeedWithdrawnV1,
+  [NeedClosedV1.type]: NeedClosedV1,
   [MatchProposedV1.type]: MatchProposedV1,
   [MatchAcceptedV1.type]: MatchAcceptedV1,
   [MatchRejectedV1.type]: MatchRejectedV1,
@@ -14,6 +18,7 @@ export const EVENT_CATALOG = {
   [ContractSignedV1.type]: ContractSignedV1,
   [ContractRegisteredV1.type]: ContractRegisteredV1,
   [TransactionLoggedV1.type]: TransactionLoggedV1,
+  [DealCancelledV1.type]: DealCancelledV1,
 } as const;
 
 export type EventType = keyof typeof EVENT_CATALOG;

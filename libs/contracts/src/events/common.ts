@@ -7,6 +7,7 @@ import {
   TECHNICAL_FIELD_CODES,
   COOPERATION_MODE_CODES,
   CONFIDENTIALITY_LEVELS,
+  NEED_CLOSE_OUTCOME_CODES,
 } from '../domain/vocabulary';
 
 /** Building blocks of event payloads. Amounts are integers in fen (分): never floats for money. */
@@ -21,3 +22,4 @@ export const contractType = z.enum(CONTRACT_TYPE_CODES);
 export const supplyKind = z.enum(SUPPLY_KIND_CODES);
 export const cooperationMode = z.enum(COOPERATION_MODE_CODES);
 export const confidentiality = z.enum(CONFIDENTIALITY_LEVELS);
+export const needCloseOutcome = z.enum(NEED_CLOSE_OUTCOME_CODES);

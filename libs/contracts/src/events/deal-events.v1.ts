@@ -97,3 +97,20 @@ export const TransactionLoggedV1 = defineEvent({
     }),
   keyOf: (p) => p.dealId,
 });
+
+/**
+ * The deal was cancelled before registration (合作终止). Reporting stops counting it as contracted and
+ * intake reopens the need's matching; `stage` is where the deal stood when cancelled.
+ */
+export const DealCancelledV1 = defineEvent({
+  type: 'cn.techtransfer.deal.cancelled.v1',
+  topic: TOPICS.deal,
+  summary: 'A deal was cancelled before its contract was registered (合作终止).',
+  schema: z.strictObject({
+    ...dealContext,
+    stage: z.enum(['intent', 'signed']),
+    reason: z.string().min(1).max(500),
+    cancelledAt: isoDateTime,
+  }),
+  keyOf: (p) => p.dealId,
+});

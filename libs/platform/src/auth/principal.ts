@@ -2,9 +2,10 @@ import { createParamDecorator, SetMetadata, type ExecutionContext } from '@nestj
 
 /**
  * Who is calling. Brokers (科技经纪人) are bound to one park and see only that park's needs and deals;
- * analysts read totals and events across parks and never see enterprise contacts.
+ * analysts read totals and events across parks and never see enterprise contacts; admins manage what
+ * every park shares (the supply catalogue) and hold no park of their own.
  */
-export type Role = 'broker' | 'analyst';
+export type Role = 'broker' | 'analyst' | 'admin';
 
 export interface Principal {
   subject: string;

@@ -24,6 +24,7 @@ const claims = z
   .discriminatedUnion('role', [
     z.object({ sub: subject, role: z.literal('broker'), park: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/), ...lifetime }),
     z.object({ sub: subject, role: z.literal('analyst'), ...lifetime }),
+    z.object({ sub: subject, role: z.literal('admin'), ...lifetime }),
   ])
   .refine((c) => c.exp - c.iat <= MAX_TOKEN_LIFETIME_SECONDS, { message: `tokens may be valid for at most ${MAX_TOKEN_LIFETIME_SECONDS} s` });
 
@@ -37,7 +38,7 @@ export async function verifyToken(token: string, secret: string): Promise<Princi
   const parsed = claims.parse(payload);
   return parsed.role === 'broker'
     ? { subject: parsed.sub, role: 'broker', parkId: parsed.park }
-    : { subject: parsed.sub, role: 'analyst' };
+    : { subject: parsed.sub, role: parsed.role };
 }
 
 export async function signToken(principal: Principal, secret: string, expiresIn = '12h'): Promise<string> {

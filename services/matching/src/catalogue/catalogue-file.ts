@@ -5,7 +5,7 @@ import type { SupplyItem } from '../scoring/scoring.types';
 
 /** Id prefix per kind, so an id alone tells brokers what it points at. */
 const ID_PATTERN = /^(inst|expert|ach)-\d{4}$/;
-const ID_PREFIX = { institution: 'inst', expert: 'expert', achievement: 'ach' } as const;
+const ID_PREFIX = { institution: 'inst', expert: 'expert', achievement: 'ach', 'service-agency': 'svc', 'finance-product': 'fin', 'shared-equipment': 'equip' } as const;
 
 const nonBlank = z.string().trim().min(1);
 
