@@ -130,3 +130,34 @@ describe('topics', () => {
     expect(ALL_DEAD_LETTER_TOPICS).toEqual(ALL_TOPICS.map((t) => `${t}.dlq`));
   });
 });
+
+describe('registry events', () => {
+  const logged = EVENT_EXAMPLES['cn.techtransfer.transaction.logged.v2'];
+  const withRecord = (change: Record<string, unknown>) => ({ ...logged, record: { ...logged.record, ...change } });
+  const paths = (payload: unknown) => issuePaths('cn.techtransfer.transaction.logged.v2', payload);
+
+  it('refuses a subtype of another contract type', () => {
+    expect(paths(withRecord({ contractSubtype: 'licensing.patent-implementation' }))).toEqual(['record.contractSubtype']);
+  });
+
+  it('refuses a record without a seller, and a domestic party without a region', () => {
+    const buyersOnly = logged.record.parties.map((p) => ({ ...p, role: 'buyer' as const }));
+    expect(paths(withRecord({ parties: buyersOnly }))).toEqual(['record.parties']);
+    const [buyer, seller] = logged.record.parties;
+    expect(paths(withRecord({ parties: [buyer, { ...seller, regionCode: undefined }] }))).toEqual(['record.parties.1.regionCode']);
+    expect(paths(withRecord({ parties: [buyer, { role: 'seller', name: 'Fraunhofer IIS', nature: 'overseas', countryCode: 'DE' }] }))).toEqual([]);
+  });
+
+  it('refuses a registration number of another year, a technology amount above the contract amount, a bad credit code', () => {
+    expect(paths(withRecord({ registrationNumber: '2024330108000123' }))).toEqual(['record.registrationNumber']);
+    expect(paths(withRecord({ techTransactionAmountFen: logged.record.contractAmountFen + 1 }))).toEqual(['record.techTransactionAmountFen']);
+    const [buyer, seller] = logged.record.parties;
+    expect(paths(withRecord({ parties: [{ ...buyer, creditCode: '91330108MA2CFXXX0P' }, seller] }))).toEqual(['record.parties.0.creditCode']);
+  });
+
+  it('logs revision 0 only; corrections and revocations carry a later revision', () => {
+    expect(paths({ ...logged, revision: 1 })).toEqual(['revision']);
+    const revoked = EVENT_EXAMPLES['cn.techtransfer.transaction.revoked.v1'];
+    expect(issuePaths('cn.techtransfer.transaction.revoked.v1', { ...revoked, revision: 0 })).toEqual(['revision']);
+  });
+});

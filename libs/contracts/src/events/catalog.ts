@@ -2,6 +2,13 @@ import { z } from 'zod';
 import { NeedCapturedV1 } from './need-captured.v1';
 import { MatchAcceptedV1, MatchProposedV1, MatchRejectedV1 } from './match-events.v1';
 import { ContractRegisteredV1, ContractSignedV1, DealCancelledV1, DealOpenedV1, TransactionLoggedV1 } from './deal-events.v1';
+import {
+  ContractRegisteredV2,
+  TransactionAmendedV1,
+  TransactionCorrectedV1,
+  TransactionLoggedV2,
+  TransactionRevokedV1,
+} from './registry-events';
 import { NeedClosedV1, NeedRevisedV1, NeedWithdrawnV1 } from './need-lifecycle.v1';
 import type { EventDefinition } from './event-definition';
 
@@ -19,6 +26,11 @@ export const EVENT_CATALOG = {
   [ContractRegisteredV1.type]: ContractRegisteredV1,
   [TransactionLoggedV1.type]: TransactionLoggedV1,
   [DealCancelledV1.type]: DealCancelledV1,
+  [ContractRegisteredV2.type]: ContractRegisteredV2,
+  [TransactionLoggedV2.type]: TransactionLoggedV2,
+  [TransactionCorrectedV1.type]: TransactionCorrectedV1,
+  [TransactionAmendedV1.type]: TransactionAmendedV1,
+  [TransactionRevokedV1.type]: TransactionRevokedV1,
 } as const;
 
 export type EventType = keyof typeof EVENT_CATALOG;

@@ -1,4 +1,5 @@
 import type { EventType, PayloadOf } from './catalog';
+import type { RegistryRecord } from './registry-events';
 
 /**
  * One valid, realistic payload per event type: the contracts' own examples, used by the tests (and
@@ -13,6 +14,25 @@ const deal = {
   regionCode: '330108',
   technicalField: 'electronic-information',
 } as const;
+
+/** A registry record (技术合同认定登记): a 委托开发 contract from a Hangzhou enterprise to a Shanghai institute. */
+const registryRecordExample: RegistryRecord = {
+  registrationNumber: '2025330108000123',
+  registryOffice: { regionCode: '330108', name: '杭州市滨江区技术合同登记站' },
+  registeredOn: '2025-04-20',
+  signedOn: '2025-04-15',
+  contractType: 'development',
+  contractSubtype: 'development.commissioned',
+  parties: [
+    { role: 'buyer', name: '杭州芯动电控有限公司', nature: 'enterprise', creditCode: '91330108MA2CFXXX0K', regionCode: '330108' },
+    { role: 'seller', name: '中国科学院上海微系统与信息技术研究所', nature: 'research-institute', regionCode: '310104' },
+  ],
+  registryTechnicalField: 'electronic-information',
+  ipType: 'invention-patent',
+  socioeconomicObjective: 'industry',
+  contractAmountFen: 150_000_000,
+  techTransactionAmountFen: 120_000_000,
+};
 
 export const EVENT_EXAMPLES: { [T in EventType]: PayloadOf<T> } = {
   'cn.techtransfer.need.captured.v1': {
@@ -153,5 +173,45 @@ export const EVENT_EXAMPLES: { [T in EventType]: PayloadOf<T> } = {
     stage: 'intent',
     reason: '双方未就价格达成一致',
     cancelledAt: '2025-03-20T15:00:00+08:00',
+  },
+  'cn.techtransfer.contract.registered.v2': {
+    ...deal,
+    record: registryRecordExample,
+    registeredAt: '2025-04-20T11:00:00+08:00',
+  },
+  'cn.techtransfer.transaction.logged.v2': {
+    ...deal,
+    transactionId: 'txn-0001',
+    revision: 0,
+    supplyId: 'inst-0001',
+    supplyKind: 'institution',
+    record: registryRecordExample,
+    loggedAt: '2025-04-20T11:00:01+08:00',
+  },
+  'cn.techtransfer.transaction.corrected.v1': {
+    ...deal,
+    transactionId: 'txn-0001',
+    revision: 1,
+    reverses: registryRecordExample,
+    restates: { ...registryRecordExample, techTransactionAmountFen: 100_000_000 },
+    reason: '登记机构核定技术交易额为100万元',
+    at: '2025-04-25T09:00:00+08:00',
+  },
+  'cn.techtransfer.transaction.amended.v1': {
+    ...deal,
+    transactionId: 'txn-0001',
+    revision: 2,
+    reverses: { ...registryRecordExample, techTransactionAmountFen: 100_000_000 },
+    restates: { ...registryRecordExample, contractAmountFen: 180_000_000, techTransactionAmountFen: 100_000_000 },
+    reason: '双方签订补充协议，增加开发内容',
+    at: '2025-06-01T09:00:00+08:00',
+  },
+  'cn.techtransfer.transaction.revoked.v1': {
+    ...deal,
+    transactionId: 'txn-0001',
+    revision: 3,
+    reverses: { ...registryRecordExample, contractAmountFen: 180_000_000, techTransactionAmountFen: 100_000_000 },
+    reason: '经核查不属于技术合同，撤销登记',
+    at: '2025-07-01T09:00:00+08:00',
   },
 };
