@@ -27,8 +27,15 @@ export const PRODUCER_OF_TOPIC: Record<TopicKey, ServiceName> = {
 
 /** Which service consumes which event types (its `@EventPattern` handlers). */
 export const CONSUMERS: Record<ServiceName, EventType[]> = {
-  intake: [],
-  matching: ['cn.techtransfer.need.captured.v1'],
+  intake: [
+    'cn.techtransfer.match.proposed.v1',
+    'cn.techtransfer.match.accepted.v1',
+    'cn.techtransfer.deal.opened.v1',
+    'cn.techtransfer.contract.signed.v1',
+    'cn.techtransfer.contract.registered.v1',
+    'cn.techtransfer.deal.cancelled.v1',
+  ],
+  matching: ['cn.techtransfer.need.captured.v1', 'cn.techtransfer.need.revised.v1', 'cn.techtransfer.need.withdrawn.v1', 'cn.techtransfer.need.closed.v1'],
   'contract-tracking': ['cn.techtransfer.match.accepted.v1'],
   reporting: [
     'cn.techtransfer.need.captured.v1',
@@ -38,6 +45,7 @@ export const CONSUMERS: Record<ServiceName, EventType[]> = {
     'cn.techtransfer.contract.signed.v1',
     'cn.techtransfer.contract.registered.v1',
     'cn.techtransfer.transaction.logged.v1',
+    'cn.techtransfer.deal.cancelled.v1',
   ],
 };
 

@@ -178,7 +178,20 @@ describe('AsyncAPI document', () => {
 
     it('documents the receivers the brief names, and analysts subscribe to every deal event', () => {
       const received = (service: string) => byService('receive', service).flatMap(messagesOf).sort();
-      expect(received('matching')).toEqual(['cn.techtransfer.need.captured.v1']);
+      expect(received('matching')).toEqual(
+        ['cn.techtransfer.need.captured.v1', 'cn.techtransfer.need.revised.v1', 'cn.techtransfer.need.withdrawn.v1', 'cn.techtransfer.need.closed.v1'].sort(),
+      );
+      // intake's need status follows matching and the deal
+      expect(received('intake')).toEqual(
+        [
+          'cn.techtransfer.match.proposed.v1',
+          'cn.techtransfer.match.accepted.v1',
+          'cn.techtransfer.deal.opened.v1',
+          'cn.techtransfer.contract.signed.v1',
+          'cn.techtransfer.contract.registered.v1',
+          'cn.techtransfer.deal.cancelled.v1',
+        ].sort(),
+      );
       expect(received('contract-tracking')).toEqual(['cn.techtransfer.match.accepted.v1']);
       expect(received('reporting')).toEqual(
         [
@@ -189,6 +202,7 @@ describe('AsyncAPI document', () => {
           'cn.techtransfer.contract.signed.v1',
           'cn.techtransfer.contract.registered.v1',
           'cn.techtransfer.transaction.logged.v1',
+          'cn.techtransfer.deal.cancelled.v1', // a cancelled deal no longer counts as contracted
         ].sort(),
       );
       const analysts = built.operations.analystSubscription;

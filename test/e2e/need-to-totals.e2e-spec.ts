@@ -70,7 +70,7 @@ describe('a need travels to reported totals', () => {
     expect(after.byMonth).toEqual([expect.objectContaining({ month: '2026-11', count: 1, contractAmountFen: 300_000_000 })]);
     expect(after.byContractType).toEqual([{ key: 'development', count: 1, contractAmountFen: 300_000_000, techTransactionAmountFen: 250_000_000 }]);
     expect(after.byRegion).toEqual([{ key: '320506', count: 1, contractAmountFen: 300_000_000, techTransactionAmountFen: 250_000_000 }]);
-    expect(after.funnel).toEqual({ captured: 1, matched: 1, accepted: 1, contracted: 1, registered: 1 });
+    expect(after.funnel).toEqual({ captured: 1, matched: 1, accepted: 1, contracted: 1, registered: 1, cancelledDeals: 0 });
 
     // The analyst's subscriber sees the deal's events in order, as CloudEvents in binary mode.
     const dealEvents = await eventually(

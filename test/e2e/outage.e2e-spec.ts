@@ -66,7 +66,7 @@ describe('the store or Redis away for 20 s', () => {
     await new Promise((r) => setTimeout(r, 3_000));
     const final = await totals();
     expect(final.registered).toMatchObject(expected);
-    expect(final.funnel).toEqual({ captured: NEEDS, matched: NEEDS, accepted: NEEDS, contracted: NEEDS, registered: NEEDS });
+    expect(final.funnel).toEqual({ captured: NEEDS, matched: NEEDS, accepted: NEEDS, contracted: NEEDS, registered: NEEDS, cancelledDeals: 0 });
     expect(dlq.records.map((r) => `${r.topic} ${r.headers.dlq_reason}: ${r.headers.dlq_error}`)).toEqual([]);
   });
 });

@@ -78,7 +78,7 @@ describe('two instances of every service, with kill -9', () => {
     await new Promise((r) => setTimeout(r, 10_000));
     const live = await totals();
     expect(live.registered).toMatchObject(expected);
-    expect(live.funnel).toEqual({ captured: NEEDS, matched: NEEDS, accepted: NEEDS, contracted: NEEDS, registered: NEEDS });
+    expect(live.funnel).toEqual({ captured: NEEDS, matched: NEEDS, accepted: NEEDS, contracted: NEEDS, registered: NEEDS, cancelledDeals: 0 });
     expect(live.byPark.map((p: { key: string; count: number }) => [p.key, p.count])).toEqual(parks.map((park, p) => [park, Math.ceil((NEEDS - p) / PARKS)]).sort());
     expect(dlq.records.map((r) => `${r.topic} ${r.headers.dlq_reason}: ${r.headers.dlq_error}`)).toEqual([]);
 

@@ -1,5 +1,6 @@
 export * from './config/service-config';
 export * from './http/problem';
+export * from './http/conditional-requests';
 export * from './http/problem-details.filter';
 export * from './http/request-hygiene';
 export * from './http/validation.pipe';

@@ -126,7 +126,16 @@ export class DealsService {
 
   async cancel(id: string, dto: CancelDealDto, broker: Broker) {
     const deal = await this.get(id, broker.parkId);
-    return this.transition(deal, 'cancel', broker, { cancellation: { reason: dto.reason, cancelledAt: new Date() } }, []);
+    assertAllowed('cancel', deal.status);
+    const cancelledAt = new Date();
+    // Staged in the same guarded write as the status change: a cancel that loses a race emits nothing.
+    const cancelled = this.outbox.stage('cn.techtransfer.deal.cancelled.v1', {
+      ...eventContext(deal),
+      stage: deal.status as 'intent' | 'signed',
+      reason: dto.reason,
+      cancelledAt: cancelledAt.toISOString(),
+    });
+    return this.transition(deal, 'cancel', broker, { cancellation: { reason: dto.reason, cancelledAt } }, [cancelled]);
   }
 
   async get(id: string, parkId: string) {

@@ -1,8 +1,9 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional, OmitType, PartialType } from '@nestjs/swagger';
 import { ArrayUnique, IsArray, IsIn, IsOptional, IsString, Length, Matches, MaxLength, ValidateBy } from 'class-validator';
 import {
   creditCodeCheckCharacter,
   ENTERPRISE_QUALIFICATION_CODES,
+  isKnownRegionCode,
   isValidCreditCode,
   REGION_CODE_PATTERN,
   UNIFIED_SOCIAL_CREDIT_CODE_PATTERN,
@@ -17,6 +18,16 @@ const HasCreditCodeCheckCharacter = () =>
       validate: (value: unknown) => typeof value !== 'string' || !UNIFIED_SOCIAL_CREDIT_CODE_PATTERN.test(value) || isValidCreditCode(value),
       defaultMessage: (args) =>
         `creditCode fails its GB 32100 check: the 18th character should be ${creditCodeCheckCharacter(String(args?.value).slice(0, 17))}, so a character is mistyped`,
+    },
+  });
+
+/** A six-digit code must also name a region of the GB/T 2260 list (see @tt/contracts regions). */
+const IsKnownRegion = () =>
+  ValidateBy({
+    name: 'knownRegionCode',
+    validator: {
+      validate: (value: unknown) => typeof value !== 'string' || !REGION_CODE_PATTERN.test(value) || isKnownRegionCode(value),
+      defaultMessage: (args) => `regionCode ${String(args?.value)} is not in the GB/T 2260 list of administrative divisions`,
     },
   });
 
@@ -35,6 +46,7 @@ export class CreateEnterpriseDto {
   @ApiProperty({ description: '行政区划代码 (6 digits)', example: '320506' })
   @IsString()
   @Matches(REGION_CODE_PATTERN, { message: 'regionCode must be a 6-digit administrative division code' })
+  @IsKnownRegion()
   regionCode: string;
 
   @ApiPropertyOptional({ description: 'GB/T 4754 industry code', example: 'C3973' })
@@ -51,3 +63,6 @@ export class CreateEnterpriseDto {
   @MaxLength(40, { each: true })
   qualifications?: EnterpriseQualification[];
 }
+
+/** A revision of an enterprise: any field but its credit code, which identifies it (sending one is a 400). */
+export class ReviseEnterpriseDto extends PartialType(OmitType(CreateEnterpriseDto, ['creditCode'] as const)) {}

@@ -14,6 +14,8 @@ export interface Enterprise {
   industryCode?: string;
   qualifications: EnterpriseQualification[];
   createdBy: string;
+  /** Counts revisions: the ETag, and the compare-and-set guard of PATCH. */
+  version?: number;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -28,6 +30,7 @@ export const EnterpriseSchema = new Schema<Enterprise>(
     industryCode: { type: String },
     qualifications: { type: [String], default: [] },
     createdBy: { type: String, required: true },
+    version: { type: Number },
   },
   { collection: 'enterprises', timestamps: true, versionKey: false },
 );

@@ -1,7 +1,8 @@
-import { Body, Controller, Get, Param, Post, Query } from '@nestjs/common';
-import { ApiOperation, ApiTags } from '@nestjs/swagger';
-import { CurrentPrincipal, PageQuery, parkOf, Roles, type Principal } from '@tt/platform';
-import { CreateEnterpriseDto } from './enterprise.dto';
+import { Body, Controller, Get, Headers, Param, Patch, Post, Query, Res } from '@nestjs/common';
+import type { Response } from 'express';
+import { ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { CurrentPrincipal, PageQuery, parkOf, Roles, versionFromIfMatch, type Principal } from '@tt/platform';
+import { CreateEnterpriseDto, ReviseEnterpriseDto } from './enterprise.dto';
 import { EnterprisesService } from './enterprises.service';
 import { IdParam } from '../needs/need.dto';
 
@@ -18,9 +19,27 @@ export class EnterprisesController {
   }
 
   @Get(':id')
-  @ApiOperation({ summary: 'Read an enterprise' })
-  get(@Param() { id }: IdParam, @CurrentPrincipal() broker: Principal) {
-    return this.enterprises.get(id, parkOf(broker));
+  @ApiOperation({ summary: 'Read an enterprise, with its region’s name and its ETag' })
+  async get(@Param() { id }: IdParam, @CurrentPrincipal() broker: Principal, @Res({ passthrough: true }) res: Response) {
+    const enterprise = await this.enterprises.get(id, parkOf(broker));
+    res.setHeader('ETag', enterprise.etag);
+    return enterprise;
+  }
+
+  @Patch(':id')
+  @ApiOperation({ summary: 'Revise an enterprise (not its credit code). Requires If-Match: 428 without, 412 when it changed since' })
+  @ApiHeader({ name: 'If-Match', required: true, description: 'The ETag of the enterprise as read, e.g. "0"' })
+  async revise(
+    @Param() { id }: IdParam,
+    @Body() dto: ReviseEnterpriseDto,
+    @Headers('if-match') ifMatch: string | undefined,
+    @CurrentPrincipal() broker: Principal,
+    @Res({ passthrough: true }) res: Response,
+  ) {
+    const version = versionFromIfMatch(ifMatch, { required: true }) ?? (await this.enterprises.get(id, parkOf(broker))).version ?? 0;
+    const enterprise = await this.enterprises.revise(id, dto, parkOf(broker), version);
+    res.setHeader('ETag', enterprise.etag);
+    return enterprise;
   }
 
   @Get()

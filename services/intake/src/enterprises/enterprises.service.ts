@@ -3,8 +3,9 @@ import { InjectModel } from '@nestjs/mongoose';
 import { randomUUID } from 'node:crypto';
 import type { Model } from 'mongoose';
 import { isDuplicateKey } from '@tt/messaging';
-import { conflict, notFound, type Principal } from '@tt/platform';
-import type { CreateEnterpriseDto } from './enterprise.dto';
+import { findRegion } from '@tt/contracts';
+import { conflict, entityTag, invalid, notFound, preconditionFailed, type Principal } from '@tt/platform';
+import type { CreateEnterpriseDto, ReviseEnterpriseDto } from './enterprise.dto';
 import { ENTERPRISE_MODEL, type Enterprise } from './enterprise.schema';
 
 @Injectable()
@@ -22,6 +23,7 @@ export class EnterprisesService {
         industryCode: dto.industryCode,
         qualifications: dto.qualifications ?? [],
         createdBy: broker.subject,
+        version: 0,
       });
       return present(created.toObject());
     } catch (error) {
@@ -39,6 +41,22 @@ export class EnterprisesService {
     return present(enterprise as Enterprise);
   }
 
+  /** One compare-and-set on the version read (its ETag): a concurrent revision answers 412. */
+  async revise(id: string, dto: ReviseEnterpriseDto, parkId: string, expectedVersion: number): Promise<EnterpriseView> {
+    const changes = Object.fromEntries(Object.entries(dto).filter(([, v]) => v !== undefined && v !== null));
+    if (Object.keys(changes).length === 0) throw invalid([{ pointer: '', reason: 'send at least one field to change' }]);
+    const guard = expectedVersion === 0 ? { $or: [{ version: 0 }, { version: { $exists: false } }] } : { version: expectedVersion };
+    const updated = await this.enterprises
+      .findOneAndUpdate({ _id: id, parkId, ...guard }, { $set: changes, $inc: { version: 1 } }, { new: true })
+      .lean()
+      .exec();
+    if (!updated) {
+      const current = await this.get(id, parkId); // 404 when absent
+      throw preconditionFailed(current.version ?? 0);
+    }
+    return present(updated as Enterprise);
+  }
+
   async list(parkId: string, page: number, pageSize: number) {
     const [items, total] = await Promise.all([
       this.enterprises.find({ parkId }).sort({ name: 1, _id: 1 }).skip((page - 1) * pageSize).limit(pageSize).lean().exec(),
@@ -48,8 +66,9 @@ export class EnterprisesService {
   }
 }
 
-export type EnterpriseView = Omit<Enterprise, '_id'> & { id: string };
+export type EnterpriseView = Omit<Enterprise, '_id'> & { id: string; regionName: string | null; etag: string };
 
+/** The API shape, with the region's full name (浙江省宁波市北仑区) and the ETag. */
 function present({ _id, ...rest }: Enterprise): EnterpriseView {
-  return { id: _id, ...rest };
+  return { id: _id, ...rest, regionName: findRegion(rest.regionCode)?.fullName ?? null, etag: entityTag(rest.version ?? 0) };
 }

@@ -1,4 +1,4 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional, OmitType, PartialType } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import {
   ArrayMaxSize,
@@ -22,7 +22,11 @@ import {
   CONFIDENTIALITY_LEVELS,
   COOPERATION_MODE_CODES,
   NEED_CATEGORY_CODES,
+  NEED_CLOSE_OUTCOME_CODES,
+  NEED_STATUS_CODES,
   TECHNICAL_FIELD_CODES,
+  type NeedCloseOutcome,
+  type NeedStatus,
   type Confidentiality,
   type CooperationMode,
   type NeedCategory,
@@ -125,6 +129,36 @@ export class ListNeedsQuery extends PageQuery {
   @IsOptional()
   @IsUUID()
   enterpriseId?: string;
+
+  @ApiPropertyOptional({ enum: NEED_STATUS_CODES })
+  @IsOptional()
+  @IsIn(NEED_STATUS_CODES)
+  status?: NeedStatus;
+}
+
+/**
+ * A revision: any field of the need but its enterprise, each validated as on capture. Absent fields
+ * stay as they are; at least one must be sent.
+ */
+export class ReviseNeedDto extends PartialType(OmitType(CreateNeedDto, ['enterpriseId'] as const)) {}
+
+export class WithdrawNeedDto {
+  @ApiProperty({ example: '企业调整研发计划，需求暂缓', maxLength: 500 })
+  @IsString()
+  @Length(1, 500)
+  reason: string;
+}
+
+export class CloseNeedDto {
+  @ApiProperty({ enum: NEED_CLOSE_OUTCOME_CODES, description: '已解决 / 企业自行解决 / 暂无法解决 / 需求取消' })
+  @IsIn(NEED_CLOSE_OUTCOME_CODES)
+  outcome: NeedCloseOutcome;
+
+  @ApiPropertyOptional({ example: '已与合作院所签订技术开发合同', maxLength: 1000 })
+  @IsOptional()
+  @IsString()
+  @Length(1, 1000)
+  note?: string;
 }
 
 export class IdParam {

@@ -1,6 +1,7 @@
 import { Schema } from 'mongoose';
 import { OutboxEntrySchema, type OutboxEntry } from '@tt/messaging';
-import type { Confidentiality, CooperationMode, NeedCategory, TechnicalField } from '@tt/contracts';
+import type { Confidentiality, CooperationMode, NeedCategory, NeedCloseOutcome, NeedStatus, TechnicalField } from '@tt/contracts';
+import type { DownstreamFacts } from './need-status';
 
 export const NEED_MODEL = 'Need';
 
@@ -26,7 +27,17 @@ export interface Need {
   cooperationModes: CooperationMode[];
   confidentiality: Confidentiality;
   contact: NeedContact;
-  status: 'open';
+  status: NeedStatus;
+  /** Counts every write to the need: the ETag, and the compare-and-set guard of every change. */
+  version?: number;
+  /** Revisions of the need's content by the broker (0: as captured); carried by need revised. */
+  revision?: number;
+  /** What matching and contract-tracking reported (the status is derived from it). */
+  downstream?: DownstreamFacts;
+  withdrawal?: { reason: string; at: Date; by: string };
+  closure?: { outcome: NeedCloseOutcome; note?: string; at: Date; by: string };
+  /** The last 50 status changes, with what caused each (a broker's action or an event type). */
+  history?: { status: NeedStatus; at: Date; cause: string }[];
   /** Set when the request carried an Idempotency-Key: a retry with another body is refused. */
   request?: { idempotencyKey: string; fingerprint: string };
   outbox: OutboxEntry[];
@@ -55,6 +66,12 @@ export const NeedSchema = new Schema<Need>(
       email: { type: String },
     },
     status: { type: String, required: true, default: 'open' },
+    version: { type: Number },
+    revision: { type: Number },
+    downstream: { type: Schema.Types.Mixed },
+    withdrawal: { type: Schema.Types.Mixed },
+    closure: { type: Schema.Types.Mixed },
+    history: { type: Schema.Types.Mixed },
     request: { idempotencyKey: { type: String }, fingerprint: { type: String } },
     outbox: { type: [OutboxEntrySchema], default: [] },
   },
@@ -65,3 +82,4 @@ NeedSchema.index({ parkId: 1, createdAt: -1 });
 NeedSchema.index({ parkId: 1, category: 1, createdAt: -1 });
 NeedSchema.index({ parkId: 1, technicalField: 1, createdAt: -1 });
 NeedSchema.index({ parkId: 1, enterpriseId: 1, createdAt: -1 });
+NeedSchema.index({ parkId: 1, status: 1, createdAt: -1 });

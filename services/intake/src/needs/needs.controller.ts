@@ -1,8 +1,9 @@
-import { Body, Controller, Get, Headers, Param, Post, Query, Res } from '@nestjs/common';
+import { Body, Controller, Get, Headers, HttpCode, Param, Patch, Post, Query, Res } from '@nestjs/common';
 import { ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
-import { CurrentPrincipal, invalid, parkOf, Roles, type Principal } from '@tt/platform';
-import { CreateNeedDto, IdParam, ListNeedsQuery } from './need.dto';
+import { CurrentPrincipal, invalid, parkOf, Roles, versionFromIfMatch, type Principal } from '@tt/platform';
+import { CloseNeedDto, CreateNeedDto, IdParam, ListNeedsQuery, ReviseNeedDto, WithdrawNeedDto } from './need.dto';
+import { NeedLifecycleService } from './need-lifecycle.service';
 import { NeedsService } from './needs.service';
 
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,128}$/;
@@ -11,7 +12,10 @@ const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,128}$/;
 @Roles('broker')
 @Controller('needs')
 export class NeedsController {
-  constructor(private readonly needs: NeedsService) {}
+  constructor(
+    private readonly needs: NeedsService,
+    private readonly lifecycle: NeedLifecycleService,
+  ) {}
 
   @Post()
   @ApiOperation({ summary: 'Record an enterprise technology need (publishes need captured)' })
@@ -32,13 +36,58 @@ export class NeedsController {
     }
     const { need, replayed } = await this.needs.capture(dto, { subject: broker.subject, parkId: parkOf(broker) }, idempotencyKey);
     if (replayed) res.setHeader('Idempotent-Replayed', 'true');
-    return need;
+    return withETag(res, need);
   }
 
   @Get(':id')
-  @ApiOperation({ summary: 'Read a need of the broker’s park' })
-  get(@Param() { id }: IdParam, @CurrentPrincipal() broker: Principal) {
-    return this.needs.get(id, parkOf(broker));
+  @ApiOperation({ summary: 'Read a need of the broker’s park, with its ETag' })
+  async get(@Param() { id }: IdParam, @CurrentPrincipal() broker: Principal, @Res({ passthrough: true }) res: Response) {
+    return withETag(res, await this.needs.get(id, parkOf(broker)));
+  }
+
+  @Patch(':id')
+  @ApiOperation({
+    summary:
+      'Revise a need (open or proposed) and publish need revised; matching scores it again. Requires If-Match with the ETag read: 428 without, 412 when the need changed since; 409 once a deal is under way',
+  })
+  @ApiHeader({ name: 'If-Match', required: true, description: 'The ETag of the need as read, e.g. "2"' })
+  async revise(
+    @Param() { id }: IdParam,
+    @Body() dto: ReviseNeedDto,
+    @Headers('if-match') ifMatch: string | undefined,
+    @CurrentPrincipal() broker: Principal,
+    @Res({ passthrough: true }) res: Response,
+  ) {
+    const version = versionFromIfMatch(ifMatch, { required: true });
+    return withETag(res, await this.lifecycle.revise(id, dto, brokerOf(broker), version));
+  }
+
+  @Post(':id/withdraw')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Withdraw a need (撤回) and publish need withdrawn; 409 once registered, withdrawn or closed. If-Match optional' })
+  @ApiHeader({ name: 'If-Match', required: false })
+  async withdraw(
+    @Param() { id }: IdParam,
+    @Body() dto: WithdrawNeedDto,
+    @Headers('if-match') ifMatch: string | undefined,
+    @CurrentPrincipal() broker: Principal,
+    @Res({ passthrough: true }) res: Response,
+  ) {
+    return withETag(res, await this.lifecycle.withdraw(id, dto, brokerOf(broker), versionFromIfMatch(ifMatch, { required: false })));
+  }
+
+  @Post(':id/close')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Close a need with an outcome and publish need closed; 409 once registered, withdrawn or closed. If-Match optional' })
+  @ApiHeader({ name: 'If-Match', required: false })
+  async close(
+    @Param() { id }: IdParam,
+    @Body() dto: CloseNeedDto,
+    @Headers('if-match') ifMatch: string | undefined,
+    @CurrentPrincipal() broker: Principal,
+    @Res({ passthrough: true }) res: Response,
+  ) {
+    return withETag(res, await this.lifecycle.close(id, dto, brokerOf(broker), versionFromIfMatch(ifMatch, { required: false })));
   }
 
   @Get()
@@ -46,4 +95,11 @@ export class NeedsController {
   list(@Query() query: ListNeedsQuery, @CurrentPrincipal() broker: Principal) {
     return this.needs.list(parkOf(broker), query);
   }
+}
+
+const brokerOf = (principal: Principal) => ({ subject: principal.subject, parkId: parkOf(principal) });
+
+function withETag<T extends { etag: string }>(res: Response, need: T): T {
+  res.setHeader('ETag', need.etag);
+  return need;
 }

@@ -1,14 +1,16 @@
 import { Module } from '@nestjs/common';
 import { MongooseModule } from '@nestjs/mongoose';
 import { EnterprisesModule } from '../enterprises/enterprises.module';
+import { DownstreamEventsConsumer } from './downstream-events.consumer';
+import { NeedLifecycleService } from './need-lifecycle.service';
 import { NeedsController } from './needs.controller';
 import { NEED_MODEL, NeedSchema } from './need.schema';
 import { NeedsService } from './needs.service';
 
 @Module({
   imports: [MongooseModule.forFeature([{ name: NEED_MODEL, schema: NeedSchema }]), EnterprisesModule],
-  controllers: [NeedsController],
-  providers: [NeedsService],
+  controllers: [NeedsController, DownstreamEventsConsumer],
+  providers: [NeedsService, NeedLifecycleService],
   exports: [MongooseModule],
 })
 export class NeedsModule {}

@@ -4,7 +4,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import type { Model } from 'mongoose';
 import stableStringify from 'safe-stable-stringify';
 import { EventOutbox, isDuplicateKey } from '@tt/messaging';
-import { invalid, notFound, ProblemException } from '@tt/platform';
+import { entityTag, invalid, notFound, ProblemException } from '@tt/platform';
 import { EnterprisesService } from '../enterprises/enterprises.service';
 import type { CreateNeedDto, ListNeedsQuery } from './need.dto';
 import { NEED_MODEL, type Need } from './need.schema';
@@ -77,6 +77,9 @@ export class NeedsService {
         confidentiality,
         contact: { name: dto.contact.name, phone: dto.contact.phone, email: dto.contact.email },
         status: 'open',
+        version: 0,
+        revision: 0,
+        history: [{ status: 'open', at: new Date(), cause: 'captured' }],
         outbox: [captured],
       });
     } catch (error) {
@@ -113,6 +116,7 @@ export class NeedsService {
     if (query.category) filter.category = query.category;
     if (query.technicalField) filter.technicalField = query.technicalField;
     if (query.enterpriseId) filter.enterpriseId = query.enterpriseId;
+    if (query.status) filter.status = query.status;
     const [items, total] = await Promise.all([
       this.needs
         .find(filter, { outbox: 0 })
@@ -127,12 +131,12 @@ export class NeedsService {
   }
 }
 
-type NeedView = ReturnType<typeof present>;
+export type NeedView = ReturnType<typeof present>;
 
-/** The API shape: `id` instead of `_id`, and no outbox or idempotency internals. */
-function present(need: Need) {
-  const { _id, outbox: _outbox, request: _request, ...rest } = need;
-  return { id: _id, ...rest };
+/** The API shape: `id` instead of `_id`, and no outbox, idempotency or version internals. */
+export function present(need: Need) {
+  const { _id, outbox: _outbox, request: _request, version, revision, downstream: _downstream, ...rest } = need;
+  return { id: _id, ...rest, revision: revision ?? 0, etag: entityTag(version ?? 0) };
 }
 
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');

@@ -4,14 +4,16 @@ import { REGION_CODE_PATTERN, SUPPLY_KIND_CODES, TECHNICAL_FIELD_CODES } from '@
 import type { SupplyItem } from '../scoring/scoring.types';
 
 /** Id prefix per kind, so an id alone tells brokers what it points at. */
-const ID_PATTERN = /^(inst|expert|ach)-\d{4}$/;
+const ID_PATTERN = /^(inst|expert|ach|svc|fin|equip)-\d{4}$/;
 const ID_PREFIX = { institution: 'inst', expert: 'expert', achievement: 'ach', 'service-agency': 'svc', 'finance-product': 'fin', 'shared-equipment': 'equip' } as const;
 
 const nonBlank = z.string().trim().min(1);
+/** Technology readiness describes what a lab, an expert or an achievement offers, not a loan or an instrument. */
+const TRL_KINDS = new Set(['institution', 'expert', 'achievement']);
 
 export const supplyItemSchema = z
   .strictObject({
-    id: z.string().regex(ID_PATTERN, 'id must look like inst-0001, expert-0001 or ach-0001'),
+    id: z.string().regex(ID_PATTERN, 'id must look like inst-0001, expert-0001, ach-0001, svc-0001, fin-0001 or equip-0001'),
     kind: z.enum(SUPPLY_KIND_CODES),
     name: nonBlank,
     organisation: nonBlank.optional(),
@@ -19,7 +21,11 @@ export const supplyItemSchema = z
     technicalField: z.enum(TECHNICAL_FIELD_CODES),
     keywords: z.array(nonBlank).min(1),
     regionCode: z.string().regex(REGION_CODE_PATTERN, 'regionCode must be a 6-digit 行政区划代码'),
-    trl: z.int().min(1).max(9),
+    trl: z.int().min(1).max(9).optional(),
+  })
+  .refine((item) => item.trl !== undefined || !TRL_KINDS.has(item.kind), {
+    message: 'trl (技术就绪度 1..9) is required for institutions, experts and achievements',
+    path: ['trl'],
   })
   .refine((item) => item.id.startsWith(`${ID_PREFIX[item.kind]}-`), {
     message: 'id prefix does not match kind',

@@ -15,7 +15,7 @@ export const SupplyItemSchema = new Schema<SupplyItemDocument>(
     technicalField: { type: String, required: true },
     keywords: { type: [String], default: [] },
     regionCode: { type: String, required: true },
-    trl: { type: Number, required: true },
+    trl: { type: Number },
   },
   { collection: 'supply_items', timestamps: true, versionKey: false },
 );

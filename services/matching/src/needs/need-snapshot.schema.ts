@@ -3,8 +3,16 @@ import type { PayloadOf } from '@tt/contracts';
 
 export const NEED_SNAPSHOT_MODEL = 'NeedSnapshot';
 
-/** Matching's own copy of a captured need (event-carried state: no calls into intake). */
-export type NeedSnapshot = Omit<PayloadOf<'cn.techtransfer.need.captured.v1'>, 'needId'> & { _id: string };
+/**
+ * Matching's own copy of a need as intake last stated it (event-carried state: no calls into intake).
+ * `revision` is the last need revised applied (0: as captured); `ended` is set once the need was
+ * withdrawn or closed, after which nothing is proposed or accepted for it.
+ */
+export type NeedSnapshot = Omit<PayloadOf<'cn.techtransfer.need.captured.v1'>, 'needId'> & {
+  _id: string;
+  revision?: number;
+  ended?: { reason: 'withdrawn' | 'closed'; at: Date };
+};
 
 export const NeedSnapshotSchema = new Schema<NeedSnapshot>(
   {
@@ -18,6 +26,8 @@ export const NeedSnapshotSchema = new Schema<NeedSnapshot>(
     description: { type: String, required: true },
     technicalField: { type: String, required: true },
     keywords: { type: [String], default: [] },
+    revision: { type: Number },
+    ended: { type: Schema.Types.Mixed },
   },
   { collection: 'needs', versionKey: false, strict: false },
 );

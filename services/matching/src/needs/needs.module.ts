@@ -2,7 +2,7 @@ import { BullModule } from '@nestjs/bullmq';
 import { Module } from '@nestjs/common';
 import { MongooseModule } from '@nestjs/mongoose';
 import { SCORING_QUEUE } from '../proposals/scoring.queue';
-import { NeedCapturedConsumer } from './need-captured.consumer';
+import { NeedEventsConsumer } from './need-events.consumer';
 import { NEED_SNAPSHOT_MODEL, NeedSnapshotSchema } from './need-snapshot.schema';
 
 @Module({
@@ -10,7 +10,7 @@ import { NEED_SNAPSHOT_MODEL, NeedSnapshotSchema } from './need-snapshot.schema'
     MongooseModule.forFeature([{ name: NEED_SNAPSHOT_MODEL, schema: NeedSnapshotSchema }]),
     BullModule.registerQueue({ name: SCORING_QUEUE }),
   ],
-  controllers: [NeedCapturedConsumer],
+  controllers: [NeedEventsConsumer],
   exports: [MongooseModule],
 })
 export class NeedsModule {}

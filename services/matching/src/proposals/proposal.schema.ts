@@ -6,9 +6,15 @@ import type { MatchReason } from '../scoring/scoring.types';
 export const MATCH_RUN_MODEL = 'MatchRun';
 export const PROPOSAL_MODEL = 'Proposal';
 
-/** One scoring of one need; its outbox carries match proposed. `_id` is the needId: scored once. */
+/**
+ * One scoring of one revision of a need; its outbox carries match proposed. `_id` is the needId for the
+ * need as captured and `<needId>@<revision>` for a revision (see scoringJobId): each scored once.
+ */
 export interface MatchRun {
   _id: string;
+  /** Set on runs of revisions (runs of captured needs have the need id as `_id`). */
+  needId?: string;
+  revision?: number;
   parkId: string;
   modelVersion: string;
   proposalIds: string[];
@@ -19,6 +25,8 @@ export interface MatchRun {
 export const MatchRunSchema = new Schema<MatchRun>(
   {
     _id: { type: String, required: true },
+    needId: { type: String },
+    revision: { type: Number },
     parkId: { type: String, required: true },
     modelVersion: { type: String, required: true },
     proposalIds: { type: [String], default: [] },
@@ -27,6 +35,8 @@ export const MatchRunSchema = new Schema<MatchRun>(
   },
   { collection: 'match_runs', versionKey: false },
 );
+// The latest run of a revised need.
+MatchRunSchema.index({ needId: 1, revision: -1 });
 
 export type ProposalStatus = 'proposed' | 'accepted' | 'rejected';
 

@@ -8,6 +8,7 @@ import { CatalogueService } from '../catalogue/catalogue.service';
 import { config } from '../config';
 import { NEED_SNAPSHOT_MODEL, type NeedSnapshot } from '../needs/need-snapshot.schema';
 import { MATCH_RUN_MODEL, PROPOSAL_MODEL, type MatchRun, type Proposal } from './proposal.schema';
+import { scoringJobId } from './scoring.queue';
 
 /** Bumped when the scoring changes, so analysts can compare acceptance rates between versions. */
 export const MODEL_VERSION = 'bm25f-jieba-1';
@@ -25,13 +26,18 @@ export class ProposalsService {
   ) {}
 
   /**
-   * Idempotent: proposals have ids derived from (need, supply) and are upserted; the run (whose
-   * insert carries match proposed) is keyed by the need, so a retried job publishes nothing twice.
+   * Scores one revision of a need. Idempotent: proposals have ids derived from (need, supply) and are
+   * upserted; the run (whose insert carries match proposed) is keyed by need and revision, so a retried
+   * job publishes nothing twice. A revision superseded by a newer one, or a need withdrawn or closed,
+   * is not scored.
    */
-  async scoreNeed(needId: string): Promise<void> {
-    if (await this.runs.exists({ _id: needId })) return;
+  async scoreNeed(needId: string, revision = 0): Promise<void> {
+    const runId = scoringJobId(needId, revision);
+    if (await this.runs.exists({ _id: runId })) return;
     const need = await this.needs.findById(needId).lean().exec();
     if (!need) throw new Error(`need ${needId} has no snapshot yet`);
+    if (need.ended || (need.revision ?? 0) > revision) return;
+    if ((need.revision ?? 0) < revision) throw new Error(`need ${needId} revision ${revision} not applied yet`); // retried
     const ranked = this.catalogue
       .relevanceModel()
       .rank(
@@ -52,8 +58,11 @@ export class ProposalsService {
       outbox: [],
     }));
     if (proposals.length > 0) {
+      // A supply proposed again keeps its proposal (and any decision on it); its rank and score follow the revision.
       await this.proposals.bulkWrite(
-        proposals.map((p) => ({ updateOne: { filter: { _id: p._id }, update: { $setOnInsert: p }, upsert: true } })),
+        proposals.map(({ rank, score, reasons, ...p }) => ({
+          updateOne: { filter: { _id: p._id }, update: { $setOnInsert: p, $set: { rank, score, reasons } }, upsert: true },
+        })),
         { ordered: false },
       );
     }
@@ -74,26 +83,49 @@ export class ProposalsService {
       proposedAt: proposedAt.toISOString(),
     });
     try {
-      await this.runs.create({ _id: needId, parkId: need.parkId, modelVersion: MODEL_VERSION, proposalIds: proposals.map((p) => p._id), proposedAt, outbox: [event] });
+      await this.runs.create({
+        _id: runId,
+        ...(revision > 0 ? { needId, revision } : {}),
+        parkId: need.parkId,
+        modelVersion: MODEL_VERSION,
+        proposalIds: proposals.map((p) => p._id),
+        proposedAt,
+        outbox: [event],
+      });
     } catch (error) {
       if (!isDuplicateKey(error)) throw error; // already scored by an earlier attempt
     }
-    this.outbox.flush(this.runs, needId);
+    this.outbox.flush(this.runs, runId);
   }
 
   async listForNeed(needId: string, parkId: string) {
     const need = await this.needs.findOne({ _id: needId, parkId }, { _id: 1 }).lean().exec();
     if (!need) throw notFound('need', needId);
-    const run = await this.runs.findById(needId, { outbox: 0 }).lean().exec();
+    // The latest run: of the newest revision scored, else of the need as captured.
+    const run =
+      (await this.runs.findOne({ needId }, { outbox: 0 }).sort({ revision: -1 }).lean().exec()) ??
+      (await this.runs.findById(needId, { outbox: 0 }).lean().exec());
     if (!run) return { needId, status: 'scoring', proposals: [] };
-    const proposals = await this.proposals.find({ needId, parkId }, { outbox: 0 }).sort({ rank: 1 }).lean().exec();
-    return { needId, status: 'proposed', modelVersion: run.modelVersion, proposedAt: run.proposedAt, proposals: proposals.map(present) };
+    const current = new Set(run.proposalIds);
+    const proposals = (await this.proposals.find({ needId, parkId }, { outbox: 0 }).sort({ rank: 1 }).lean().exec()).filter(
+      // Proposals the latest run no longer ranks stay listed only if the broker already decided on them.
+      (p) => current.has(p._id) || p.status !== 'proposed',
+    );
+    return {
+      needId,
+      status: 'proposed',
+      revision: run.revision ?? 0,
+      modelVersion: run.modelVersion,
+      proposedAt: run.proposedAt,
+      proposals: proposals.map(present),
+    };
   }
 
   async accept(proposalId: string, broker: Broker) {
     const proposal = await this.findForPark(proposalId, broker.parkId);
     const need = await this.needs.findById(proposal.needId).lean().exec();
     if (!need) throw notFound('need', proposal.needId);
+    if (need.ended) throw conflict(`need ${proposal.needId} was ${need.ended.reason}: its proposals can no longer be accepted`, { needStatus: need.ended.reason });
     const event = this.outbox.stage('cn.techtransfer.match.accepted.v1', {
       needId: proposal.needId,
       proposalId,

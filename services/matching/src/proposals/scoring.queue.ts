@@ -8,6 +8,13 @@ export const SCORING_QUEUE = 'matching-score-need';
 
 export interface ScoringJob {
   needId: string;
+  /** The need's revision to score (0: as captured); absent on jobs queued by earlier versions. */
+  revision?: number;
+}
+
+/** One job per need and revision: a redelivered event does not queue a second scoring. */
+export function scoringJobId(needId: string, revision: number): string {
+  return revision === 0 ? needId : `${needId}@${revision}`;
 }
 
 /**

@@ -181,10 +181,12 @@ function contextReasons(need: NeedForMatching, item: SupplyItem): MatchReason[] 
       contribution: SCORE_WEIGHTS.region * level.proximity,
     });
   }
-  reasons.push({
-    kind: 'maturity',
-    detail: `技术就绪度 TRL ${item.trl}/9`,
-    contribution: (SCORE_WEIGHTS.maturity * item.trl) / 9,
-  });
+  if (item.trl !== undefined) {
+    reasons.push({
+      kind: 'maturity',
+      detail: `技术就绪度 TRL ${item.trl}/9`,
+      contribution: (SCORE_WEIGHTS.maturity * item.trl) / 9,
+    });
+  }
   return reasons;
 }

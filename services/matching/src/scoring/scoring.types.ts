@@ -1,6 +1,9 @@
 import type { SupplyKind, TechnicalField } from '@tt/contracts';
 
-/** One entry of the supply catalogue: an institution, an expert or a technology achievement (科技成果). */
+/**
+ * One entry of the supply catalogue: an institution, an expert, a technology achievement (科技成果), a
+ * service agency, a finance product or a shared instrument.
+ */
 export interface SupplyItem {
   id: string;
   kind: SupplyKind;
@@ -11,8 +14,8 @@ export interface SupplyItem {
   keywords: string[];
   /** 6-digit 行政区划代码 */
   regionCode: string;
-  /** 技术就绪度 1..9 */
-  trl: number;
+  /** 技术就绪度 1..9, for institutions, experts and achievements */
+  trl?: number;
 }
 
 /** The parts of an enterprise need (企业技术需求) that matching looks at. */

@@ -1,6 +1,6 @@
 import { EventPattern, Payload } from '@nestjs/microservices';
 import { EventConsumer } from '@tt/messaging';
-import { ContractRegisteredV1, ContractSignedV1, DealOpenedV1, TransactionLoggedV1, type PayloadOf } from '@tt/contracts';
+import { ContractRegisteredV1, ContractSignedV1, DealCancelledV1, DealOpenedV1, TransactionLoggedV1, type PayloadOf } from '@tt/contracts';
 import { FunnelService } from '../funnel/funnel.service';
 import { TotalsService } from '../totals/totals.service';
 import { DealLedgerService } from './deal-ledger.service';
@@ -22,7 +22,7 @@ export class DealEventsConsumer {
   @EventPattern(ContractSignedV1.type)
   async signed(@Payload() e: PayloadOf<typeof ContractSignedV1.type>) {
     await this.ledger.signed(e);
-    await this.funnel.reach(e.needId, e.parkId, 'contracted', e.signedAt);
+    await this.funnel.contracted(e.needId, e.parkId, e.dealId, e.signedAt);
   }
 
   @EventPattern(ContractRegisteredV1.type)
@@ -35,5 +35,11 @@ export class DealEventsConsumer {
   async logged(@Payload() t: PayloadOf<typeof TransactionLoggedV1.type>) {
     await this.ledger.verifyTransaction(t);
     await this.totals.log(t);
+  }
+
+  @EventPattern(DealCancelledV1.type)
+  async cancelled(@Payload() e: PayloadOf<typeof DealCancelledV1.type>) {
+    await this.ledger.cancelled(e);
+    await this.funnel.dealCancelled(e.needId, e.parkId, e.dealId, e.cancelledAt);
   }
 }

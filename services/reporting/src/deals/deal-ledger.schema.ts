@@ -16,6 +16,8 @@ export interface DealLedgerEntry {
   openedAt: Date;
   signed?: { contractType: ContractType; signedOn: string; contractAmountFen: number; techTransactionAmountFen: number };
   registered?: { registrationNumber: string; registeredOn: string };
+  /** Set by deal cancelled: nothing may be signed or registered after it. */
+  cancelled?: { stage: 'intent' | 'signed'; cancelledAt: Date };
 }
 
 export const DealLedgerSchema = new Schema<DealLedgerEntry>(
@@ -27,6 +29,7 @@ export const DealLedgerSchema = new Schema<DealLedgerEntry>(
     openedAt: { type: Date, required: true },
     signed: { type: Schema.Types.Mixed },
     registered: { type: Schema.Types.Mixed },
+    cancelled: { type: Schema.Types.Mixed },
   },
   { collection: 'deal_ledger', versionKey: false },
 );

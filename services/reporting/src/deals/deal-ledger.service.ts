@@ -9,6 +9,7 @@ type Opened = PayloadOf<'cn.techtransfer.deal.opened.v1'>;
 type Signed = PayloadOf<'cn.techtransfer.contract.signed.v1'>;
 type Registered = PayloadOf<'cn.techtransfer.contract.registered.v1'>;
 type Logged = PayloadOf<'cn.techtransfer.transaction.logged.v1'>;
+type Cancelled = PayloadOf<'cn.techtransfer.deal.cancelled.v1'>;
 
 /**
  * Follows each deal through its events and refuses the ones that do not fit: a step for a deal never
@@ -35,16 +36,25 @@ export class DealLedgerService {
 
   async signed(e: Signed): Promise<void> {
     const signed = { contractType: e.contractType, signedOn: e.signedOn, contractAmountFen: e.contractAmountFen, techTransactionAmountFen: e.techTransactionAmountFen };
-    const result = await this.deals.updateOne({ _id: e.dealId, parkId: e.parkId, needId: e.needId, registered: { $exists: false } }, { $set: { signed } }).exec();
+    const result = await this.deals.updateOne({ _id: e.dealId, parkId: e.parkId, needId: e.needId, registered: { $exists: false }, cancelled: { $exists: false } }, { $set: { signed } }).exec();
     if (result.matchedCount === 0) throw new EventRejectedError(`contract signed for deal ${e.dealId}, which reporting has not seen opened in park ${e.parkId} (or already registered)`);
   }
 
   async registered(e: Registered): Promise<void> {
     const registered = { registrationNumber: e.registrationNumber, registeredOn: e.registeredOn };
     const result = await this.deals
-      .updateOne({ _id: e.dealId, parkId: e.parkId, needId: e.needId, signed: { $exists: true } }, { $set: { registered } })
+      .updateOne({ _id: e.dealId, parkId: e.parkId, needId: e.needId, signed: { $exists: true }, cancelled: { $exists: false } }, { $set: { registered } })
       .exec();
     if (result.matchedCount === 0) throw new EventRejectedError(`contract registered for deal ${e.dealId}, which reporting has not seen opened and signed in park ${e.parkId}`);
+  }
+
+  /** A deal cancelled before registration; refused for a deal never opened or already registered. */
+  async cancelled(e: Cancelled): Promise<void> {
+    const cancelled = { stage: e.stage, cancelledAt: new Date(e.cancelledAt) };
+    const result = await this.deals
+      .updateOne({ _id: e.dealId, parkId: e.parkId, needId: e.needId, registered: { $exists: false } }, { $set: { cancelled } })
+      .exec();
+    if (result.matchedCount === 0) throw new EventRejectedError(`deal cancelled for deal ${e.dealId}, which reporting has not seen opened in park ${e.parkId} (or already registered)`);
   }
 
   /** Throws EventRejectedError unless the transaction is exactly the deal's signed and registered contract. */

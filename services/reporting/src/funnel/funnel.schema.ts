@@ -6,15 +6,20 @@ export const FUNNEL_STAGES = ['captured', 'matched', 'accepted', 'contracted', '
 export type FunnelStage = (typeof FUNNEL_STAGES)[number];
 
 /**
- * One row per need and stage reached, `_id` = `<needId>/<stage>`, written by the one handler of that
+ * One row per need and stage reached (and one per cancelled deal, `_id` = `<dealId>/cancelled`), `_id` = `<needId>/<stage>`, written by the one handler of that
  * stage with an insert-if-absent upsert: idempotent, so a redelivered event changes nothing.
  */
 export interface FunnelStageRow {
   _id: string;
   needId: string;
   parkId: string;
-  stage: FunnelStage;
+  stage: FunnelStage | 'cancelled';
   reachedAt: Date;
+  /**
+   * On `contracted` rows: the need's signed deals not cancelled since. A need counts as contracted
+   * while one is left (rows written before this field existed count as they did).
+   */
+  dealIds?: string[];
 }
 
 export const FunnelStageSchema = new Schema<FunnelStageRow>(
@@ -24,6 +29,7 @@ export const FunnelStageSchema = new Schema<FunnelStageRow>(
     parkId: { type: String, required: true },
     stage: { type: String, required: true },
     reachedAt: { type: Date, required: true },
+    dealIds: { type: [String], default: undefined },
   },
   { collection: 'funnel_stages', versionKey: false },
 );

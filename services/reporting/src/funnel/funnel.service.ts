@@ -15,11 +15,45 @@ export class FunnelService {
     );
   }
 
-  /** Needs per stage (a need with several deals counts once per stage). */
-  async counts(parkId?: string): Promise<Record<FunnelStage, number>> {
-    const counts = await Promise.all(
-      FUNNEL_STAGES.map((stage) => this.stages.countDocuments({ stage, ...(parkId ? { parkId } : {}) }).exec()),
+  /** A deal of the need was signed: the need is contracted while this deal (or another) stands. */
+  async contracted(needId: string, parkId: string, dealId: string, at: string): Promise<void> {
+    await upsertOnce(
+      this.stages
+        .updateOne(
+          { _id: `${needId}/contracted` },
+          { $setOnInsert: { needId, parkId, stage: 'contracted', reachedAt: new Date(at) }, $addToSet: { dealIds: dealId } },
+          { upsert: true },
+        )
+        .exec(),
     );
-    return Object.fromEntries(FUNNEL_STAGES.map((stage, i) => [stage, counts[i]])) as Record<FunnelStage, number>;
+  }
+
+  /**
+   * A deal was cancelled (合作终止): it no longer makes its need contracted, and it is counted among
+   * the cancellations. Both writes are idempotent ($pull, insert-if-absent), so a redelivery is harmless.
+   */
+  async dealCancelled(needId: string, parkId: string, dealId: string, at: string): Promise<void> {
+    await this.stages.updateOne({ _id: `${needId}/contracted` }, { $pull: { dealIds: dealId } }).exec();
+    await upsertOnce(
+      this.stages
+        .updateOne({ _id: `${dealId}/cancelled` }, { $setOnInsert: { needId, parkId, stage: 'cancelled', reachedAt: new Date(at) } }, { upsert: true })
+        .exec(),
+    );
+  }
+
+  /** Needs per stage (a need with several deals counts once per stage), and cancelled deals. */
+  async counts(parkId?: string): Promise<Record<FunnelStage | 'cancelledDeals', number>> {
+    const scope = parkId ? { parkId } : {};
+    const stillStanding = { $or: [{ dealIds: { $exists: false } }, { 'dealIds.0': { $exists: true } }] };
+    const counts = await Promise.all([
+      ...FUNNEL_STAGES.map((stage) =>
+        this.stages.countDocuments({ stage, ...scope, ...(stage === 'contracted' ? stillStanding : {}) }).exec(),
+      ),
+      this.stages.countDocuments({ stage: 'cancelled', ...scope }).exec(),
+    ]);
+    return {
+      ...(Object.fromEntries(FUNNEL_STAGES.map((stage, i) => [stage, counts[i]])) as Record<FunnelStage, number>),
+      cancelledDeals: counts[FUNNEL_STAGES.length],
+    };
   }
 }

@@ -1,0 +1,176 @@
+import { Injectable } from '@nestjs/common';
+import { InjectModel } from '@nestjs/mongoose';
+import type { Model } from 'mongoose';
+import type { NeedStatus } from '@tt/contracts';
+import { EventOutbox, type OutboxEntry } from '@tt/messaging';
+import { conflict, invalid, notFound, preconditionFailed } from '@tt/platform';
+import type { CloseNeedDto, ReviseNeedDto, WithdrawNeedDto } from './need.dto';
+import { EnterprisesService } from '../enterprises/enterprises.service';
+import { NEED_MODEL, type Need } from './need.schema';
+import { present, type NeedView } from './needs.service';
+import { applyDownstream, ENDABLE_STATUSES, ENDED_STATUSES, NO_FACTS, REVISABLE_STATUSES, statusFrom, type DownstreamEvent } from './need-status';
+
+type Broker = { subject: string; parkId: string };
+const HISTORY_LIMIT = 50;
+/** Compare-and-set retries when the match and deal consumers change one need at the same moment. */
+const MAX_CAS_ATTEMPTS = 20;
+
+/**
+ * A need after capture: revised, withdrawn or closed by its broker, and moved along by what happens
+ * downstream. Every change is one compare-and-set on the need's `version` (its ETag), carrying the
+ * change's event in the same write, so nothing here depends on which instance serves the request.
+ */
+@Injectable()
+export class NeedLifecycleService {
+  constructor(
+    @InjectModel(NEED_MODEL) private readonly needs: Model<Need>,
+    private readonly outbox: EventOutbox,
+    private readonly enterprises: EnterprisesService,
+  ) {}
+
+  async revise(id: string, dto: ReviseNeedDto, broker: Broker, expectedVersion: number | undefined): Promise<NeedView> {
+    const changes = Object.fromEntries(Object.entries(dto).filter(([, v]) => v !== undefined && v !== null)) as Partial<Need>;
+    if (Object.keys(changes).length === 0) throw invalid([{ pointer: '', reason: 'send at least one field to change' }]);
+    const need = await this.read(id, broker.parkId, expectedVersion);
+    const next = { ...need, ...changes };
+    if (next.budgetMinFen !== undefined && next.budgetMaxFen !== undefined && next.budgetMinFen > next.budgetMaxFen) {
+      throw invalid([{ pointer: '/budgetMinFen', reason: 'budgetMinFen must not exceed budgetMaxFen' }]);
+    }
+    if (!REVISABLE_STATUSES.includes(need.status)) {
+      throw conflict(`a need in status "${need.status}" cannot be revised; allowed from: ${REVISABLE_STATUSES.join(', ')}`, { currentStatus: need.status });
+    }
+    const revision = (need.revision ?? 0) + 1;
+    const enterprise = await this.enterprises.get(need.enterpriseId, broker.parkId);
+    const revised = this.outbox.stage('cn.techtransfer.need.revised.v1', {
+      needId: id,
+      parkId: need.parkId,
+      brokerId: need.brokerId,
+      revision,
+      enterpriseName: enterprise.name,
+      regionCode: enterprise.regionCode,
+      ...(enterprise.industryCode ? { industryCode: enterprise.industryCode } : {}),
+      title: next.title,
+      description: next.description,
+      category: next.category,
+      technicalField: next.technicalField,
+      keywords: next.keywords ?? [],
+      ...(next.budgetMinFen !== undefined ? { budgetMinFen: next.budgetMinFen } : {}),
+      ...(next.budgetMaxFen !== undefined ? { budgetMaxFen: next.budgetMaxFen } : {}),
+      cooperationModes: next.cooperationModes,
+      confidentiality: next.confidentiality,
+      revisedAt: new Date().toISOString(),
+    });
+    return this.write(need, { $set: { ...changes, revision } }, [revised], { statuses: REVISABLE_STATUSES });
+  }
+
+  async withdraw(id: string, dto: WithdrawNeedDto, broker: Broker, expectedVersion: number | undefined): Promise<NeedView> {
+    const need = await this.read(id, broker.parkId, expectedVersion);
+    this.assertEndable(need, 'withdrawn');
+    const at = new Date();
+    const withdrawn = this.outbox.stage('cn.techtransfer.need.withdrawn.v1', {
+      needId: id,
+      parkId: need.parkId,
+      brokerId: need.brokerId,
+      reason: dto.reason,
+      withdrawnAt: at.toISOString(),
+    });
+    return this.write(need, { $set: { status: 'withdrawn', withdrawal: { reason: dto.reason, at, by: broker.subject } } }, [withdrawn], {
+      statuses: ENDABLE_STATUSES,
+      history: { status: 'withdrawn', at, cause: `withdrawn by ${broker.subject}` },
+    });
+  }
+
+  async close(id: string, dto: CloseNeedDto, broker: Broker, expectedVersion: number | undefined): Promise<NeedView> {
+    const need = await this.read(id, broker.parkId, expectedVersion);
+    this.assertEndable(need, 'closed');
+    const at = new Date();
+    const closed = this.outbox.stage('cn.techtransfer.need.closed.v1', {
+      needId: id,
+      parkId: need.parkId,
+      brokerId: need.brokerId,
+      outcome: dto.outcome,
+      ...(dto.note ? { note: dto.note } : {}),
+      closedAt: at.toISOString(),
+    });
+    const closure = { outcome: dto.outcome, ...(dto.note ? { note: dto.note } : {}), at, by: broker.subject };
+    return this.write(need, { $set: { status: 'closed', closure } }, [closed], {
+      statuses: ENDABLE_STATUSES,
+      history: { status: 'closed', at, cause: `closed (${dto.outcome}) by ${broker.subject}` },
+    });
+  }
+
+  /**
+   * Applies what matching or contract-tracking reported. Unknown needs are skipped (another park's
+   * deployment, or a need deleted by retention); a withdrawn or closed need keeps its status but
+   * still records the facts.
+   */
+  async applyDownstream(needId: string, event: DownstreamEvent, cause: string): Promise<void> {
+    for (let attempt = 0; attempt < MAX_CAS_ATTEMPTS; attempt++) {
+      const need = (await this.needs.findById(needId, { outbox: 0 }).lean().exec()) as Need | null;
+      if (!need) return;
+      const facts = applyDownstream(need.downstream ?? NO_FACTS, event);
+      const derived = statusFrom(facts);
+      const status: NeedStatus = ENDED_STATUSES.includes(need.status) ? need.status : derived;
+      if (JSON.stringify(facts) === JSON.stringify(need.downstream ?? NO_FACTS) && status === need.status) return; // a redelivery
+      const updated = await this.needs
+        .updateOne(versionGuard(need), {
+          $set: { downstream: facts, status },
+          $inc: { version: 1 },
+          ...(status !== need.status ? { $push: { history: { $each: [{ status, at: new Date(), cause }], $slice: -HISTORY_LIMIT } } } : {}),
+        })
+        .exec();
+      if (updated.modifiedCount === 1) return;
+    }
+    throw new Error(`need ${needId}: too many concurrent changes, retrying the event`); // the transport retries it
+  }
+
+  private async read(id: string, parkId: string, expectedVersion: number | undefined): Promise<Need> {
+    const need = (await this.needs.findOne({ _id: id, parkId }, { outbox: 0 }).lean().exec()) as Need | null;
+    if (!need) throw notFound('need', id);
+    if (expectedVersion !== undefined && (need.version ?? 0) !== expectedVersion) throw preconditionFailed(need.version ?? 0);
+    return need;
+  }
+
+  private assertEndable(need: Need, to: NeedStatus): void {
+    if (!ENDABLE_STATUSES.includes(need.status)) {
+      throw conflict(`a need in status "${need.status}" cannot be ${to}; allowed from: ${ENDABLE_STATUSES.join(', ')}`, { currentStatus: need.status });
+    }
+  }
+
+  /** The change, its events and a version bump in one compare-and-set; a lost race answers 412 or 409. */
+  private async write(
+    need: Need,
+    update: { $set: Record<string, unknown> },
+    events: OutboxEntry[],
+    guard: { statuses: NeedStatus[]; history?: { status: NeedStatus; at: Date; cause: string } },
+  ): Promise<NeedView> {
+    const updated = (await this.needs
+      .findOneAndUpdate(
+        { ...versionGuard(need), status: { $in: guard.statuses } },
+        {
+          ...update,
+          $inc: { version: 1 },
+          $push: {
+            outbox: { $each: events },
+            ...(guard.history ? { history: { $each: [guard.history], $slice: -HISTORY_LIMIT } } : {}),
+          },
+        },
+        { new: true, projection: { outbox: 0 } },
+      )
+      .lean()
+      .exec()) as Need | null;
+    if (!updated) {
+      const current = (await this.needs.findById(need._id, { outbox: 0 }).lean().exec()) as Need;
+      if ((current.version ?? 0) !== (need.version ?? 0)) throw preconditionFailed(current.version ?? 0);
+      throw conflict(`the need is now "${current.status}"`, { currentStatus: current.status });
+    }
+    this.outbox.flush(this.needs, need._id);
+    return present(updated);
+  }
+}
+
+/** Matches the need only at the version read (needs written before versions existed are at 0). */
+function versionGuard(need: Need) {
+  const version = need.version ?? 0;
+  return version === 0 ? { _id: need._id, $or: [{ version: 0 }, { version: { $exists: false } }] } : { _id: need._id, version };
+}
