@@ -8,7 +8,7 @@ import type { CloseNeedDto, ReviseNeedDto, WithdrawNeedDto } from './need.dto';
 import { EnterprisesService } from '../enterprises/enterprises.service';
 import { NEED_MODEL, type Need } from './need.schema';
 import { present, type NeedView } from './needs.service';
-import { applyDownstream, ENDABLE_STATUSES, ENDED_STATUSES, NO_FACTS, REVISABLE_STATUSES, statusFrom, type DownstreamEvent } from './need-status';
+import { applyDownstream, CLOSABLE_STATUSES, ENDED_STATUSES, WITHDRAWABLE_STATUSES, NO_FACTS, REVISABLE_STATUSES, statusFrom, type DownstreamEvent } from './need-status';
 
 type Broker = { subject: string; parkId: string };
 const HISTORY_LIMIT = 50;
@@ -65,7 +65,7 @@ export class NeedLifecycleService {
 
   async withdraw(id: string, dto: WithdrawNeedDto, broker: Broker, expectedVersion: number | undefined): Promise<NeedView> {
     const need = await this.read(id, broker.parkId, expectedVersion);
-    this.assertEndable(need, 'withdrawn');
+    assertIn(need, WITHDRAWABLE_STATUSES, 'withdrawn');
     const at = new Date();
     const withdrawn = this.outbox.stage('cn.techtransfer.need.withdrawn.v1', {
       needId: id,
@@ -75,14 +75,14 @@ export class NeedLifecycleService {
       withdrawnAt: at.toISOString(),
     });
     return this.write(need, { $set: { status: 'withdrawn', withdrawal: { reason: dto.reason, at, by: broker.subject } } }, [withdrawn], {
-      statuses: ENDABLE_STATUSES,
+      statuses: WITHDRAWABLE_STATUSES,
       history: { status: 'withdrawn', at, cause: `withdrawn by ${broker.subject}` },
     });
   }
 
   async close(id: string, dto: CloseNeedDto, broker: Broker, expectedVersion: number | undefined): Promise<NeedView> {
     const need = await this.read(id, broker.parkId, expectedVersion);
-    this.assertEndable(need, 'closed');
+    assertIn(need, CLOSABLE_STATUSES, 'closed');
     const at = new Date();
     const closed = this.outbox.stage('cn.techtransfer.need.closed.v1', {
       needId: id,
@@ -94,7 +94,7 @@ export class NeedLifecycleService {
     });
     const closure = { outcome: dto.outcome, ...(dto.note ? { note: dto.note } : {}), at, by: broker.subject };
     return this.write(need, { $set: { status: 'closed', closure } }, [closed], {
-      statuses: ENDABLE_STATUSES,
+      statuses: CLOSABLE_STATUSES,
       history: { status: 'closed', at, cause: `closed (${dto.outcome}) by ${broker.subject}` },
     });
   }
@@ -131,12 +131,6 @@ export class NeedLifecycleService {
     return need;
   }
 
-  private assertEndable(need: Need, to: NeedStatus): void {
-    if (!ENDABLE_STATUSES.includes(need.status)) {
-      throw conflict(`a need in status "${need.status}" cannot be ${to}; allowed from: ${ENDABLE_STATUSES.join(', ')}`, { currentStatus: need.status });
-    }
-  }
-
   /** The change, its events and a version bump in one compare-and-set; a lost race answers 412 or 409. */
   private async write(
     need: Need,
@@ -166,6 +160,12 @@ export class NeedLifecycleService {
     }
     this.outbox.flush(this.needs, need._id);
     return present(updated);
+  }
+}
+
+function assertIn(need: Need, allowed: NeedStatus[], to: NeedStatus): void {
+  if (!allowed.includes(need.status)) {
+    throw conflict(`a need in status "${need.status}" cannot be ${to}; allowed from: ${allowed.join(', ')}`, { currentStatus: need.status });
   }
 }
 

@@ -24,8 +24,11 @@ export const ENDED_STATUSES: NeedStatus[] = ['withdrawn', 'closed'];
 /** The broker may revise a need until a deal is under way. */
 export const REVISABLE_STATUSES: NeedStatus[] = ['open', 'proposed'];
 
-/** The broker may withdraw or close a need until its contract is registered (or it already ended). */
-export const ENDABLE_STATUSES: NeedStatus[] = ['open', 'proposed', 'negotiating', 'contracted'];
+/** The enterprise may withdraw a need until its contract is registered. */
+export const WITHDRAWABLE_STATUSES: NeedStatus[] = ['open', 'proposed', 'negotiating', 'contracted'];
+
+/** The broker closes a need with an outcome at any point before it ended, registered included (已解决). */
+export const CLOSABLE_STATUSES: NeedStatus[] = ['open', 'proposed', 'negotiating', 'contracted', 'registered'];
 
 export function statusFrom(facts: DownstreamFacts): NeedStatus {
   const deals = Object.values(facts.deals);

@@ -99,13 +99,14 @@ export class ProposalsService {
   }
 
   async listForNeed(needId: string, parkId: string) {
-    const need = await this.needs.findOne({ _id: needId, parkId }, { _id: 1 }).lean().exec();
+    const need = await this.needs.findOne({ _id: needId, parkId }, { _id: 1, ended: 1 }).lean().exec();
     if (!need) throw notFound('need', needId);
+    const ended = need.ended ? { ended: need.ended.reason } : {};
     // The latest run: of the newest revision scored, else of the need as captured.
     const run =
       (await this.runs.findOne({ needId }, { outbox: 0 }).sort({ revision: -1 }).lean().exec()) ??
       (await this.runs.findById(needId, { outbox: 0 }).lean().exec());
-    if (!run) return { needId, status: 'scoring', proposals: [] };
+    if (!run) return { needId, status: 'scoring', ...ended, proposals: [] };
     const current = new Set(run.proposalIds);
     const proposals = (await this.proposals.find({ needId, parkId }, { outbox: 0 }).sort({ rank: 1 }).lean().exec()).filter(
       // Proposals the latest run no longer ranks stay listed only if the broker already decided on them.
@@ -114,6 +115,7 @@ export class ProposalsService {
     return {
       needId,
       status: 'proposed',
+      ...ended,
       revision: run.revision ?? 0,
       modelVersion: run.modelVersion,
       proposedAt: run.proposedAt,
