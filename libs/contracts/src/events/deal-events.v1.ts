@@ -4,7 +4,7 @@ import { contractType, fen, id, isoDate, isoDateTime, regionCode, supplyKind, te
 import { defineEvent } from './event-definition';
 
 /** Who the deal is between and where it is counted: repeated on every deal event so consumers need no lookups. */
-const dealContext = {
+export const dealContext = {
   dealId: id,
   needId: id,
   parkId: id,

@@ -1,16 +1,7 @@
 import { z } from 'zod';
 import { TOPICS } from './topics';
-import {
-  confidentiality,
-  cooperationMode,
-  fen,
-  id,
-  isoDateTime,
-  needCategory,
-  needCloseOutcome,
-  regionCode,
-  technicalField,
-} from './common';
+import { id, isoDateTime, needCloseOutcome } from './common';
+import { needState } from './need-captured.v1';
 import { defineEvent } from './event-definition';
 
 /**
@@ -27,18 +18,7 @@ export const NeedRevisedV1 = defineEvent({
     parkId: id,
     brokerId: id,
     revision: z.number().int().min(1),
-    enterpriseName: z.string().min(1).max(200),
-    regionCode,
-    industryCode: z.string().max(16).optional(),
-    title: z.string().min(1).max(200),
-    description: z.string().min(1).max(5000),
-    category: needCategory,
-    technicalField,
-    keywords: z.array(z.string().min(1).max(40)).max(20),
-    budgetMinFen: fen.optional(),
-    budgetMaxFen: fen.optional(),
-    cooperationModes: z.array(cooperationMode).max(10),
-    confidentiality,
+    ...needState,
     revisedAt: isoDateTime,
   }),
   keyOf: (p) => p.needId,

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { TOPICS } from './topics';
-import { fen, id, isoDate, isoDateTime, regionCode, supplyKind, technicalField } from './common';
+import { fen, id, isoDate, isoDateTime, regionCode, supplyKind } from './common';
+import { dealContext } from './deal-events.v1';
 import { defineEvent } from './event-definition';
 import {
   CONTRACT_SUBTYPE_CODES,
@@ -75,16 +76,6 @@ export const registryRecord = z
       ctx.addIssue({ code: 'custom', path: ['registrationNumber'], message: 'the registration number starts with the year of registration' });
   });
 export type RegistryRecord = z.infer<typeof registryRecord>;
-
-const dealContext = {
-  dealId: id,
-  needId: id,
-  parkId: id,
-  brokerId: id,
-  enterpriseId: id,
-  regionCode,
-  technicalField,
-};
 
 export const ContractRegisteredV2 = defineEvent({
   type: 'cn.techtransfer.contract.registered.v2',
