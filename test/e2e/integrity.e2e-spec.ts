@@ -122,12 +122,18 @@ describe('integrity of registrations and of the totals', () => {
     await producer.send({ topic: system.topic(TOPICS.deal), messages: forged });
     await producer.disconnect();
 
-    const parked = await eventually(async () => dlq.records, (r) => r.length >= 3, { what: 'three dead letters', timeoutMs: 60_000 });
+    // Reporting parks all three. Intake also reads the deal topic (a need's status follows its deal) and
+    // ignores transaction logged, but refuses the untrusted source before anything else.
+    const parkedBy = (service: string) => dlq.records.filter((r) => r.headers.dlq_consumer_group === `${system.runId}-${service}`);
+    await eventually(async () => parkedBy('intake'), (r) => r.length >= 1, { what: 'intake parks the untrusted event', timeoutMs: 60_000 });
+    expect(parkedBy('intake').map((r) => r.headers.dlq_reason)).toEqual(['untrusted-source']);
+    const parked = await eventually(async () => parkedBy('reporting'), (r) => r.length >= 3, { what: 'three dead letters', timeoutMs: 60_000 });
     expect(parked.map((r) => r.headers.dlq_reason).sort()).toEqual(['rejected', 'rejected', 'untrusted-source']);
     expect(parked.map((r) => r.headers.ce_id).sort()).toEqual(forged.map((m) => m.headers!.ce_id as string).sort());
     expect(parked.find((r) => r.key === real.dealId)!.headers.dlq_error).toContain('contractAmountFen');
     await new Promise((r) => setTimeout(r, 2_000)); // room for a wrong count to show up
     expect(await totals()).toEqual(before);
-    expect(dlq.records).toHaveLength(3);
+    expect(parkedBy('reporting')).toHaveLength(3);
+    expect(dlq.records).toHaveLength(4);
   });
 });
