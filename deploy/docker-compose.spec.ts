@@ -36,8 +36,10 @@ const producerOf = (topic: Topic): string => TOPIC_OWNERS[topic].split('/').pop(
 
 /** What each consumer reads (with a consumer group named after itself); it dead-letters into the `.dlq` twins. */
 const CONSUMES: Partial<Record<AppService, Topic[]>> = {
-  matching: [TOPICS.need],
-  'contract-tracking': [TOPICS.match],
+  intake: [TOPICS.match, TOPICS.deal],
+  // matching and contract-tracking also read their own topics (catalogue fan-out, reminder scheduling)
+  matching: [TOPICS.need, TOPICS.supply, TOPICS.match],
+  'contract-tracking': [TOPICS.match, TOPICS.deal],
   reporting: [TOPICS.need, TOPICS.match, TOPICS.deal],
 };
 

@@ -22,6 +22,7 @@ type TopicKey = keyof typeof TOPICS;
 export const PRODUCER_OF_TOPIC: Record<TopicKey, ServiceName> = {
   need: 'intake',
   match: 'matching',
+  supply: 'matching',
   deal: 'contract-tracking',
 };
 
@@ -30,21 +31,43 @@ export const CONSUMERS: Record<ServiceName, EventType[]> = {
   intake: [
     'cn.techtransfer.match.proposed.v1',
     'cn.techtransfer.match.accepted.v1',
+    'cn.techtransfer.match.rejected.v1',
+    // the broker's overdue list: reminders raised, cleared when acted on
+    'cn.techtransfer.match.reminder.v1',
+    'cn.techtransfer.deal.reminder.v1',
     'cn.techtransfer.deal.opened.v1',
     'cn.techtransfer.contract.signed.v1',
     'cn.techtransfer.contract.registered.v1',
     'cn.techtransfer.deal.cancelled.v1',
   ],
-  matching: ['cn.techtransfer.need.captured.v1', 'cn.techtransfer.need.revised.v1', 'cn.techtransfer.need.withdrawn.v1', 'cn.techtransfer.need.closed.v1'],
-  'contract-tracking': ['cn.techtransfer.match.accepted.v1'],
+  matching: [
+    'cn.techtransfer.need.captured.v1',
+    'cn.techtransfer.need.revised.v1',
+    'cn.techtransfer.need.withdrawn.v1',
+    'cn.techtransfer.need.closed.v1',
+    // Its own catalogue's changes: each fans out to the open needs' rescoring.
+    'cn.techtransfer.supply.listed.v1',
+    'cn.techtransfer.supply.revised.v1',
+    'cn.techtransfer.supply.retired.v1',
+    // its own proposals: each gets its reminder job
+    'cn.techtransfer.match.proposed.v1',
+  ],
+  // match accepted opens a deal; its own deal opened and contract signed schedule the reminders
+  'contract-tracking': ['cn.techtransfer.match.accepted.v1', 'cn.techtransfer.deal.opened.v1', 'cn.techtransfer.contract.signed.v1'],
   reporting: [
     'cn.techtransfer.need.captured.v1',
     'cn.techtransfer.match.proposed.v1',
     'cn.techtransfer.match.accepted.v1',
+    'cn.techtransfer.match.rejected.v1',
     'cn.techtransfer.deal.opened.v1',
     'cn.techtransfer.contract.signed.v1',
     'cn.techtransfer.contract.registered.v1',
     'cn.techtransfer.transaction.logged.v1',
+    'cn.techtransfer.contract.registered.v2',
+    'cn.techtransfer.transaction.logged.v2',
+    'cn.techtransfer.transaction.corrected.v1',
+    'cn.techtransfer.transaction.amended.v1',
+    'cn.techtransfer.transaction.revoked.v1',
     'cn.techtransfer.deal.cancelled.v1',
   ],
 };

@@ -179,29 +179,49 @@ describe('AsyncAPI document', () => {
     it('documents the receivers the brief names, and analysts subscribe to every deal event', () => {
       const received = (service: string) => byService('receive', service).flatMap(messagesOf).sort();
       expect(received('matching')).toEqual(
-        ['cn.techtransfer.need.captured.v1', 'cn.techtransfer.need.revised.v1', 'cn.techtransfer.need.withdrawn.v1', 'cn.techtransfer.need.closed.v1'].sort(),
+        [
+          'cn.techtransfer.need.captured.v1',
+          'cn.techtransfer.need.revised.v1',
+          'cn.techtransfer.need.withdrawn.v1',
+          'cn.techtransfer.need.closed.v1',
+          // its own catalogue's changes reach the open needs
+          'cn.techtransfer.supply.listed.v1',
+          'cn.techtransfer.supply.revised.v1',
+          'cn.techtransfer.supply.retired.v1',
+          'cn.techtransfer.match.proposed.v1', // its own proposals, to schedule their reminders
+        ].sort(),
       );
       // intake's need status follows matching and the deal
       expect(received('intake')).toEqual(
         [
           'cn.techtransfer.match.proposed.v1',
           'cn.techtransfer.match.accepted.v1',
+          'cn.techtransfer.match.rejected.v1',
+          'cn.techtransfer.match.reminder.v1',
           'cn.techtransfer.deal.opened.v1',
           'cn.techtransfer.contract.signed.v1',
           'cn.techtransfer.contract.registered.v1',
           'cn.techtransfer.deal.cancelled.v1',
+          'cn.techtransfer.deal.reminder.v1',
         ].sort(),
       );
-      expect(received('contract-tracking')).toEqual(['cn.techtransfer.match.accepted.v1']);
+      expect(received('contract-tracking')).toEqual(['cn.techtransfer.contract.signed.v1', 'cn.techtransfer.deal.opened.v1', 'cn.techtransfer.match.accepted.v1']);
       expect(received('reporting')).toEqual(
         [
           'cn.techtransfer.need.captured.v1',
           'cn.techtransfer.match.proposed.v1',
           'cn.techtransfer.match.accepted.v1',
+          'cn.techtransfer.match.rejected.v1', // the cohort funnel's rejections
           'cn.techtransfer.deal.opened.v1', // the deal ledger: a transaction counts only for a deal seen opened
           'cn.techtransfer.contract.signed.v1',
           'cn.techtransfer.contract.registered.v1',
           'cn.techtransfer.transaction.logged.v1',
+          // the registry's record, its corrections, amendments and revocations: totals as contracts stand
+          'cn.techtransfer.contract.registered.v2',
+          'cn.techtransfer.transaction.logged.v2',
+          'cn.techtransfer.transaction.corrected.v1',
+          'cn.techtransfer.transaction.amended.v1',
+          'cn.techtransfer.transaction.revoked.v1',
           'cn.techtransfer.deal.cancelled.v1', // a cancelled deal no longer counts as contracted
         ].sort(),
       );

@@ -49,10 +49,11 @@ describe('EVENT_CATALOG', () => {
     expect(accepts(type, {})).toBe(false);
   });
 
-  it.each(EVENT_TYPES)('%s: keyOf gives the aggregate id (needId on need and match topics, dealId on the deal topic)', (type) => {
+  it.each(EVENT_TYPES)('%s: keyOf gives the aggregate id (needId on need and match topics, dealId on the deal topic, supplyId on the supply topic)', (type) => {
     const definition = EVENT_CATALOG[type];
     const payload = samples[type] as Record<string, unknown>;
-    const expected = definition.topic === TOPICS.deal ? payload.dealId : payload.needId;
+    const supplyId = (payload.item as { supplyId?: string } | undefined)?.supplyId ?? payload.supplyId;
+    const expected = definition.topic === TOPICS.deal ? payload.dealId : definition.topic === TOPICS.supply ? supplyId : payload.needId;
     expect((definition.keyOf as (p: unknown) => string)(payload)).toBe(expected);
   });
 

@@ -10,6 +10,8 @@ import {
   TransactionRevokedV1,
 } from './registry-events';
 import { NeedClosedV1, NeedRevisedV1, NeedWithdrawnV1 } from './need-lifecycle.v1';
+import { SupplyListedV1, SupplyRetiredV1, SupplyRevisedV1 } from './supply-events.v1';
+import { DealReminderV1, ProposalReminderV1 } from './reminder-events.v1';
 import type { EventDefinition } from './event-definition';
 
 /** Every event the platform produces. Producers and consumers validate against these schemas. */
@@ -31,6 +33,11 @@ export const EVENT_CATALOG = {
   [TransactionCorrectedV1.type]: TransactionCorrectedV1,
   [TransactionAmendedV1.type]: TransactionAmendedV1,
   [TransactionRevokedV1.type]: TransactionRevokedV1,
+  [SupplyListedV1.type]: SupplyListedV1,
+  [SupplyRevisedV1.type]: SupplyRevisedV1,
+  [SupplyRetiredV1.type]: SupplyRetiredV1,
+  [ProposalReminderV1.type]: ProposalReminderV1,
+  [DealReminderV1.type]: DealReminderV1,
 } as const;
 
 export type EventType = keyof typeof EVENT_CATALOG;

@@ -8,6 +8,8 @@ export const TOPICS = {
   need: 'techtransfer.intake.need.v1',
   /** Events of a need's matching (供需对接), keyed by needId. Produced by matching. */
   match: 'techtransfer.matching.match.v1',
+  /** Events of the supply catalogue (供给侧资源库), keyed by supplyId. Produced by matching. */
+  supply: 'techtransfer.matching.supply.v1',
   /** Events of a deal (意向 → 技术合同 → 认定登记), keyed by dealId. Produced by contract-tracking. */
   deal: 'techtransfer.contracts.deal.v1',
 } as const;
@@ -29,6 +31,7 @@ export type EventSource = (typeof EVENT_SOURCES)[keyof typeof EVENT_SOURCES];
 export const TOPIC_OWNERS: Record<Topic, EventSource> = {
   [TOPICS.need]: EVENT_SOURCES.intake,
   [TOPICS.match]: EVENT_SOURCES.matching,
+  [TOPICS.supply]: EVENT_SOURCES.matching,
   [TOPICS.deal]: EVENT_SOURCES.contractTracking,
 };
 
