@@ -23,6 +23,35 @@ export class ApiClient {
     return this.send<T>('POST', path, body === undefined ? undefined : JSON.stringify(body));
   }
 
+  /** GET a file: the bytes as they came (an XLSX or CSV export). */
+  async download(path: string): Promise<{ status: number; headers: Headers; bytes: Buffer }> {
+    const response = await fetch(`${this.baseUrl}${path}`, {
+      headers: this.token ? { authorization: `Bearer ${this.token}` } : {},
+      signal: AbortSignal.timeout(15_000),
+    });
+    return { status: response.status, headers: response.headers, bytes: Buffer.from(await response.arrayBuffer()) };
+  }
+
+  /** POST a file as multipart/form-data (an upload form's `file` field, or another). */
+  async upload<T = any>(path: string, filename: string, bytes: Buffer, field = 'file'): Promise<ApiResponse<T>> {
+    const form = new FormData();
+    form.append(field, new Blob([new Uint8Array(bytes)]), filename);
+    const response = await fetch(`${this.baseUrl}${path}`, {
+      method: 'POST',
+      headers: this.token ? { authorization: `Bearer ${this.token}` } : {},
+      body: form,
+      signal: AbortSignal.timeout(60_000),
+    });
+    const text = await response.text();
+    let body: any = text;
+    try {
+      body = text ? JSON.parse(text) : undefined;
+    } catch {
+      // not JSON: keep the text
+    }
+    return { status: response.status, headers: response.headers, body };
+  }
+
   /** Sends bytes exactly as given (for malformed-input tests). */
   send<T = any>(method: string, path: string, raw?: string | Uint8Array, contentType = 'application/json', headers: Record<string, string> = {}): Promise<ApiResponse<T>> {
     return this.sendTo<T>(this.baseUrl, method, path, raw, contentType, headers);

@@ -26,7 +26,8 @@ export class TestSystem {
     return Object.fromEntries(SERVICE_NAMES.map((name) => [name, this.instances[name][0]])) as Record<ServiceName, ServiceProcess>;
   }
 
-  static async start({ instances = 1 }: { instances?: number } = {}): Promise<TestSystem> {
+  /** `env`: extra settings per service, e.g. a short reminder delay for the test that waits for one. */
+  static async start({ instances = 1, env = {} }: { instances?: number; env?: Partial<Record<ServiceName, Record<string, string>>> } = {}): Promise<TestSystem> {
     const runId = `${Date.now().toString(36)}${randomBytes(3).toString('hex')}`;
     const namespace = `test.${runId}.`;
     const logDir = join(REPO_ROOT, '.infra', 'test-logs', runId);
@@ -44,6 +45,7 @@ export class TestSystem {
               KAFKA_GROUP_ID: `${runId}-${name}`,
               MONGO_DB: `t_${runId}_${name.replace(/-/g, '_')}`,
               KAFKAJS_NO_PARTITIONER_WARNING: '1',
+              ...env[name],
             },
             logDir,
             instances > 1 ? `${name}-${i + 1}` : name,
