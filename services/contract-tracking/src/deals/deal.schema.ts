@@ -1,6 +1,7 @@
+import type { FollowUp } from '@tt/platform';
 import { Schema } from 'mongoose';
 import { OutboxEntrySchema, type OutboxEntry } from '@tt/messaging';
-import type { ContractType, SupplyKind, TechnicalField } from '@tt/contracts';
+import type { ContractSubtype, ContractType, RegistryRecord, SupplyKind, TechnicalField } from '@tt/contracts';
 
 export const DEAL_MODEL = 'Deal';
 
@@ -14,13 +15,22 @@ export const DEAL_TRANSITIONS = {
   sign: { from: ['intent'], to: 'signed' },
   register: { from: ['signed'], to: 'registered' },
   cancel: { from: ['intent', 'signed'], to: 'cancelled' },
+  // 撤销登记: the registration is revoked and the transaction reversed; the record stays, as revoked.
+  revoke: { from: ['registered'], to: 'revoked' },
 } as const;
-export type DealStatus = 'intent' | 'signed' | 'registered' | 'cancelled';
+export const DEAL_STATUSES = ['intent', 'signed', 'registered', 'cancelled', 'revoked'] as const;
+export type DealStatus = (typeof DEAL_STATUSES)[number];
 export type DealAction = keyof typeof DEAL_TRANSITIONS;
 
-export interface ContractParty {
-  role: 'buyer' | 'seller' | 'intermediary';
-  name: string;
+export type ContractParty = RegistryRecord['parties'][number];
+
+/** A change to a registered contract, kept in order; the registry record itself is never edited in place. */
+export interface RegistrationChange {
+  kind: 'correction' | 'amendment' | 'revocation';
+  revision: number;
+  reason: string;
+  at: Date;
+  by: string;
 }
 
 export interface Deal {
@@ -37,8 +47,12 @@ export interface Deal {
   supplyKind: SupplyKind;
   supplyName: string;
   status: DealStatus;
+  /** +1 on every write: the deal's ETag, which a change to its registration must send back in If-Match */
+  version: number;
   contract?: {
     type: ContractType;
+    /** absent on contracts signed before subtypes were recorded */
+    subtype?: ContractSubtype;
     parties: ContractParty[];
     signedOn: string;
     /** 合同成交额, fen */
@@ -47,8 +61,22 @@ export interface Deal {
     techTransactionAmountFen: number;
     signedAt: Date;
   };
-  registration?: { number: string; registeredOn: string; registeredAt: Date };
+  registration?: {
+    number: string;
+    registeredOn: string;
+    registeredAt: Date;
+    /** The record as it stands now (absent on registrations made before the registry record was kept). */
+    record?: RegistryRecord;
+    /** 0 when registered, +1 per correction, amendment or revocation: the registration's ETag. */
+    revision: number;
+    changes: RegistrationChange[];
+    revokedAt?: Date;
+  };
   cancellation?: { reason: string; cancelledAt: Date };
+  /** 跟进记录: the broker's visits, calls and notes, oldest first. */
+  followUps?: FollowUp[];
+  /** When a reminder was raised for the deal idling at a stage (once per stage). */
+  reminded?: { intent?: Date; signed?: Date };
   history: { status: DealStatus; at: Date; by: string }[];
   outbox: OutboxEntry[];
   createdAt: Date;
@@ -70,9 +98,12 @@ export const DealSchema = new Schema<Deal>(
     supplyKind: { type: String, required: true },
     supplyName: { type: String, required: true },
     status: { type: String, required: true },
+    version: { type: Number, default: 0 },
     contract: { type: Schema.Types.Mixed },
     registration: { type: Schema.Types.Mixed },
     cancellation: { type: Schema.Types.Mixed },
+    reminded: { type: Schema.Types.Mixed },
+    followUps: { type: Schema.Types.Mixed, default: undefined },
     history: { type: Schema.Types.Mixed, default: [] },
     outbox: { type: [OutboxEntrySchema], default: [] },
   },

@@ -1,7 +1,8 @@
-import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
-import { ApiOperation, ApiTags } from '@nestjs/swagger';
-import { CurrentPrincipal, parkOf, Roles, type Principal } from '@tt/platform';
-import { CancelDealDto, DealIdParam, ListDealsQuery, RegisterContractDto, SignContractDto } from './deal.dto';
+import { Body, Controller, Get, Headers, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
+import { ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { Response } from 'express';
+import { CurrentPrincipal, FollowUpDto, parkOf, Roles, versionFromIfMatch, type Principal } from '@tt/platform';
+import { CancelDealDto, DealIdParam, ListDealsQuery, RegisterContractDto, RegistrationChangeDto, RevokeRegistrationDto, SignContractDto } from './deal.dto';
 import { DealsService } from './deals.service';
 
 @ApiTags('deals')
@@ -17,9 +18,9 @@ export class DealsController {
   }
 
   @Get(':id')
-  @ApiOperation({ summary: 'Read a deal with its contract, registration and history' })
-  get(@Param() { id }: DealIdParam, @CurrentPrincipal() broker: Principal) {
-    return this.deals.get(id, parkOf(broker));
+  @ApiOperation({ summary: 'Read a deal with its contract, registration (the registry record as it stands, its revision and changes) and history, with its ETag' })
+  async get(@Param() { id }: DealIdParam, @CurrentPrincipal() broker: Principal, @Res({ passthrough: true }) res: Response) {
+    return withETag(res, await this.deals.get(id, parkOf(broker)));
   }
 
   @Post(':id/sign')
@@ -39,10 +40,70 @@ export class DealsController {
     return this.deals.register(id, dto, { subject: broker.subject, parkId: parkOf(broker) });
   }
 
+  @Post(':id/registration/corrections')
+  @HttpCode(200)
+  @ApiOperation({
+    summary:
+      '补正: correct the registered record (the fields sent change, the rest stand); publishes transaction corrected, which reverses and restates the figures. Requires If-Match: 428 without, 412 when the deal changed since; 409 unless registered',
+  })
+  @ApiHeader({ name: 'If-Match', required: true, description: 'The ETag of the deal as read, e.g. "3"' })
+  async correct(
+    @Param() { id }: DealIdParam,
+    @Body() dto: RegistrationChangeDto,
+    @Headers('if-match') ifMatch: string | undefined,
+    @CurrentPrincipal() broker: Principal,
+    @Res({ passthrough: true }) res: Response,
+  ) {
+    const version = versionFromIfMatch(ifMatch, { required: true });
+    return withETag(res, await this.deals.changeRegistration(id, 'correction', dto, { subject: broker.subject, parkId: parkOf(broker) }, version));
+  }
+
+  @Post(':id/registration/amendments')
+  @HttpCode(200)
+  @ApiOperation({ summary: '变更: record an amendment of the registered contract; publishes transaction amended. If-Match as for corrections' })
+  @ApiHeader({ name: 'If-Match', required: true, description: 'The ETag of the deal as read, e.g. "3"' })
+  async amend(
+    @Param() { id }: DealIdParam,
+    @Body() dto: RegistrationChangeDto,
+    @Headers('if-match') ifMatch: string | undefined,
+    @CurrentPrincipal() broker: Principal,
+    @Res({ passthrough: true }) res: Response,
+  ) {
+    const version = versionFromIfMatch(ifMatch, { required: true });
+    return withETag(res, await this.deals.changeRegistration(id, 'amendment', dto, { subject: broker.subject, parkId: parkOf(broker) }, version));
+  }
+
+  @Post(':id/registration/revoke')
+  @HttpCode(200)
+  @ApiOperation({ summary: '撤销登记: revoke the registration (registered → revoked); publishes transaction revoked, which reverses the figures. If-Match as for corrections' })
+  @ApiHeader({ name: 'If-Match', required: true, description: 'The ETag of the deal as read, e.g. "3"' })
+  async revoke(
+    @Param() { id }: DealIdParam,
+    @Body() dto: RevokeRegistrationDto,
+    @Headers('if-match') ifMatch: string | undefined,
+    @CurrentPrincipal() broker: Principal,
+    @Res({ passthrough: true }) res: Response,
+  ) {
+    const version = versionFromIfMatch(ifMatch, { required: true });
+    return withETag(res, await this.deals.revokeRegistration(id, dto, { subject: broker.subject, parkId: parkOf(broker) }, version));
+  }
+
+  @Post(':id/follow-ups')
+  @HttpCode(201)
+  @ApiOperation({ summary: 'Log a follow-up (走访, 电话, 对接会, 备注) on the deal; it is listed in the deal’s followUps' })
+  async followUp(@Param() { id }: DealIdParam, @Body() dto: FollowUpDto, @CurrentPrincipal() broker: Principal, @Res({ passthrough: true }) res: Response) {
+    return withETag(res, await this.deals.logFollowUp(id, dto, { subject: broker.subject, parkId: parkOf(broker) }));
+  }
+
   @Post(':id/cancel')
   @HttpCode(200)
   @ApiOperation({ summary: 'Cancel a deal before registration' })
   cancel(@Param() { id }: DealIdParam, @Body() dto: CancelDealDto, @CurrentPrincipal() broker: Principal) {
     return this.deals.cancel(id, dto, { subject: broker.subject, parkId: parkOf(broker) });
   }
+}
+
+function withETag<T extends { etag: string }>(res: Response, deal: T): T {
+  res.setHeader('ETag', deal.etag);
+  return deal;
 }
