@@ -1,6 +1,18 @@
 import { EventPattern, Payload } from '@nestjs/microservices';
 import { EventConsumer } from '@tt/messaging';
-import { ContractRegisteredV1, ContractSignedV1, DealCancelledV1, DealOpenedV1, TransactionLoggedV1, type PayloadOf } from '@tt/contracts';
+import {
+  ContractRegisteredV1,
+  ContractRegisteredV2,
+  ContractSignedV1,
+  DealCancelledV1,
+  DealOpenedV1,
+  TransactionAmendedV1,
+  TransactionCorrectedV1,
+  TransactionLoggedV1,
+  TransactionLoggedV2,
+  TransactionRevokedV1,
+  type PayloadOf,
+} from '@tt/contracts';
 import { FunnelService } from '../funnel/funnel.service';
 import { TotalsService } from '../totals/totals.service';
 import { DealLedgerService } from './deal-ledger.service';
@@ -35,6 +47,34 @@ export class DealEventsConsumer {
   async logged(@Payload() t: PayloadOf<typeof TransactionLoggedV1.type>) {
     await this.ledger.verifyTransaction(t);
     await this.totals.log(t);
+  }
+
+  /** The registry's record (published after v1 for the same deal): kept to check the v2 transaction. */
+  @EventPattern(ContractRegisteredV2.type)
+  async registeredWithRecord(@Payload() e: PayloadOf<typeof ContractRegisteredV2.type>) {
+    await this.ledger.registeredWithRecord(e);
+  }
+
+  /** The same transaction as v1 (same row, same figures), now with the registry's fields: counted once. */
+  @EventPattern(TransactionLoggedV2.type)
+  async loggedWithRecord(@Payload() t: PayloadOf<typeof TransactionLoggedV2.type>) {
+    await this.ledger.verifyLoggedRecord(t);
+    await this.totals.logWithRecord(t);
+  }
+
+  @EventPattern(TransactionCorrectedV1.type)
+  async corrected(@Payload() t: PayloadOf<typeof TransactionCorrectedV1.type>) {
+    await this.totals.restate(t, 'correction');
+  }
+
+  @EventPattern(TransactionAmendedV1.type)
+  async amended(@Payload() t: PayloadOf<typeof TransactionAmendedV1.type>) {
+    await this.totals.restate(t, 'amendment');
+  }
+
+  @EventPattern(TransactionRevokedV1.type)
+  async revoked(@Payload() t: PayloadOf<typeof TransactionRevokedV1.type>) {
+    await this.totals.revoke(t);
   }
 
   @EventPattern(DealCancelledV1.type)

@@ -1,5 +1,5 @@
 import { Schema } from 'mongoose';
-import type { ContractType } from '@tt/contracts';
+import type { ContractType, RegistryRecord } from '@tt/contracts';
 
 export const DEAL_LEDGER_MODEL = 'DealLedgerEntry';
 
@@ -15,7 +15,8 @@ export interface DealLedgerEntry {
   brokerId: string;
   openedAt: Date;
   signed?: { contractType: ContractType; signedOn: string; contractAmountFen: number; techTransactionAmountFen: number };
-  registered?: { registrationNumber: string; registeredOn: string };
+  /** `record`: the registry record as first registered (contract registered v2); corrections live on the transaction. */
+  registered?: { registrationNumber: string; registeredOn: string; record?: RegistryRecord };
   /** Set by deal cancelled: nothing may be signed or registered after it. */
   cancelled?: { stage: 'intent' | 'signed'; cancelledAt: Date };
 }

@@ -1,14 +1,16 @@
 import { Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import type { Model } from 'mongoose';
-import type { PayloadOf } from '@tt/contracts';
+import type { PayloadOf, RegistryRecord } from '@tt/contracts';
 import { EventRejectedError, upsertOnce } from '@tt/messaging';
 import { DEAL_LEDGER_MODEL, type DealLedgerEntry } from './deal-ledger.schema';
 
 type Opened = PayloadOf<'cn.techtransfer.deal.opened.v1'>;
 type Signed = PayloadOf<'cn.techtransfer.contract.signed.v1'>;
 type Registered = PayloadOf<'cn.techtransfer.contract.registered.v1'>;
+type RegisteredV2 = PayloadOf<'cn.techtransfer.contract.registered.v2'>;
 type Logged = PayloadOf<'cn.techtransfer.transaction.logged.v1'>;
+type LoggedV2 = PayloadOf<'cn.techtransfer.transaction.logged.v2'>;
 type Cancelled = PayloadOf<'cn.techtransfer.deal.cancelled.v1'>;
 
 /**
@@ -48,6 +50,30 @@ export class DealLedgerService {
     if (result.matchedCount === 0) throw new EventRejectedError(`contract registered for deal ${e.dealId}, which reporting has not seen opened and signed in park ${e.parkId}`);
   }
 
+  /**
+   * The registry's record of the contract (v2, published after v1): it must be of the contract signed
+   * (same type and signing date); its amounts are the registry's, which may be below those declared.
+   */
+  async registeredWithRecord(e: RegisteredV2): Promise<void> {
+    const { record } = e;
+    const registered = { registrationNumber: record.registrationNumber, registeredOn: record.registeredOn, record };
+    const result = await this.deals
+      .updateOne(
+        {
+          _id: e.dealId,
+          parkId: e.parkId,
+          needId: e.needId,
+          'signed.contractType': record.contractType,
+          'signed.signedOn': record.signedOn,
+          cancelled: { $exists: false },
+        },
+        { $set: { registered } },
+      )
+      .exec();
+    if (result.matchedCount === 0)
+      throw new EventRejectedError(`contract registered (v2) for deal ${e.dealId}, which reporting has not seen opened and signed as a ${record.contractType} contract on ${record.signedOn} in park ${e.parkId}`);
+  }
+
   /** A deal cancelled before registration; refused for a deal never opened or already registered. */
   async cancelled(e: Cancelled): Promise<void> {
     const cancelled = { stage: e.stage, cancelledAt: new Date(e.cancelledAt) };
@@ -55,6 +81,15 @@ export class DealLedgerService {
       .updateOne({ _id: e.dealId, parkId: e.parkId, needId: e.needId, registered: { $exists: false } }, { $set: { cancelled } })
       .exec();
     if (result.matchedCount === 0) throw new EventRejectedError(`deal cancelled for deal ${e.dealId}, which reporting has not seen opened in park ${e.parkId} (or already registered)`);
+  }
+
+  /** Throws EventRejectedError unless the logged v2 transaction carries exactly the record registered. */
+  async verifyLoggedRecord(t: LoggedV2): Promise<void> {
+    const deal = await this.deals.findById(t.dealId).lean().exec();
+    if (!deal || deal.parkId !== t.parkId || deal.needId !== t.needId || deal.brokerId !== t.brokerId)
+      throw new EventRejectedError(`transaction logged (v2) for deal ${t.dealId}, which reporting has not seen opened in park ${t.parkId}`);
+    if (!deal.registered?.record || !sameRecord(deal.registered.record, t.record))
+      throw new EventRejectedError(`transaction logged (v2) for deal ${t.dealId} does not carry the record registered`);
   }
 
   /** Throws EventRejectedError unless the transaction is exactly the deal's signed and registered contract. */
@@ -67,8 +102,9 @@ export class DealLedgerService {
       brokerId: deal.brokerId,
       contractType: deal.signed?.contractType,
       signedOn: deal.signed?.signedOn,
-      contractAmountFen: deal.signed?.contractAmountFen,
-      techTransactionAmountFen: deal.signed?.techTransactionAmountFen,
+      // As registered when the registry's record is known (it may set 技术交易额 below the declared one).
+      contractAmountFen: deal.registered?.record?.contractAmountFen ?? deal.signed?.contractAmountFen,
+      techTransactionAmountFen: deal.registered?.record?.techTransactionAmountFen ?? deal.signed?.techTransactionAmountFen,
       registrationNumber: deal.registered?.registrationNumber,
       registeredOn: deal.registered?.registeredOn,
     };
@@ -77,4 +113,20 @@ export class DealLedgerService {
       throw new EventRejectedError(`transaction logged for deal ${t.dealId} does not match its signed and registered contract: ${mismatched.join(', ')}`);
     }
   }
+}
+
+/** Records compared field by field, whatever the order of their keys after a round trip through the store. */
+export function sameRecord(a: RegistryRecord, b: RegistryRecord): boolean {
+  return canonical(a) === canonical(b);
+}
+
+function canonical(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
+  if (value && typeof value === 'object')
+    return `{${Object.keys(value)
+      .filter((k) => (value as Record<string, unknown>)[k] !== undefined)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${canonical((value as Record<string, unknown>)[k])}`)
+      .join(',')}}`;
+  return JSON.stringify(value);
 }

@@ -1,6 +1,6 @@
 import { EventPattern, Payload } from '@nestjs/microservices';
 import { EventConsumer } from '@tt/messaging';
-import { MatchAcceptedV1, MatchProposedV1, NeedCapturedV1, type PayloadOf } from '@tt/contracts';
+import { MatchAcceptedV1, MatchProposedV1, MatchRejectedV1, NeedCapturedV1, type PayloadOf } from '@tt/contracts';
 import { FunnelService } from './funnel.service';
 
 /**
@@ -24,5 +24,10 @@ export class FunnelConsumer {
   @EventPattern(MatchAcceptedV1.type)
   async accepted(@Payload() e: PayloadOf<typeof MatchAcceptedV1.type>) {
     await this.funnel.reach(e.needId, e.parkId, 'accepted', e.acceptedAt);
+  }
+
+  @EventPattern(MatchRejectedV1.type)
+  async rejected(@Payload() e: PayloadOf<typeof MatchRejectedV1.type>) {
+    await this.funnel.proposalRejected(e.needId, e.parkId, e.proposalId, e.rejectedAt);
   }
 }

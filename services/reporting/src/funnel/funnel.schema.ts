@@ -6,14 +6,14 @@ export const FUNNEL_STAGES = ['captured', 'matched', 'accepted', 'contracted', '
 export type FunnelStage = (typeof FUNNEL_STAGES)[number];
 
 /**
- * One row per need and stage reached (and one per cancelled deal, `_id` = `<dealId>/cancelled`), `_id` = `<needId>/<stage>`, written by the one handler of that
+ * One row per need and stage reached, `_id` = `<needId>/<stage>` (and one per cancelled deal, `<dealId>/cancelled`, and per rejected proposal, `<proposalId>/rejected`), written by the one handler of that
  * stage with an insert-if-absent upsert: idempotent, so a redelivered event changes nothing.
  */
 export interface FunnelStageRow {
   _id: string;
   needId: string;
   parkId: string;
-  stage: FunnelStage | 'cancelled';
+  stage: FunnelStage | 'cancelled' | 'rejected';
   reachedAt: Date;
   /**
    * On `contracted` rows: the need's signed deals not cancelled since. A need counts as contracted
@@ -35,3 +35,5 @@ export const FunnelStageSchema = new Schema<FunnelStageRow>(
 );
 // Counting needs per stage, overall and per park.
 FunnelStageSchema.index({ stage: 1, parkId: 1 });
+// A cohort's later stages.
+FunnelStageSchema.index({ needId: 1 });

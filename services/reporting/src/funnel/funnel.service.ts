@@ -41,6 +41,53 @@ export class FunnelService {
     );
   }
 
+  /** A proposal the broker rejected: counted among its need's rejections (idempotent, one row per proposal). */
+  async proposalRejected(needId: string, parkId: string, proposalId: string, at: string): Promise<void> {
+    await upsertOnce(
+      this.stages.updateOne({ _id: `${proposalId}/rejected` }, { $setOnInsert: { needId, parkId, stage: 'rejected', reachedAt: new Date(at) } }, { upsert: true }).exec(),
+    );
+  }
+
+  /**
+   * The funnel by the month needs were captured (a cohort): of the needs captured that month, how many
+   * reached each stage by now, with conversion rates from capture, and the proposals rejected and deals
+   * cancelled along the way. Rows whose need was captured before reporting saw it fall in no cohort.
+   */
+  async cohorts(year: number, parkId?: string) {
+    const scope = parkId ? { parkId } : {};
+    const captured = await this.stages
+      .find({ ...scope, stage: 'captured', reachedAt: { $gte: new Date(`${year}-01-01T00:00:00+08:00`), $lt: new Date(`${year + 1}-01-01T00:00:00+08:00`) } }, { needId: 1, reachedAt: 1 })
+      .lean()
+      .exec();
+    const cohortOf = new Map(captured.map((r) => [r.needId, monthInChina(r.reachedAt)]));
+    const later = await this.stages
+      .find({ ...scope, needId: { $in: [...cohortOf.keys()] }, stage: { $ne: 'captured' } }, { needId: 1, stage: 1, dealIds: 1 })
+      .lean()
+      .exec();
+    type Row = Record<FunnelStage | 'rejectedProposals' | 'cancelledDeals', number>;
+    const rows = new Map<string, Row>();
+    const rowOf = (cohort: string) => {
+      if (!rows.has(cohort)) rows.set(cohort, { captured: 0, matched: 0, accepted: 0, contracted: 0, registered: 0, rejectedProposals: 0, cancelledDeals: 0 });
+      return rows.get(cohort)!;
+    };
+    for (const cohort of cohortOf.values()) rowOf(cohort).captured++;
+    for (const r of later) {
+      const row = rowOf(cohortOf.get(r.needId)!);
+      if (r.stage === 'rejected') row.rejectedProposals++;
+      else if (r.stage === 'cancelled') row.cancelledDeals++;
+      else if (r.stage === 'contracted') row.contracted += r.dealIds === undefined || r.dealIds.length > 0 ? 1 : 0;
+      else row[r.stage as FunnelStage]++;
+    }
+    const rate = (n: number, of: number) => (of === 0 ? null : Math.round((n / of) * 10_000) / 10_000);
+    return [...rows.entries()]
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([cohort, row]) => ({
+        cohort,
+        ...row,
+        conversion: { matched: rate(row.matched, row.captured), accepted: rate(row.accepted, row.captured), contracted: rate(row.contracted, row.captured), registered: rate(row.registered, row.captured) },
+      }));
+  }
+
   /** Needs per stage (a need with several deals counts once per stage), and cancelled deals. */
   async counts(parkId?: string): Promise<Record<FunnelStage | 'cancelledDeals', number>> {
     const scope = parkId ? { parkId } : {};
@@ -56,4 +103,9 @@ export class FunnelService {
       cancelledDeals: counts[FUNNEL_STAGES.length],
     };
   }
+}
+
+/** The month (YYYY-MM) of an instant in China Standard Time, where the needs were captured. */
+function monthInChina(at: Date): string {
+  return new Date(at.getTime() + 8 * 3600_000).toISOString().slice(0, 7);
 }

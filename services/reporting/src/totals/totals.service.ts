@@ -1,10 +1,19 @@
 import { Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import type { Model } from 'mongoose';
-import type { PayloadOf } from '@tt/contracts';
-import { upsertOnce } from '@tt/messaging';
+import { provinceCodeOf, type PayloadOf, type RegistryRecord } from '@tt/contracts';
+import { EventRejectedError, upsertOnce } from '@tt/messaging';
+import { sameRecord } from '../deals/deal-ledger.service';
+import { DIMENSIONS, labelOf, type Dimension } from './dimensions';
 import { FunnelService } from '../funnel/funnel.service';
 import { TRANSACTION_MODEL, type Transaction } from './transaction.schema';
+
+export type TotalsReport = Awaited<ReturnType<TotalsService['totals']>>;
+
+export interface BreakdownRow extends Amounts {
+  key: string | null;
+  label: string;
+}
 
 export interface Amounts {
   count: number;
@@ -12,13 +21,13 @@ export interface Amounts {
   techTransactionAmountFen: number;
 }
 
-const DIMENSIONS = {
-  byPark: 'parkId',
-  byRegion: 'regionCode',
-  byContractType: 'contractType',
-  byTechnicalField: 'technicalField',
-  byBroker: 'brokerId',
-} as const;
+type LoggedV1 = PayloadOf<'cn.techtransfer.transaction.logged.v1'>;
+type LoggedV2 = PayloadOf<'cn.techtransfer.transaction.logged.v2'>;
+type Restated = PayloadOf<'cn.techtransfer.transaction.corrected.v1'>;
+type Revoked = PayloadOf<'cn.techtransfer.transaction.revoked.v1'>;
+
+/** Contracts as they stand: a revoked registration counts nowhere. */
+const STANDING = { status: { $ne: 'revoked' } };
 
 @Injectable()
 export class TotalsService {
@@ -27,49 +36,110 @@ export class TotalsService {
     private readonly funnel: FunnelService,
   ) {}
 
-  async log(t: PayloadOf<'cn.techtransfer.transaction.logged.v1'>): Promise<void> {
-    const row: Omit<Transaction, '_id'> = {
-      needId: t.needId,
-      parkId: t.parkId,
-      regionCode: t.regionCode,
-      technicalField: t.technicalField,
-      contractType: t.contractType,
-      brokerId: t.brokerId,
-      registrationNumber: t.registrationNumber,
-      registeredOn: t.registeredOn,
-      month: t.registeredOn.slice(0, 7),
-      contractAmountFen: t.contractAmountFen,
-      techTransactionAmountFen: t.techTransactionAmountFen,
-      loggedAt: new Date(t.loggedAt),
-      recordedAt: new Date(),
-    };
-    await upsertOnce(this.transactions.updateOne({ _id: t.dealId }, { $setOnInsert: row }, { upsert: true }).exec());
+  /** transaction logged v1: the row with the figures as registered, at revision 0. */
+  async log(t: LoggedV1): Promise<void> {
+    await upsertOnce(this.transactions.updateOne({ _id: t.dealId }, { $setOnInsert: { ...rowOf(t), revision: 0 } }, { upsert: true }).exec());
   }
 
-  /** Totals for a year (by registration date), with each month against the same month a year before. */
+  /**
+   * transaction logged v2 (after v1 for the same deal): the same row, with the registry's record and
+   * the fields its tables group by. Only a row still at revision 0 takes it, so a redelivery after a
+   * correction changes nothing (the upsert meets the row's `_id` at a later revision and stops).
+   */
+  async logWithRecord(t: LoggedV2): Promise<void> {
+    const { record } = t;
+    const base = rowOf({ ...t, ...record });
+    const { contractAmountFen, techTransactionAmountFen, ...insertOnly } = base;
+    await upsertOnce(
+      this.transactions
+        .updateOne(
+          { _id: t.dealId, revision: 0 },
+          { $set: { contractAmountFen, techTransactionAmountFen, ...registryFields(record) }, $setOnInsert: insertOnly },
+          { upsert: true },
+        )
+        .exec(),
+    );
+  }
+
+  /** 补正 / 变更: the row is restated at the event's revision, if it stands as the event says it did. */
+  async restate(t: Restated, kind: 'correction' | 'amendment'): Promise<void> {
+    const { restates } = t;
+    await this.applyChange(t, kind, {
+      contractAmountFen: restates.contractAmountFen,
+      techTransactionAmountFen: restates.techTransactionAmountFen,
+      ...registryFields(restates),
+    });
+  }
+
+  /** 撤销: the row stays, revoked, and totals leave it out. */
+  async revoke(t: Revoked): Promise<void> {
+    await this.applyChange(t, 'revocation', { status: 'revoked', revokedAt: new Date(t.at) });
+  }
+
+  /**
+   * Events of one deal arrive in order (one key, one partition), so a change meets the row at the
+   * revision before its own. A row already at (or past) the event's revision has it: a redelivery, no-op.
+   * Anything else (no row, a gap, or a record that is not the one the event reverses) means an event
+   * was refused or forged upstream: refused in turn, so the totals never move on a guess.
+   */
+  private async applyChange(t: Revoked, kind: 'correction' | 'amendment' | 'revocation', changes: object): Promise<void> {
+    const row = await this.transactions.findById(t.dealId).lean().exec();
+    if (row && row.revision >= t.revision) return;
+    if (!row?.record) throw new EventRejectedError(`${kind} of transaction ${t.dealId}, which reporting holds no registry record of`);
+    if (row.parkId !== t.parkId) throw new EventRejectedError(`${kind} of transaction ${t.dealId} names park ${t.parkId}, not its own`);
+    if (row.status === 'revoked') throw new EventRejectedError(`${kind} of transaction ${t.dealId}, which is revoked`);
+    if (row.revision !== t.revision - 1) throw new EventRejectedError(`${kind} of transaction ${t.dealId} at revision ${t.revision}, but it stands at ${row.revision}`);
+    if (!sameRecord(row.record, t.reverses)) throw new EventRejectedError(`${kind} of transaction ${t.dealId} reverses a record that is not the one standing`);
+    const change = { kind, revision: t.revision, reason: t.reason, at: new Date(t.at) };
+    await this.transactions.updateOne({ _id: t.dealId, revision: row.revision }, { $set: { ...changes, revision: t.revision }, $push: { changes: change } }).exec();
+  }
+
+  /**
+   * Totals for a year (by registration date) over the contracts as they stand: each month with the
+   * same month a year before (同比), the month before (环比), and the year to date (累计) with its 同比.
+   */
   async totals(year: number, parkId?: string) {
-    const scope = parkId ? { parkId } : {};
-    const thisYear = { ...scope, month: { $gte: `${year}-01`, $lte: `${year}-12` } };
-    const lastYear = { ...scope, month: { $gte: `${year - 1}-01`, $lte: `${year - 1}-12` } };
-    const dimensions = Object.entries(DIMENSIONS);
-    const [registered, previous, byMonth, previousByMonth, funnel, ...byDimension] = await Promise.all([
-      this.sumBy(thisYear, null).then((g) => g.get(null) ?? zero()),
-      this.sumBy(lastYear, null).then((g) => g.get(null) ?? zero()),
-      this.sumBy(thisYear, 'month'),
-      this.sumBy(lastYear, 'month'),
+    const scope = parkId ? { parkId, ...STANDING } : STANDING;
+    const inYear = (y: number) => ({ ...scope, month: { $gte: `${y}-01`, $lte: `${y}-12` } });
+    const dimensions = Object.entries(DIMENSIONS) as [Dimension, (typeof DIMENSIONS)[Dimension]][];
+    const [registered, previous, byMonth, previousByMonth, funnel, funnelByCohort, ...byDimension] = await Promise.all([
+      this.sumBy(inYear(year), null).then((g) => g.get(null) ?? zero()),
+      this.sumBy(inYear(year - 1), null).then((g) => g.get(null) ?? zero()),
+      this.sumBy(inYear(year), 'month'),
+      this.sumBy(inYear(year - 1), 'month'),
       this.funnel.counts(parkId),
-      ...dimensions.map(([, field]) => this.sumBy(thisYear, field)),
+      this.funnel.cohorts(year, parkId),
+      ...dimensions.map(([, { field }]) => this.sumBy(inYear(year), field)),
     ]);
-    const previousByMonthOfYear = new Map([...previousByMonth].map(([month, amounts]) => [String(month).slice(5), amounts]));
+    const amountsIn = (groups: Map<string | null, Amounts>, month: string) => groups.get(month) ?? zero();
+    const lastMonth = Math.max(0, ...[...byMonth.keys()].map((m) => Number(String(m).slice(5))));
+    let yearToDate = zero();
+    let previousYearToDate = zero();
+    const months = Array.from({ length: lastMonth }, (_, i) => String(i + 1).padStart(2, '0')).map((mm) => {
+      const now = amountsIn(byMonth, `${year}-${mm}`);
+      const sameMonthLastYear = amountsIn(previousByMonth, `${year - 1}-${mm}`);
+      const monthBefore = mm === '01' ? amountsIn(previousByMonth, `${year - 1}-12`) : amountsIn(byMonth, `${year}-${String(Number(mm) - 1).padStart(2, '0')}`);
+      yearToDate = add(yearToDate, now);
+      previousYearToDate = add(previousYearToDate, sameMonthLastYear);
+      return {
+        month: `${year}-${mm}`,
+        ...now,
+        previousYear: sameMonthLastYear,
+        growth: growth(now, sameMonthLastYear),
+        monthOnMonth: growth(now, monthBefore),
+        yearToDate,
+        yearToDateGrowth: growth(yearToDate, previousYearToDate),
+      };
+    });
     return {
-      scope: { year, parkId: parkId ?? null, period: 'registration date', currency: 'CNY fen', funnel: 'all time' },
+      scope: { year, parkId: parkId ?? null, period: 'registration date', currency: 'CNY fen', funnel: 'all time', contracts: 'as they stand (corrections applied, revoked left out)' },
       registered: { ...registered, previousYear: previous, growth: growth(registered, previous) },
-      byMonth: [...byMonth].map(([month, now]) => {
-        const before = previousByMonthOfYear.get(String(month).slice(5)) ?? zero();
-        return { month, ...now, previousYear: before, growth: growth(now, before) };
-      }),
-      ...Object.fromEntries(dimensions.map(([name], i) => [name, [...byDimension[i]].map(([key, amounts]) => ({ key, ...amounts }))])),
+      byMonth: months,
+      ...(Object.fromEntries(
+        dimensions.map(([name], i) => [name, [...byDimension[i]].map(([key, amounts]) => ({ key, label: labelOf(name, key), ...amounts }))]),
+      ) as Record<Dimension, BreakdownRow[]>),
       funnel,
+      funnelByCohort,
     };
   }
 
@@ -94,9 +164,54 @@ export class TotalsService {
 }
 
 const zero = (): Amounts => ({ count: 0, contractAmountFen: 0, techTransactionAmountFen: 0 });
+const add = (a: Amounts, b: Amounts): Amounts => ({
+  count: a.count + b.count,
+  contractAmountFen: a.contractAmountFen + b.contractAmountFen,
+  techTransactionAmountFen: a.techTransactionAmountFen + b.techTransactionAmountFen,
+});
 
-/** Year-on-year growth of the contract amount (同比), null where last year had nothing to compare with. */
+/** Growth of the contract amount against a base (同比, 环比), null where the base had nothing to compare with. */
 function growth(now: Amounts, before: Amounts): number | null {
   if (before.contractAmountFen === 0) return null;
   return Math.round(((now.contractAmountFen - before.contractAmountFen) / before.contractAmountFen) * 10_000) / 10_000;
+}
+
+function rowOf(t: Omit<LoggedV1, 'loggedAt'> & { loggedAt: string }): Omit<Transaction, '_id' | 'revision'> {
+  return {
+    needId: t.needId,
+    parkId: t.parkId,
+    regionCode: t.regionCode,
+    technicalField: t.technicalField,
+    contractType: t.contractType,
+    brokerId: t.brokerId,
+    registrationNumber: t.registrationNumber,
+    registeredOn: t.registeredOn,
+    month: t.registeredOn.slice(0, 7),
+    contractAmountFen: t.contractAmountFen,
+    techTransactionAmountFen: t.techTransactionAmountFen,
+    loggedAt: new Date(t.loggedAt),
+    recordedAt: new Date(),
+  };
+}
+
+/** The registry's fields a row is grouped by, from its record as it stands. */
+function registryFields(record: RegistryRecord) {
+  const seller = record.parties.find((p) => p.role === 'seller')!;
+  const buyer = record.parties.find((p) => p.role === 'buyer')!;
+  return {
+    record,
+    contractSubtype: record.contractSubtype,
+    registryTechnicalField: record.registryTechnicalField,
+    ipType: record.ipType,
+    socioeconomicObjective: record.socioeconomicObjective,
+    sellerNature: seller.nature,
+    buyerNature: buyer.nature,
+    outputRegion: regionOfParty(seller),
+    absorptionRegion: regionOfParty(buyer),
+  };
+}
+
+/** A party's province (技术输出/吸纳 are tabled by province), or `overseas-XX` for a party abroad. */
+function regionOfParty(p: RegistryRecord['parties'][number]): string {
+  return p.regionCode ? provinceCodeOf(p.regionCode) : `overseas-${p.countryCode}`;
 }

@@ -1,12 +1,14 @@
 import { Schema } from 'mongoose';
-import type { ContractType, TechnicalField } from '@tt/contracts';
+import type { ContractSubtype, ContractType, IpType, PartyNature, RegistryRecord, RegistryTechnicalField, SocioeconomicObjective, TechnicalField } from '@tt/contracts';
 
 export const TRANSACTION_MODEL = 'Transaction';
 
 /**
- * One logged technology transaction (a registered contract). Totals are sums over these rows at read
- * time, so they equal the sum over registered contracts by construction: a redelivered event meets
- * the same `_id` (the deal) and adds nothing.
+ * One logged technology transaction (a registered contract), as it stands now. Totals are sums over
+ * these rows at read time, so they equal the sum over registered contracts by construction: a
+ * redelivered event meets the same `_id` (the deal) and adds nothing. A correction or amendment
+ * restates the row at the next `revision`; a revocation marks it `revoked`, and totals leave it out.
+ * Rows logged before the registry record was kept (transaction logged v1 only) have no registry fields.
  */
 export interface Transaction {
   _id: string;
@@ -22,6 +24,23 @@ export interface Transaction {
   month: string;
   contractAmountFen: number;
   techTransactionAmountFen: number;
+  /** 0 when logged, +1 per correction, amendment or revocation (the event's revision) */
+  revision: number;
+  status?: 'standing' | 'revoked';
+  revokedAt?: Date;
+  /** The registry's record as it stands, and the fields the statistics group by, taken from it. */
+  record?: RegistryRecord;
+  contractSubtype?: ContractSubtype;
+  registryTechnicalField?: RegistryTechnicalField;
+  ipType?: IpType;
+  socioeconomicObjective?: SocioeconomicObjective;
+  sellerNature?: PartyNature;
+  buyerNature?: PartyNature;
+  /** 技术输出: the (first) seller's province (GB/T 2260, `xx0000`), or `overseas-XX` */
+  outputRegion?: string;
+  /** 技术吸纳: the (first) buyer's province, or `overseas-XX` */
+  absorptionRegion?: string;
+  changes?: { kind: 'correction' | 'amendment' | 'revocation'; revision: number; reason: string; at: Date }[];
   loggedAt: Date;
   /** When reporting stored the row: with loggedAt, how far behind the totals run. */
   recordedAt: Date;
@@ -41,6 +60,19 @@ export const TransactionSchema = new Schema<Transaction>(
     month: { type: String, required: true },
     contractAmountFen: { type: Number, required: true },
     techTransactionAmountFen: { type: Number, required: true },
+    revision: { type: Number, default: 0 },
+    status: { type: String },
+    revokedAt: { type: Date },
+    record: { type: Schema.Types.Mixed },
+    contractSubtype: { type: String },
+    registryTechnicalField: { type: String },
+    ipType: { type: String },
+    socioeconomicObjective: { type: String },
+    sellerNature: { type: String },
+    buyerNature: { type: String },
+    outputRegion: { type: String },
+    absorptionRegion: { type: String },
+    changes: { type: Schema.Types.Mixed },
     loggedAt: { type: Date, required: true },
     recordedAt: { type: Date, required: true },
   },
