@@ -3,12 +3,14 @@ import { Module } from '@nestjs/common';
 import { MongooseModule } from '@nestjs/mongoose';
 import { EVENT_SOURCES } from '@tt/contracts';
 import { OutboxModule } from '@tt/messaging';
-import { HealthModule } from '@tt/platform';
+import { HealthModule, redisConnection } from '@tt/platform';
 import { CatalogueModule } from './catalogue/catalogue.module';
-import { config, redisConnection } from './config';
+import { SUPPLY_ITEM_MODEL } from './catalogue/supply-item.schema';
+import { config } from './config';
 import { NeedsModule } from './needs/needs.module';
 import { ProposalsModule } from './proposals/proposals.module';
 import { MATCH_RUN_MODEL, PROPOSAL_MODEL } from './proposals/proposal.schema';
+import { RemindersModule } from './reminders/reminders.module';
 
 @Module({
   imports: [
@@ -18,7 +20,8 @@ import { MATCH_RUN_MODEL, PROPOSAL_MODEL } from './proposals/proposal.schema';
     CatalogueModule,
     NeedsModule,
     ProposalsModule,
-    OutboxModule.forRoot({ source: EVENT_SOURCES.matching, models: [MATCH_RUN_MODEL, PROPOSAL_MODEL], imports: [ProposalsModule] }),
+    RemindersModule,
+    OutboxModule.forRoot({ source: EVENT_SOURCES.matching, models: [MATCH_RUN_MODEL, PROPOSAL_MODEL, SUPPLY_ITEM_MODEL], imports: [ProposalsModule, CatalogueModule] }),
   ],
 })
 export class AppModule {}

@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { loadServiceConfig } from '@tt/platform';
+import { loadServiceConfig, parseDuration } from '@tt/platform';
 
 export const config = {
   ...loadServiceConfig('matching', 3002),
@@ -8,17 +8,6 @@ export const config = {
   /** How many candidates a need gets, and the least score worth proposing. */
   proposalsPerNeed: Number(process.env.PROPOSALS_PER_NEED ?? 5),
   minProposalScore: Number(process.env.MIN_PROPOSAL_SCORE ?? 0.05),
+  /** A proposal with no decision this long raises a reminder to the need's broker. */
+  proposalIdleAfterSeconds: parseDuration(process.env.PROPOSAL_IDLE_AFTER ?? '7d', 'PROPOSAL_IDLE_AFTER'),
 };
-
-/** ioredis options from REDIS_URL (BullMQ needs maxRetriesPerRequest: null for its blocking commands). */
-export function redisConnection(url: string) {
-  const u = new URL(url);
-  return {
-    host: u.hostname,
-    port: Number(u.port || 6379),
-    ...(u.password ? { password: decodeURIComponent(u.password) } : {}),
-    ...(u.username ? { username: decodeURIComponent(u.username) } : {}),
-    db: Number(u.pathname.slice(1) || 0),
-    maxRetriesPerRequest: null,
-  };
-}

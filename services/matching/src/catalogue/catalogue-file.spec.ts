@@ -36,7 +36,7 @@ describe('loadCatalogue', () => {
 
   it.each([
     ['unknown technical field', (i: Record<string, unknown>) => (i.technicalField = 'quantum'), /\[3\.technicalField\]/],
-    ['5-digit region code', (i: Record<string, unknown>) => (i.regionCode = '11010'), /行政区划代码/],
+    ['5-digit region code', (i: Record<string, unknown>) => (i.regionCode = '11010'), /\[3\.regionCode\]/],
     ['TRL out of range', (i: Record<string, unknown>) => (i.trl = 10), /\[3\.trl\]/],
     ['fractional TRL', (i: Record<string, unknown>) => (i.trl = 6.5), /\[3\.trl\]/],
     ['empty keywords', (i: Record<string, unknown>) => (i.keywords = []), /\[3\.keywords\]/],
@@ -45,6 +45,18 @@ describe('loadCatalogue', () => {
     ['unknown property', (i: Record<string, unknown>) => (i.price = 1), /price/],
   ])('rejects an item with %s', (_label, mutate, message) => {
     const path = corrupted((items) => mutate(items[3]));
+    expect(() => loadCatalogue(path)).toThrow(message);
+  });
+
+  /** The kinds' own facts: required where a kind has them, checked against the kind's schema. */
+  it.each([
+    ['a finance product without details', 'fin-0001', (i: Record<string, unknown>) => delete i.details, /\[\d+\.details\] details are required for a finance-product/],
+    ['a loan whose minimum exceeds its maximum', 'fin-0001', (i: Record<string, unknown>) => ((i.details as Record<string, number>).amountMinFen = 9e12), /details\.amountMinFen/],
+    ['an instrument with a TRL', 'equip-0001', (i: Record<string, unknown>) => (i.trl = 5), /a shared-equipment has no trl/],
+    ['a service agency offering an unknown service', 'svc-0001', (i: Record<string, unknown>) => ((i.details as Record<string, unknown>).serviceTypes = ['massage']), /details\.serviceTypes\.0/],
+    ['an achievement without its IP type', 'ach-0001', (i: Record<string, unknown>) => (i.details = {}), /details\.ipType/],
+  ])('rejects %s', (_label, id, mutate, message) => {
+    const path = corrupted((items) => mutate(items.find((i) => i.id === id)!));
     expect(() => loadCatalogue(path)).toThrow(message);
   });
 

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { MongooseModule } from '@nestjs/mongoose';
+import { CatalogueImportService } from './catalogue-import';
 import { CatalogueController } from './catalogue.controller';
 import { CatalogueService } from './catalogue.service';
 import { SUPPLY_ITEM_MODEL, SupplyItemSchema } from './supply-item.schema';
@@ -7,7 +8,7 @@ import { SUPPLY_ITEM_MODEL, SupplyItemSchema } from './supply-item.schema';
 @Module({
   imports: [MongooseModule.forFeature([{ name: SUPPLY_ITEM_MODEL, schema: SupplyItemSchema }])],
   controllers: [CatalogueController],
-  providers: [CatalogueService],
-  exports: [CatalogueService],
+  providers: [CatalogueService, CatalogueImportService],
+  exports: [CatalogueService, MongooseModule],
 })
 export class CatalogueModule {}

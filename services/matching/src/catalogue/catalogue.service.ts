@@ -1,49 +1,195 @@
 import { Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
+import { randomBytes } from 'node:crypto';
 import type { Model } from 'mongoose';
+import { supplyItem, type SupplyItemPayload, type SupplyKind, type SupplyStatus } from '@tt/contracts';
+import { EventOutbox, isDuplicateKey } from '@tt/messaging';
+import { conflict, entityTag, invalid, notFound, preconditionFailed } from '@tt/platform';
 import { config } from '../config';
 import { RelevanceModel } from '../scoring/relevance-model';
 import type { SupplyItem } from '../scoring/scoring.types';
-import { loadCatalogue } from './catalogue-file';
+import { ID_PREFIX, loadCatalogue } from './catalogue-file';
 import { SUPPLY_ITEM_MODEL, type SupplyItemDocument } from './supply-item.schema';
 
+type Admin = { subject: string };
+/** An item's content: everything but its id, status and bookkeeping. */
+export type SupplyContent = Omit<SupplyItemPayload, 'supplyId'>;
+
 /**
- * Owns the supply catalogue: loads the catalogue file into the database at start (upserts by id,
- * so restarts and several instances agree) and keeps the relevance model built over it.
+ * Owns the supply catalogue. Every change (list, revise, retire) is one write of the item with its
+ * event in the item's outbox, guarded by the item's revision (the ETag), so two admins or two
+ * instances cannot both change the same revision. The sample file seeds items that are missing (it
+ * never overwrites what the API changed).
+ *
+ * Each instance keeps a relevance model over the active items. It is rebuilt when the catalogue has
+ * moved on: every change adds exactly one to (items + Σ revisions), so comparing that count in the
+ * store with the one the model was built from tells, exactly and without any lock, whether the model
+ * has every change.
  */
 @Injectable()
 export class CatalogueService implements OnModuleInit {
   private readonly logger = new Logger(CatalogueService.name);
-  private model?: RelevanceModel;
+  private model?: { relevance: RelevanceModel; changes: number };
+  private rebuilding?: Promise<void>;
 
-  constructor(@InjectModel(SUPPLY_ITEM_MODEL) private readonly items: Model<SupplyItemDocument>) {}
+  constructor(
+    @InjectModel(SUPPLY_ITEM_MODEL) private readonly items: Model<SupplyItemDocument>,
+    private readonly outbox: EventOutbox,
+  ) {}
 
   async onModuleInit(): Promise<void> {
     const fromFile = loadCatalogue(config.cataloguePath);
-    await this.items.bulkWrite(
-      fromFile.map(({ id, ...rest }) => ({ replaceOne: { filter: { _id: id }, replacement: { _id: id, ...rest }, upsert: true } })),
-      { ordered: false },
-    );
-    await this.rebuild();
-    this.logger.log(`catalogue loaded: ${fromFile.length} items from ${config.cataloguePath}`);
+    // Items stored by versions before the management API: revision 0, active (idempotent, any instance).
+    await this.items.updateMany({ revision: { $exists: false } }, { $set: { revision: 0, status: 'active', createdBy: 'catalogue-file' } }).exec();
+    let seeded = 0;
+    for (const { id, ...content } of fromFile) {
+      const at = new Date();
+      const listed = this.outbox.stage('cn.techtransfer.supply.listed.v1', { item: payloadOf(id, content), revision: 0, by: 'catalogue-file', at: at.toISOString() });
+      try {
+        const result = await this.items
+          .updateOne({ _id: id }, { $setOnInsert: { ...content, status: 'active', revision: 0, createdBy: 'catalogue-file', outbox: [listed] } }, { upsert: true })
+          .exec();
+        if (result.upsertedCount === 0) continue; // listed before (by this file or another instance)
+      } catch (error) {
+        if (isDuplicateKey(error)) continue; // another instance seeded it at the same moment
+        throw error;
+      }
+      seeded++;
+      this.outbox.flush(this.items, id);
+    }
+    await this.freshModel();
+    this.logger.log(`catalogue: ${fromFile.length} items in ${config.cataloguePath}, ${seeded} new`);
   }
 
-  async rebuild(): Promise<void> {
-    const docs = await this.items.find().lean().exec();
-    this.model = new RelevanceModel(docs.map(({ _id, ...rest }) => ({ id: _id, ...rest }) as SupplyItem));
+  /** The relevance model with every change the store holds (rebuilt first when it has moved on). */
+  async freshModel(): Promise<RelevanceModel> {
+    const changes = await this.changeCount();
+    if (!this.model || this.model.changes < changes) {
+      // Concurrent jobs of this process share one rebuild (an optimisation, not a lock: instances rebuild on their own).
+      this.rebuilding ??= this.rebuild().finally(() => (this.rebuilding = undefined));
+      await this.rebuilding;
+    }
+    return this.model!.relevance;
   }
 
-  relevanceModel(): RelevanceModel {
-    if (!this.model) throw new Error('catalogue not loaded yet');
-    return this.model;
+  private async rebuild(): Promise<void> {
+    const docs = await this.items.find({}, { outbox: 0 }).lean().exec();
+    const active = docs.filter((d) => d.status !== 'retired').map(({ _id, ...rest }) => ({ id: _id, ...rest }) as SupplyItem);
+    this.model = { relevance: new RelevanceModel(active), changes: docs.reduce((n, d) => n + 1 + (d.revision ?? 0), 0) };
   }
 
-  async list(filter: { kind?: string; technicalField?: string }, page: number, pageSize: number) {
-    const query = Object.fromEntries(Object.entries(filter).filter(([, v]) => v !== undefined));
+  private async changeCount(): Promise<number> {
+    const [row] = await this.items.aggregate<{ n: number }>([{ $group: { _id: null, n: { $sum: { $add: [1, { $ifNull: ['$revision', 0] }] } } } }]).exec();
+    return row?.n ?? 0;
+  }
+
+  /** Lists a new item (revision 0) and publishes supply listed. */
+  async create(content: SupplyContent, admin: Admin) {
+    const supplyId = `${ID_PREFIX[content.kind]}-${randomBytes(4).toString('hex')}`;
+    const item = checked(supplyId, content);
+    const at = new Date();
+    const listed = this.outbox.stage('cn.techtransfer.supply.listed.v1', { item, revision: 0, by: admin.subject, at: at.toISOString() });
+    const { supplyId: _id, ...rest } = item;
+    await this.items.create({ _id, ...rest, status: 'active', revision: 0, createdBy: admin.subject, outbox: [listed] });
+    this.outbox.flush(this.items, _id);
+    return this.get(_id);
+  }
+
+  /** Revises an item (the fields sent; `null` clears an optional one) under If-Match, and publishes supply revised. */
+  async revise(supplyId: string, changes: Partial<SupplyContent>, admin: Admin, expectedRevision: number | undefined) {
+    const current = await this.document(supplyId);
+    if (current.status === 'retired') throw conflict(`catalogue item ${supplyId} is retired and cannot be revised`, { currentStatus: 'retired' });
+    if (changes.kind !== undefined && changes.kind !== current.kind) throw invalid([{ pointer: '/kind', reason: 'an item’s kind cannot change: retire it and list a new one' }]);
+    if (expectedRevision !== undefined && expectedRevision !== current.revision) throw preconditionFailed(current.revision);
+    const merged = Object.fromEntries(
+      Object.entries({ ...contentOf(current), ...changes }).filter(([, v]) => v !== null && v !== undefined),
+    ) as SupplyContent;
+    const item = checked(supplyId, merged);
+    if (JSON.stringify(item) === JSON.stringify(checked(supplyId, contentOf(current)))) throw invalid([{ pointer: '', reason: 'the revision changes nothing' }]);
+    const revision = current.revision + 1;
+    const at = new Date();
+    const revised = this.outbox.stage('cn.techtransfer.supply.revised.v1', { item, revision, by: admin.subject, at: at.toISOString() });
+    const { supplyId: _id, ...content } = item;
+    const unset = Object.fromEntries(['organisation', 'trl', 'details'].filter((k) => !(k in content)).map((k) => [k, 1]));
+    await this.write(current, { $set: { ...content, revision }, ...(Object.keys(unset).length ? { $unset: unset } : {}), $push: { outbox: revised } });
+    return this.get(supplyId);
+  }
+
+  /** Retires an item: never proposed again. If-Match optional. */
+  async retire(supplyId: string, reason: string, admin: Admin, expectedRevision: number | undefined) {
+    const current = await this.document(supplyId);
+    if (current.status === 'retired') throw conflict(`catalogue item ${supplyId} is already retired`, { currentStatus: 'retired' });
+    if (expectedRevision !== undefined && expectedRevision !== current.revision) throw preconditionFailed(current.revision);
+    const revision = current.revision + 1;
+    const at = new Date();
+    const retired = this.outbox.stage('cn.techtransfer.supply.retired.v1', { supplyId, kind: current.kind, reason, revision, by: admin.subject, at: at.toISOString() });
+    await this.write(current, { $set: { status: 'retired', revision, retired: { reason, at, by: admin.subject } }, $push: { outbox: retired } });
+    return this.get(supplyId);
+  }
+
+  /** The compare-and-set on the revision read; a lost race answers 412 with the current ETag. */
+  private async write(current: SupplyItemDocument, update: object): Promise<void> {
+    const result = await this.items.updateOne({ _id: current._id, revision: current.revision, status: 'active' }, update).exec();
+    if (result.matchedCount === 0) {
+      const now = await this.document(current._id);
+      if (now.status === 'retired') throw conflict(`catalogue item ${current._id} is retired`, { currentStatus: 'retired' });
+      throw preconditionFailed(now.revision);
+    }
+    this.outbox.flush(this.items, current._id);
+  }
+
+  /** The item with the import's natural key (kind, name, organisation), if listed. */
+  async findByNaturalKey(kind: SupplyKind, name: string, organisation: string | undefined) {
+    const doc = await this.items.findOne({ kind, name, organisation: organisation ?? { $exists: false } }, { _id: 1 }).lean().exec();
+    return doc?._id;
+  }
+
+  async get(supplyId: string) {
+    return present(await this.document(supplyId));
+  }
+
+  /** Whether an item may be proposed or accepted now (listed and not retired). */
+  async isActive(supplyId: string): Promise<boolean> {
+    return (await this.items.exists({ _id: supplyId, status: { $ne: 'retired' } })) !== null;
+  }
+
+  private async document(supplyId: string): Promise<SupplyItemDocument> {
+    const doc = await this.items.findById(supplyId, { outbox: 0 }).lean().exec();
+    if (!doc) throw notFound('catalogue item', supplyId);
+    return doc as SupplyItemDocument;
+  }
+
+  async list(filter: { kind?: string; technicalField?: string; status?: SupplyStatus; regionCode?: string }, page: number, pageSize: number) {
+    const query: Record<string, unknown> = Object.fromEntries(Object.entries(filter).filter(([, v]) => v !== undefined));
+    if (query.status === 'active') query.status = { $ne: 'retired' };
     const [items, total] = await Promise.all([
-      this.items.find(query).sort({ _id: 1 }).skip((page - 1) * pageSize).limit(pageSize).lean().exec(),
+      this.items.find(query, { outbox: 0 }).sort({ _id: 1 }).skip((page - 1) * pageSize).limit(pageSize).lean().exec(),
       this.items.countDocuments(query).exec(),
     ]);
-    return { items: items.map(({ _id, ...rest }) => ({ id: _id, ...rest })), page, pageSize, total };
+    return { items: items.map((d) => present(d as SupplyItemDocument)), page, pageSize, total };
   }
 }
+
+/** The item checked with the event's own schema, so what the API accepts is what the events carry. */
+export function checked(supplyId: string, content: SupplyContent): SupplyItemPayload {
+  const parsed = supplyItem.safeParse({ supplyId, ...content });
+  if (parsed.success) return parsed.data;
+  throw invalid(parsed.error.issues.slice(0, 20).map((i) => ({ pointer: `/${i.path.join('/')}`, reason: i.message })));
+}
+
+function payloadOf(supplyId: string, content: Omit<SupplyItem, 'id'>): SupplyItemPayload {
+  return supplyItem.parse({ supplyId, ...content });
+}
+
+function contentOf(doc: SupplyItemDocument): SupplyContent {
+  const { kind, name, organisation, summary, technicalField, keywords, regionCode, trl, details } = doc;
+  return Object.fromEntries(
+    Object.entries({ kind, name, organisation, summary, technicalField, keywords, regionCode, trl, details }).filter(([, v]) => v !== undefined && v !== null),
+  ) as SupplyContent;
+}
+
+function present(doc: SupplyItemDocument) {
+  const { _id, outbox: _o, ...rest } = doc;
+  return { id: _id, ...rest, status: rest.status ?? 'active', revision: rest.revision ?? 0, etag: entityTag(rest.revision ?? 0) };
+}
+

@@ -15,6 +15,8 @@ export interface MatchRun {
   /** Set on runs of revisions (runs of captured needs have the need id as `_id`). */
   needId?: string;
   revision?: number;
+  /** Set on runs a catalogue change asked for (see scoringJobId). */
+  trigger?: { supplyId: string; supplyRevision: number };
   parkId: string;
   modelVersion: string;
   proposalIds: string[];
@@ -27,6 +29,7 @@ export const MatchRunSchema = new Schema<MatchRun>(
     _id: { type: String, required: true },
     needId: { type: String },
     revision: { type: Number },
+    trigger: { type: Schema.Types.Mixed },
     parkId: { type: String, required: true },
     modelVersion: { type: String, required: true },
     proposalIds: { type: [String], default: [] },
@@ -35,8 +38,8 @@ export const MatchRunSchema = new Schema<MatchRun>(
   },
   { collection: 'match_runs', versionKey: false },
 );
-// The latest run of a revised need.
-MatchRunSchema.index({ needId: 1, revision: -1 });
+// The latest run of a revised need (or of a catalogue change).
+MatchRunSchema.index({ needId: 1, revision: -1, proposedAt: -1 });
 
 export type ProposalStatus = 'proposed' | 'accepted' | 'rejected';
 
@@ -55,6 +58,8 @@ export interface Proposal {
   decidedBy?: string;
   decidedAt?: Date;
   rejectionReason?: string;
+  /** Set when the reminder of an undecided proposal was raised (once). */
+  reminderRaisedAt?: Date;
   outbox: OutboxEntry[];
 }
 
@@ -73,6 +78,7 @@ export const ProposalSchema = new Schema<Proposal>(
     decidedBy: { type: String },
     decidedAt: { type: Date },
     rejectionReason: { type: String },
+    reminderRaisedAt: { type: Date },
     outbox: { type: [OutboxEntrySchema], default: [] },
   },
   { collection: 'proposals', versionKey: false },

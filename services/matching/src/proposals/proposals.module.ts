@@ -4,6 +4,7 @@ import { MongooseModule } from '@nestjs/mongoose';
 import { CatalogueModule } from '../catalogue/catalogue.module';
 import { NeedsModule } from '../needs/needs.module';
 import { MATCH_RUN_MODEL, MatchRunSchema, PROPOSAL_MODEL, ProposalSchema } from './proposal.schema';
+import { CatalogueChangesConsumer } from './catalogue-changes.consumer';
 import { ProposalsController } from './proposals.controller';
 import { ProposalsService } from './proposals.service';
 import { ScoringProcessor } from './scoring.processor';
@@ -19,7 +20,7 @@ import { SCORING_QUEUE } from './scoring.queue';
     CatalogueModule,
     NeedsModule,
   ],
-  controllers: [ProposalsController],
+  controllers: [ProposalsController, CatalogueChangesConsumer],
   providers: [ProposalsService, ScoringProcessor],
   exports: [MongooseModule],
 })

@@ -8,7 +8,7 @@ import { CatalogueService } from '../catalogue/catalogue.service';
 import { config } from '../config';
 import { NEED_SNAPSHOT_MODEL, type NeedSnapshot } from '../needs/need-snapshot.schema';
 import { MATCH_RUN_MODEL, PROPOSAL_MODEL, type MatchRun, type Proposal } from './proposal.schema';
-import { scoringJobId } from './scoring.queue';
+import { scoringJobId, type CatalogueTrigger } from './scoring.queue';
 
 /** Bumped when the scoring changes, so analysts can compare acceptance rates between versions. */
 export const MODEL_VERSION = 'bm25f-jieba-1';
@@ -30,16 +30,25 @@ export class ProposalsService {
    * upserted; the run (whose insert carries match proposed) is keyed by need and revision, so a retried
    * job publishes nothing twice. A revision superseded by a newer one, or a need withdrawn or closed,
    * is not scored.
+   *
+   * With a `trigger` (a catalogue item listed or revised), the need is scored again against the
+   * catalogue as it now stands, and a run (with its match proposed) is recorded only when the item
+   * ranks among the need's proposals: the need hears of what is new, not of every catalogue change.
    */
-  async scoreNeed(needId: string, revision = 0): Promise<void> {
-    const runId = scoringJobId(needId, revision);
+  async scoreNeed(needId: string, revision = 0, trigger?: CatalogueTrigger): Promise<void> {
+    const runId = scoringJobId(needId, revision, trigger);
     if (await this.runs.exists({ _id: runId })) return;
     const need = await this.needs.findById(needId).lean().exec();
     if (!need) throw new Error(`need ${needId} has no snapshot yet`);
     if (need.ended || (need.revision ?? 0) > revision) return;
     if ((need.revision ?? 0) < revision) throw new Error(`need ${needId} revision ${revision} not applied yet`); // retried
-    const ranked = this.catalogue
-      .relevanceModel()
+    const model = await this.catalogue.freshModel();
+    if (trigger && !model.has(trigger.supplyId, trigger.supplyRevision)) {
+      // The item was retired since, or this store is behind the event (retried until it catches up).
+      if (await this.catalogue.isActive(trigger.supplyId)) throw new Error(`catalogue item ${trigger.supplyId} revision ${trigger.supplyRevision} not in the model yet`);
+      return;
+    }
+    const ranked = model
       .rank(
         { title: need.title, description: need.description, technicalField: need.technicalField, keywords: need.keywords, regionCode: need.regionCode },
         { limit: config.proposalsPerNeed, minScore: config.minProposalScore },
@@ -57,6 +66,7 @@ export class ProposalsService {
       status: 'proposed',
       outbox: [],
     }));
+    if (trigger && !proposals.some((p) => p.supplyId === trigger.supplyId)) return; // nothing new for this need
     if (proposals.length > 0) {
       // A supply proposed again keeps its proposal (and any decision on it); its rank and score follow the revision.
       await this.proposals.bulkWrite(
@@ -85,7 +95,8 @@ export class ProposalsService {
     try {
       await this.runs.create({
         _id: runId,
-        ...(revision > 0 ? { needId, revision } : {}),
+        ...(revision > 0 || trigger ? { needId, revision } : {}),
+        ...(trigger ? { trigger } : {}),
         parkId: need.parkId,
         modelVersion: MODEL_VERSION,
         proposalIds: proposals.map((p) => p._id),
@@ -102,9 +113,9 @@ export class ProposalsService {
     const need = await this.needs.findOne({ _id: needId, parkId }, { _id: 1, ended: 1 }).lean().exec();
     if (!need) throw notFound('need', needId);
     const ended = need.ended ? { ended: need.ended.reason } : {};
-    // The latest run: of the newest revision scored, else of the need as captured.
+    // The latest run: of the newest revision or catalogue change scored, else of the need as captured.
     const run =
-      (await this.runs.findOne({ needId }, { outbox: 0 }).sort({ revision: -1 }).lean().exec()) ??
+      (await this.runs.findOne({ needId }, { outbox: 0 }).sort({ revision: -1, proposedAt: -1 }).lean().exec()) ??
       (await this.runs.findById(needId, { outbox: 0 }).lean().exec());
     if (!run) return { needId, status: 'scoring', ...ended, proposals: [] };
     const current = new Set(run.proposalIds);
@@ -128,6 +139,8 @@ export class ProposalsService {
     const need = await this.needs.findById(proposal.needId).lean().exec();
     if (!need) throw notFound('need', proposal.needId);
     if (need.ended) throw conflict(`need ${proposal.needId} was ${need.ended.reason}: its proposals can no longer be accepted`, { needStatus: need.ended.reason });
+    if (!(await this.catalogue.isActive(proposal.supplyId)))
+      throw conflict(`catalogue item ${proposal.supplyId} was retired: its proposals can no longer be accepted`, { supplyStatus: 'retired' });
     const event = this.outbox.stage('cn.techtransfer.match.accepted.v1', {
       needId: proposal.needId,
       proposalId,

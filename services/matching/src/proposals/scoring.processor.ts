@@ -11,6 +11,6 @@ export class ScoringProcessor extends WorkerHost {
   }
 
   async process(job: Job<ScoringJob>): Promise<void> {
-    await this.proposals.scoreNeed(job.data.needId, job.data.revision ?? 0);
+    await this.proposals.scoreNeed(job.data.needId, job.data.revision ?? 0, job.data.trigger);
   }
 }

@@ -6,15 +6,27 @@ import type { JobsOptions } from 'bullmq';
  */
 export const SCORING_QUEUE = 'matching-score-need';
 
+/** The catalogue change that asks for a need to be scored again. */
+export interface CatalogueTrigger {
+  supplyId: string;
+  supplyRevision: number;
+}
+
 export interface ScoringJob {
   needId: string;
   /** The need's revision to score (0: as captured); absent on jobs queued by earlier versions. */
   revision?: number;
+  /** Set when a catalogue item listed or revised asks for the need to be scored again. */
+  trigger?: CatalogueTrigger;
 }
 
-/** One job per need and revision: a redelivered event does not queue a second scoring. */
-export function scoringJobId(needId: string, revision: number): string {
-  return revision === 0 ? needId : `${needId}@${revision}`;
+/**
+ * One job (and one run) per need and revision, and per catalogue change: a redelivered event does
+ * not queue a second scoring. `need`, `need@2`, `need@2~fin-3f9a1c0e@1`.
+ */
+export function scoringJobId(needId: string, revision: number, trigger?: CatalogueTrigger): string {
+  const base = revision === 0 ? needId : `${needId}@${revision}`;
+  return trigger ? `${base}~${trigger.supplyId}@${trigger.supplyRevision}` : base;
 }
 
 /**

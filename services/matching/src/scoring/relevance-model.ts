@@ -78,6 +78,12 @@ export class RelevanceModel {
     this.index.addAll(docs);
   }
 
+  /** Whether the model holds this item at this catalogue revision or a later one. */
+  has(supplyId: string, revision = 0): boolean {
+    const item = this.items.get(supplyId);
+    return item !== undefined && (item.revision ?? 0) >= revision;
+  }
+
   get size(): number {
     return this.items.size;
   }

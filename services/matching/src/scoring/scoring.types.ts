@@ -16,6 +16,10 @@ export interface SupplyItem {
   regionCode: string;
   /** 技术就绪度 1..9, for institutions, experts and achievements */
   trl?: number;
+  /** The kind's own facts (an achievement's IP, a finance product's amounts…): see supplyItem in @tt/contracts */
+  details?: Record<string, unknown>;
+  /** The catalogue revision the item stands at (0 when listed) */
+  revision?: number;
 }
 
 /** The parts of an enterprise need (企业技术需求) that matching looks at. */

@@ -1,0 +1,88 @@
+import { InjectQueue, Processor, WorkerHost } from '@nestjs/bullmq';
+import { Injectable } from '@nestjs/common';
+import { InjectModel } from '@nestjs/mongoose';
+import { EventPattern, Payload } from '@nestjs/microservices';
+import type { Job, Queue } from 'bullmq';
+import type { Model } from 'mongoose';
+import { MatchProposedV1, type PayloadOf } from '@tt/contracts';
+import { EventConsumer, EventOutbox } from '@tt/messaging';
+import { config } from '../config';
+import { NEED_SNAPSHOT_MODEL, type NeedSnapshot } from '../needs/need-snapshot.schema';
+import { PROPOSAL_MODEL, type Proposal } from '../proposals/proposal.schema';
+import { REMINDER_JOB_DEFAULTS, REMINDER_QUEUE, reminderIdOf, type ProposalReminderJob } from './reminders.queue';
+
+/**
+ * Schedules the reminder of each proposal from matching's own match proposed events: whichever
+ * instance made the proposals, once their write landed the event is published at least once, so no
+ * proposal goes without its reminder job. The job id is the reminder id: a redelivery schedules nothing twice.
+ */
+@EventConsumer()
+export class ProposalRemindersScheduler {
+  constructor(@InjectQueue(REMINDER_QUEUE) private readonly queue: Queue<ProposalReminderJob>) {}
+
+  @EventPattern(MatchProposedV1.type)
+  async proposed(@Payload() e: PayloadOf<typeof MatchProposedV1.type>) {
+    const dueAt = Date.parse(e.proposedAt) + config.proposalIdleAfterSeconds * 1000;
+    await this.queue.addBulk(
+      e.proposals.map((p) => ({
+        name: 'proposal-undecided',
+        data: { proposalId: p.proposalId, since: e.proposedAt },
+        opts: { ...REMINDER_JOB_DEFAULTS, jobId: reminderIdOf(p.proposalId), delay: Math.max(0, dueAt - Date.now()) },
+      })),
+    );
+  }
+}
+
+/**
+ * When a reminder falls due it is raised on the proposal itself: one conditional update that needs
+ * the proposal still undecided and not yet reminded, and stages the event in the proposal's outbox.
+ * So a decision that won the race leaves nothing to raise, a job run twice raises once, and the
+ * reminder is published before any later decision on the same proposal (one outbox, in order).
+ */
+@Injectable()
+export class ProposalRemindersService {
+  constructor(
+    @InjectModel(PROPOSAL_MODEL) private readonly proposals: Model<Proposal>,
+    @InjectModel(NEED_SNAPSHOT_MODEL) private readonly needs: Model<NeedSnapshot>,
+    private readonly outbox: EventOutbox,
+  ) {}
+
+  async due({ proposalId, since }: ProposalReminderJob): Promise<'raised' | 'not-needed'> {
+    const proposal = await this.proposals.findById(proposalId, { outbox: 0 }).lean().exec();
+    if (!proposal || proposal.status !== 'proposed' || proposal.reminderRaisedAt) return 'not-needed';
+    const need = await this.needs.findById(proposal.needId, { brokerId: 1, ended: 1 }).lean().exec();
+    if (!need || need.ended) return 'not-needed';
+    const raisedAt = new Date();
+    const event = this.outbox.stage('cn.techtransfer.match.reminder.v1', {
+      reminderId: reminderIdOf(proposalId),
+      kind: 'proposal-undecided',
+      needId: proposal.needId,
+      parkId: proposal.parkId,
+      brokerId: need.brokerId,
+      proposalId,
+      supplyId: proposal.supplyId,
+      supplyKind: proposal.supplyKind,
+      supplyName: proposal.supplyName,
+      since,
+      waitedSeconds: config.proposalIdleAfterSeconds,
+      raisedAt: raisedAt.toISOString(),
+    });
+    const result = await this.proposals
+      .updateOne({ _id: proposalId, status: 'proposed', reminderRaisedAt: { $exists: false } }, { $set: { reminderRaisedAt: raisedAt }, $push: { outbox: event } })
+      .exec();
+    if (result.modifiedCount === 0) return 'not-needed'; // decided or reminded meanwhile
+    this.outbox.flush(this.proposals, proposalId);
+    return 'raised';
+  }
+}
+
+@Processor(REMINDER_QUEUE, { concurrency: 4 })
+export class ProposalRemindersProcessor extends WorkerHost {
+  constructor(private readonly reminders: ProposalRemindersService) {
+    super();
+  }
+
+  async process(job: Job<ProposalReminderJob>): Promise<string> {
+    return this.reminders.due(job.data);
+  }
+}
