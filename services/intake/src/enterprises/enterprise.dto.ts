@@ -1,35 +1,7 @@
 import { ApiProperty, ApiPropertyOptional, OmitType, PartialType } from '@nestjs/swagger';
-import { ArrayUnique, IsArray, IsIn, IsOptional, IsString, Length, Matches, MaxLength, ValidateBy } from 'class-validator';
-import {
-  creditCodeCheckCharacter,
-  ENTERPRISE_QUALIFICATION_CODES,
-  isKnownRegionCode,
-  isValidCreditCode,
-  REGION_CODE_PATTERN,
-  UNIFIED_SOCIAL_CREDIT_CODE_PATTERN,
-  type EnterpriseQualification,
-} from '@tt/contracts';
-
-/** The GB 32100 check character (the 18th); runs after the shape check, so it sees only well-formed codes. */
-const HasCreditCodeCheckCharacter = () =>
-  ValidateBy({
-    name: 'creditCodeCheckCharacter',
-    validator: {
-      validate: (value: unknown) => typeof value !== 'string' || !UNIFIED_SOCIAL_CREDIT_CODE_PATTERN.test(value) || isValidCreditCode(value),
-      defaultMessage: (args) =>
-        `creditCode fails its GB 32100 check: the 18th character should be ${creditCodeCheckCharacter(String(args?.value).slice(0, 17))}, so a character is mistyped`,
-    },
-  });
-
-/** A six-digit code must also name a region of the GB/T 2260 list (see @tt/contracts regions). */
-const IsKnownRegion = () =>
-  ValidateBy({
-    name: 'knownRegionCode',
-    validator: {
-      validate: (value: unknown) => typeof value !== 'string' || !REGION_CODE_PATTERN.test(value) || isKnownRegionCode(value),
-      defaultMessage: (args) => `regionCode ${String(args?.value)} is not in the GB/T 2260 list of administrative divisions`,
-    },
-  });
+import { ArrayUnique, IsArray, IsIn, IsOptional, IsString, Length, Matches, MaxLength } from 'class-validator';
+import { ENTERPRISE_QUALIFICATION_CODES, REGION_CODE_PATTERN, UNIFIED_SOCIAL_CREDIT_CODE_PATTERN, type EnterpriseQualification } from '@tt/contracts';
+import { HasCreditCodeCheckCharacter, IsKnownRegion } from '@tt/platform';
 
 export class CreateEnterpriseDto {
   @ApiProperty({ example: '苏州芯联微电子股份有限公司', maxLength: 200 })

@@ -34,6 +34,23 @@ export class EnterprisesService {
     }
   }
 
+  /**
+   * The park's enterprise with this credit code (one per park, by the unique index), created from the
+   * row when there is none yet. Two imports racing on the same new enterprise: one insert wins, the
+   * other reads it.
+   */
+  async findOrCreate(dto: CreateEnterpriseDto, broker: Principal & { parkId: string }): Promise<{ enterprise: EnterpriseView; created: boolean }> {
+    const existing = await this.enterprises.findOne({ parkId: broker.parkId, creditCode: dto.creditCode }).lean().exec();
+    if (existing) return { enterprise: present(existing as Enterprise), created: false };
+    try {
+      return { enterprise: await this.create(dto, broker), created: true };
+    } catch (error) {
+      const now = await this.enterprises.findOne({ parkId: broker.parkId, creditCode: dto.creditCode }).lean().exec();
+      if (now) return { enterprise: present(now as Enterprise), created: false };
+      throw error;
+    }
+  }
+
   /** Another park's enterprise answers 404, exactly like one that does not exist. */
   async get(id: string, parkId: string): Promise<EnterpriseView> {
     const enterprise = await this.enterprises.findOne({ _id: id, parkId }).lean().exec();

@@ -1,3 +1,4 @@
+import type { FollowUp } from '@tt/platform';
 import { Schema } from 'mongoose';
 import { OutboxEntrySchema, type OutboxEntry } from '@tt/messaging';
 import type { Confidentiality, CooperationMode, NeedCategory, NeedCloseOutcome, NeedStatus, TechnicalField } from '@tt/contracts';
@@ -40,6 +41,10 @@ export interface Need {
   history?: { status: NeedStatus; at: Date; cause: string }[];
   /** Set when the request carried an Idempotency-Key: a retry with another body is refused. */
   request?: { idempotencyKey: string; fingerprint: string };
+  /** 跟进记录: the broker's visits, calls and notes, oldest first. */
+  followUps?: FollowUp[];
+  /** Set on needs created by a 需求征集表 import: the import that created it. */
+  importId?: string;
   outbox: OutboxEntry[];
   createdAt: Date;
   updatedAt: Date;
@@ -73,6 +78,8 @@ export const NeedSchema = new Schema<Need>(
     closure: { type: Schema.Types.Mixed },
     history: { type: Schema.Types.Mixed },
     request: { idempotencyKey: { type: String }, fingerprint: { type: String } },
+    importId: { type: String },
+    followUps: { type: Schema.Types.Mixed, default: undefined },
     outbox: { type: [OutboxEntrySchema], default: [] },
   },
   { collection: 'needs', timestamps: true, versionKey: false },

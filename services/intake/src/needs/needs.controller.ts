@@ -1,7 +1,7 @@
 import { Body, Controller, Get, Headers, HttpCode, Param, Patch, Post, Query, Res } from '@nestjs/common';
 import { ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
-import { CurrentPrincipal, invalid, parkOf, Roles, versionFromIfMatch, type Principal } from '@tt/platform';
+import { CurrentPrincipal, FollowUpDto, invalid, parkOf, Roles, versionFromIfMatch, type Principal } from '@tt/platform';
 import { CloseNeedDto, CreateNeedDto, IdParam, ListNeedsQuery, ReviseNeedDto, WithdrawNeedDto } from './need.dto';
 import { NeedLifecycleService } from './need-lifecycle.service';
 import { NeedsService } from './needs.service';
@@ -88,6 +88,13 @@ export class NeedsController {
     @Res({ passthrough: true }) res: Response,
   ) {
     return withETag(res, await this.lifecycle.close(id, dto, brokerOf(broker), versionFromIfMatch(ifMatch, { required: false })));
+  }
+
+  @Post(':id/follow-ups')
+  @HttpCode(201)
+  @ApiOperation({ summary: 'Log a follow-up (走访, 电话, 对接会, 备注) on the need; it is listed in the need’s followUps' })
+  async followUp(@Param() { id }: IdParam, @Body() dto: FollowUpDto, @CurrentPrincipal() broker: Principal, @Res({ passthrough: true }) res: Response) {
+    return withETag(res, await this.needs.logFollowUp(id, dto, { subject: broker.subject, parkId: parkOf(broker) }));
   }
 
   @Get()

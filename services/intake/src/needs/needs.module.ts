@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { MongooseModule } from '@nestjs/mongoose';
 import { EnterprisesModule } from '../enterprises/enterprises.module';
+import { RemindersModule } from '../reminders/reminders.module';
 import { DownstreamEventsConsumer } from './downstream-events.consumer';
 import { NeedLifecycleService } from './need-lifecycle.service';
 import { NeedsController } from './needs.controller';
@@ -8,9 +9,9 @@ import { NEED_MODEL, NeedSchema } from './need.schema';
 import { NeedsService } from './needs.service';
 
 @Module({
-  imports: [MongooseModule.forFeature([{ name: NEED_MODEL, schema: NeedSchema }]), EnterprisesModule],
+  imports: [MongooseModule.forFeature([{ name: NEED_MODEL, schema: NeedSchema }]), EnterprisesModule, RemindersModule],
   controllers: [NeedsController, DownstreamEventsConsumer],
   providers: [NeedsService, NeedLifecycleService],
-  exports: [MongooseModule],
+  exports: [MongooseModule, NeedsService],
 })
 export class NeedsModule {}

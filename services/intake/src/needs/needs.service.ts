@@ -4,8 +4,8 @@ import { createHash, randomUUID } from 'node:crypto';
 import type { Model } from 'mongoose';
 import stableStringify from 'safe-stable-stringify';
 import { EventOutbox, isDuplicateKey } from '@tt/messaging';
-import { entityTag, invalid, notFound, ProblemException } from '@tt/platform';
-import { EnterprisesService } from '../enterprises/enterprises.service';
+import { entityTag, followUpOf, invalid, notFound, ProblemException, type FollowUpDto } from '@tt/platform';
+import { EnterprisesService, type EnterpriseView } from '../enterprises/enterprises.service';
 import type { CreateNeedDto, ListNeedsQuery } from './need.dto';
 import { NEED_MODEL, type Need } from './need.schema';
 
@@ -37,6 +37,35 @@ export class NeedsService {
     // Keys sorted: the same body in another key order is the same request.
     const fingerprint = idempotencyKey === undefined ? undefined : sha256(stableStringify(dto) ?? '');
     const needId = idempotencyKey === undefined ? randomUUID() : uuidFrom(`${broker.parkId}|${broker.subject}|${idempotencyKey}`);
+    let need;
+    try {
+      need = await this.insert(needId, dto, enterprise, broker, fingerprint && idempotencyKey ? { request: { idempotencyKey, fingerprint } } : {});
+    } catch (error) {
+      if (!fingerprint || !isDuplicateKey(error)) throw error;
+      return { need: await this.replay(needId, broker.parkId, fingerprint), replayed: true };
+    }
+    return { need: present(need), replayed: false };
+  }
+
+  /**
+   * A need from a row of a 需求征集表 import, already validated with the same rules as the API. Its id
+   * is derived from the park and the row's content, so the same row uploaded again (in this file or a
+   * later one) meets the need it created: answers false, and nothing new is written.
+   */
+  async captureImported(dto: CreateNeedDto, enterprise: EnterpriseView, broker: Broker, importId: string): Promise<{ needId: string; created: boolean; importId?: string }> {
+    const needId = uuidFrom(`${broker.parkId}|import|${enterprise.creditCode}|${sha256(stableStringify({ ...dto, enterpriseId: undefined }) ?? '')}`);
+    try {
+      await this.insert(needId, dto, enterprise, broker, { importId });
+      return { needId, created: true };
+    } catch (error) {
+      if (!isDuplicateKey(error)) throw error;
+      const existing = await this.needs.findById(needId, { importId: 1 }).lean().exec();
+      return { needId, created: false, importId: existing?.importId };
+    }
+  }
+
+  /** The need and its need-captured event, in one document write (see OutboxRelay). */
+  private async insert(needId: string, dto: CreateNeedDto, enterprise: EnterpriseView, broker: Broker, extra: Partial<Need>): Promise<Need> {
     const confidentiality = dto.confidentiality ?? 'park-only';
     const keywords = dto.keywords ?? [];
     const captured = this.outbox.stage('cn.techtransfer.need.captured.v1', {
@@ -58,36 +87,30 @@ export class NeedsService {
       confidentiality,
       capturedAt: new Date().toISOString(),
     });
-    let need;
-    try {
-      need = await this.needs.create({
-        _id: needId,
-        ...(fingerprint ? { request: { idempotencyKey, fingerprint } } : {}),
-        parkId: broker.parkId,
-        enterpriseId: enterprise.id,
-        brokerId: broker.subject,
-        title: dto.title,
-        description: dto.description,
-        category: dto.category,
-        technicalField: dto.technicalField,
-        keywords,
-        budgetMinFen: dto.budgetMinFen,
-        budgetMaxFen: dto.budgetMaxFen,
-        cooperationModes: dto.cooperationModes,
-        confidentiality,
-        contact: { name: dto.contact.name, phone: dto.contact.phone, email: dto.contact.email },
-        status: 'open',
-        version: 0,
-        revision: 0,
-        history: [{ status: 'open', at: new Date(), cause: 'captured' }],
-        outbox: [captured],
-      });
-    } catch (error) {
-      if (!fingerprint || !isDuplicateKey(error)) throw error;
-      return { need: await this.replay(needId, broker.parkId, fingerprint), replayed: true };
-    }
+    const need = await this.needs.create({
+      _id: needId,
+      ...extra,
+      parkId: broker.parkId,
+      enterpriseId: enterprise.id,
+      brokerId: broker.subject,
+      title: dto.title,
+      description: dto.description,
+      category: dto.category,
+      technicalField: dto.technicalField,
+      keywords,
+      budgetMinFen: dto.budgetMinFen,
+      budgetMaxFen: dto.budgetMaxFen,
+      cooperationModes: dto.cooperationModes,
+      confidentiality,
+      contact: { name: dto.contact.name, phone: dto.contact.phone, email: dto.contact.email },
+      status: 'open',
+      version: 0,
+      revision: 0,
+      history: [{ status: 'open', at: new Date(), cause: 'captured' }],
+      outbox: [captured],
+    });
     this.outbox.flush(this.needs, needId);
-    return { need: present(need.toObject()), replayed: false };
+    return need.toObject() as Need;
   }
 
   /** The need a request with this idempotency key created, if the body is the same. */
@@ -103,6 +126,13 @@ export class NeedsService {
       });
     }
     return present(existing as Need);
+  }
+
+  /** Logs a follow-up on the need (no event: it is the broker's own record, not a change of the need). */
+  async logFollowUp(id: string, dto: FollowUpDto, broker: Broker) {
+    const result = await this.needs.updateOne({ _id: id, parkId: broker.parkId }, { $push: { followUps: followUpOf(dto, broker.subject) } }).exec();
+    if (result.matchedCount === 0) throw notFound('need', id);
+    return this.get(id, broker.parkId);
   }
 
   async get(id: string, parkId: string) {
@@ -135,7 +165,7 @@ export type NeedView = ReturnType<typeof present>;
 
 /** The API shape: `id` instead of `_id`, and no outbox, idempotency or version internals. */
 export function present(need: Need) {
-  const { _id, outbox: _outbox, request: _request, version, revision, downstream: _downstream, ...rest } = need;
+  const { _id, outbox: _outbox, request: _request, version, revision, downstream: _downstream, importId: _importId, ...rest } = need;
   return { id: _id, ...rest, revision: revision ?? 0, etag: entityTag(version ?? 0) };
 }
 
