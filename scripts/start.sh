@@ -34,22 +34,26 @@ done
 
 broker_token=$(node scripts/token.cjs broker broker-demo park-demo)
 analyst_token=$(node scripts/token.cjs analyst analyst-demo)
+admin_token=$(node scripts/token.cjs admin admin-demo)
 cat <<EOT
 
 Technology-transfer brokerage is running ($(($(date +%s) - started)) s).
 
-  intake             http://127.0.0.1:3001/docs   enterprises and needs (brokers)
-  matching           http://127.0.0.1:3002/docs   supply catalogue (sample loaded) and proposals
-  contract-tracking  http://127.0.0.1:3003/docs   deals: intent → signed → registered
-  reporting          http://127.0.0.1:3004/docs   totals and funnel
+  intake             http://127.0.0.1:3001/docs   enterprises and needs (brokers), 需求征集表 import, overdue list
+  matching           http://127.0.0.1:3002/docs   supply catalogue, six kinds (sample loaded; admins manage it) and proposals
+  contract-tracking  http://127.0.0.1:3003/docs   deals: intent → signed → registered (corrected, amended, revoked)
+  reporting          http://127.0.0.1:3004/docs   totals, 输出/吸纳, funnel by cohort; XLSX/CSV export
   totals             curl -H "Authorization: Bearer \$ANALYST_TOKEN" http://127.0.0.1:3004/totals
+  export             curl -OJ -H "Authorization: Bearer \$ANALYST_TOKEN" http://127.0.0.1:3004/totals/export
+  需求征集表 template curl -OJ -H "Authorization: Bearer \$BROKER_TOKEN" http://127.0.0.1:3001/needs/imports/template
 
   Kafka $KAFKA_BROKERS · MongoDB-wire $MONGO_URL · Redis $REDIS_URL
   Deal events for analysts: topic techtransfer.contracts.deal.v1 (see docs/asyncapi.yaml)
 
-Tokens for trying it out (12 h; make more with: node scripts/token.cjs broker <id> <park> | analyst <id>):
+Tokens for trying it out (12 h; make more with: node scripts/token.cjs broker <id> <park> | analyst <id> | admin <id>):
   export BROKER_TOKEN=$broker_token
   export ANALYST_TOKEN=$analyst_token
+  export ADMIN_TOKEN=$admin_token
 
 Logs: .infra/run/<service>.log · stop: npm stop (services), npm run infra:down (infrastructure)
 EOT

@@ -17,7 +17,7 @@ import { join } from 'node:path';
 import mongoose from 'mongoose';
 import { TOPICS } from '@tt/contracts';
 import { brokerToken, KafkaProbe, REPO_ROOT, TestSystem } from '@tt/testing';
-import { awaitDealFor, awaitProposals, captureNeed, chipNeed, createEnterprise, inPool, signature } from '../../test/e2e/broker-workflow';
+import { awaitDealFor, awaitProposals, captureNeed, chipNeed, createEnterprise, inPool, registration, signature } from '../../test/e2e/broker-workflow';
 
 const NEEDS = Number(process.env.BENCH_NEEDS ?? 200);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 8);
@@ -79,7 +79,7 @@ async function main() {
       await matching.post(`/proposals/${proposals[0].proposalId}/accept`);
       const dealId = await awaitDealFor(contracts, proposals[0].proposalId, 120_000);
       await contracts.post(`/deals/${dealId}/sign`, signature(1_000_000 + i, 900_000));
-      await contracts.post(`/deals/${dealId}/register`, { registrationNumber: `B-${system.runId}-${i}`, registeredOn: '2026-11-22' });
+      await contracts.post(`/deals/${dealId}/register`, registration());
     });
     const burstSeconds = (Date.now() - started) / 1000;
 

@@ -69,16 +69,49 @@ export async function awaitDealFor(contracts: ApiClient, proposalId: string, tim
   return deal!.dealId;
 }
 
+/** A subtype of each contract type, for signatures that do not care which. */
+const SUBTYPE_OF: Record<string, string> = {
+  development: 'development.cooperative',
+  transfer: 'transfer.patent-right',
+  licensing: 'licensing.patent-implementation',
+  consulting: 'consulting.general',
+  service: 'service.general',
+};
+
+/** The chip-design contract: a Suzhou enterprise buys, a Beijing institute of CAS sells (技术输出 from 北京, 吸纳 in 江苏). */
 export function signature(contractAmountFen: number, techTransactionAmountFen: number, contractType = 'development') {
   return {
     contractType,
+    contractSubtype: SUBTYPE_OF[contractType],
     parties: [
-      { role: 'buyer', name: '苏州芯联微电子股份有限公司' },
-      { role: 'seller', name: '中国科学院微电子研究所' },
+      { role: 'buyer', name: '苏州芯联微电子股份有限公司', nature: 'enterprise', regionCode: '320506' },
+      { role: 'seller', name: '中国科学院微电子研究所', nature: 'research-institute', regionCode: '110108' },
     ],
     signedOn: '2026-11-20',
     contractAmountFen,
     techTransactionAmountFen,
+  };
+}
+
+let serial = randomInt(1_000_000);
+/**
+ * A 技术合同登记编号 unique in this run: the year, a registering office (苏州市, 320500) and a
+ * 6-digit serial that counts up from a random start.
+ */
+export function registrationNumber(year = '2026', office = '320500'): string {
+  serial = (serial + 1) % 1_000_000;
+  return `${year}${office}${String(serial).padStart(6, '0')}`;
+}
+
+/** The registry's decision on a contract: what `POST /deals/:id/register` takes beside number and date. */
+export function registration(number = registrationNumber(), registeredOn = '2026-11-22', overrides: Record<string, unknown> = {}) {
+  return {
+    registrationNumber: number,
+    registeredOn,
+    registryTechnicalField: 'electronic-information',
+    ipType: 'ic-layout-design',
+    socioeconomicObjective: 'industry',
+    ...overrides,
   };
 }
 
@@ -147,7 +180,7 @@ export async function takeNeedToRegistration(
   if (signed.status !== 200 && !(signed.status === 409 && signed.body.currentStatus === 'signed')) {
     throw new Error(`sign #${i}: ${signed.status} ${JSON.stringify(signed.body)}`);
   }
-  const registered = await contracts.post(`/deals/${dealId}/register`, { registrationNumber, registeredOn: '2026-11-22' });
+  const registered = await contracts.post(`/deals/${dealId}/register`, registration(registrationNumber));
   if (registered.status !== 201) {
     const deal = (await contracts.get(`/deals/${dealId}`)).body;
     if (!(registered.status === 409 && deal.registration?.number === registrationNumber)) {

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { deadLetterTopicOf, EVENT_SOURCES, TOPICS, TransactionLoggedV1, type PayloadOf } from '@tt/contracts';
 import { encodeCloudEvent } from '@tt/messaging';
 import { analystToken, brokerToken, eventually, KafkaProbe, TestSystem, type ApiClient } from '@tt/testing';
-import { awaitDealFor, awaitProposals, captureNeed, chipNeed, createEnterprise, inPool, signature } from './broker-workflow';
+import { awaitDealFor, awaitProposals, captureNeed, chipNeed, createEnterprise, inPool, registration, registrationNumber, signature } from './broker-workflow';
 
 const ROUNDS = 20;
 
@@ -52,9 +52,9 @@ describe('integrity of registrations and of the totals', () => {
   it(`gives a registration number to exactly one of two deals registering it at once (${ROUNDS} rounds)`, async () => {
     const contracts = system.api('contract-tracking', await brokerToken(park));
     for (let round = 0; round < ROUNDS; round++) {
-      const number = `2026320500R${system.runId}${round}`;
+      const number = registrationNumber();
       const [a, b] = [signed[2 * round], signed[2 * round + 1]];
-      const answers = await Promise.all([a, b].map((d) => contracts.post(`/deals/${d.dealId}/register`, { registrationNumber: number, registeredOn: '2026-11-22' })));
+      const answers = await Promise.all([a, b].map((d) => contracts.post(`/deals/${d.dealId}/register`, registration(number))));
       expect(answers.map((r) => r.status).sort()).toEqual([201, 409]);
       const refused = answers.find((r) => r.status === 409)!;
       expect(refused.body).toMatchObject({ type: '/problems/conflict', detail: 'this registration number is already registered' });
@@ -68,10 +68,10 @@ describe('integrity of registrations and of the totals', () => {
   });
 
   it('answers a number taken in another park with a 409 that tells nothing about that contract', async () => {
-    const taken = `2026320500R${system.runId}0`;
+    const taken = (await system.api('contract-tracking', await brokerToken(park)).get('/deals?status=registered&pageSize=1')).body.items[0].registration.number;
     const stranger = await signedDeal(otherPark, 99, 1_000_000, 1_000_000);
     const contracts = system.api('contract-tracking', await brokerToken(otherPark));
-    const res = await contracts.post(`/deals/${stranger.dealId}/register`, { registrationNumber: taken, registeredOn: '2026-11-22' });
+    const res = await contracts.post(`/deals/${stranger.dealId}/register`, registration(taken));
     expect(res.status).toBe(409);
     const body = JSON.stringify(res.body);
     expect(body).not.toContain(park);
@@ -122,11 +122,14 @@ describe('integrity of registrations and of the totals', () => {
     await producer.send({ topic: system.topic(TOPICS.deal), messages: forged });
     await producer.disconnect();
 
-    // Reporting parks all three. Intake also reads the deal topic (a need's status follows its deal) and
-    // ignores transaction logged, but refuses the untrusted source before anything else.
+    // Reporting parks all three. Intake (a need's status follows its deal) and contract-tracking (its own
+    // events schedule reminders) also read the deal topic and ignore transaction logged, but each refuses
+    // the untrusted source before anything else.
     const parkedBy = (service: string) => dlq.records.filter((r) => r.headers.dlq_consumer_group === `${system.runId}-${service}`);
-    await eventually(async () => parkedBy('intake'), (r) => r.length >= 1, { what: 'intake parks the untrusted event', timeoutMs: 60_000 });
-    expect(parkedBy('intake').map((r) => r.headers.dlq_reason)).toEqual(['untrusted-source']);
+    for (const reader of ['intake', 'contract-tracking']) {
+      await eventually(async () => parkedBy(reader), (r) => r.length >= 1, { what: `${reader} parks the untrusted event`, timeoutMs: 60_000 });
+      expect(parkedBy(reader).map((r) => r.headers.dlq_reason)).toEqual(['untrusted-source']);
+    }
     const parked = await eventually(async () => parkedBy('reporting'), (r) => r.length >= 3, { what: 'three dead letters', timeoutMs: 60_000 });
     expect(parked.map((r) => r.headers.dlq_reason).sort()).toEqual(['rejected', 'rejected', 'untrusted-source']);
     expect(parked.map((r) => r.headers.ce_id).sort()).toEqual(forged.map((m) => m.headers!.ce_id as string).sort());
@@ -134,6 +137,6 @@ describe('integrity of registrations and of the totals', () => {
     await new Promise((r) => setTimeout(r, 2_000)); // room for a wrong count to show up
     expect(await totals()).toEqual(before);
     expect(parkedBy('reporting')).toHaveLength(3);
-    expect(dlq.records).toHaveLength(4);
+    expect(dlq.records).toHaveLength(5);
   });
 });

@@ -1,6 +1,6 @@
 import { analystToken, brokerToken, eventually, KafkaProbe, TestSystem, type ApiClient } from '@tt/testing';
 import { TOPICS } from '@tt/contracts';
-import { awaitDealFor, awaitProposals, captureNeed, chipNeed, createEnterprise, creditCode, signature } from './broker-workflow';
+import { awaitDealFor, awaitProposals, captureNeed, chipNeed, createEnterprise, creditCode, registration, signature } from './broker-workflow';
 
 /**
  * A need after its capture, through the public APIs: revised under optimistic concurrency, withdrawn,
@@ -144,8 +144,7 @@ describe('needs that live', () => {
     expect((await matching.post(`/proposals/${proposals[1].proposalId}/accept`)).status).toBe(200);
     const secondDeal = await awaitDealFor(contracts, proposals[1].proposalId);
     expect((await contracts.post(`/deals/${secondDeal}/sign`, signature(200_000_000, 150_000_000))).status).toBe(200);
-    const registrationNumber = `2026320500${String(Date.now() % 1_000_000).padStart(6, '0')}`;
-    expect((await contracts.post(`/deals/${secondDeal}/register`, { registrationNumber, registeredOn: '2026-11-22' })).status).toBe(201);
+    expect((await contracts.post(`/deals/${secondDeal}/register`, registration())).status).toBe(201);
     await awaitStatus(needId, 'registered');
     const funnel = await eventually(
       async () => (await reporting.get(`/totals?year=2026&parkId=${park}`)).body.funnel,

@@ -1,6 +1,6 @@
 import { analystToken, brokerToken, eventually, KafkaProbe, TestSystem, type ApiClient } from '@tt/testing';
 import { TOPICS } from '@tt/contracts';
-import { awaitDealFor, awaitProposals, captureNeed, chipNeed, createEnterprise, signature } from './broker-workflow';
+import { awaitDealFor, awaitProposals, captureNeed, chipNeed, createEnterprise, registration, registrationNumber, signature } from './broker-workflow';
 
 /**
  * One need, driven over HTTP through the four services (separate processes, real Kafka, the
@@ -47,19 +47,19 @@ describe('a need travels to reported totals', () => {
 
     const dealId = await awaitDealFor(contracts, proposals[0].proposalId);
     // Registration before signing is not a permitted transition, and changes nothing.
-    const early = await contracts.post(`/deals/${dealId}/register`, { registrationNumber: `R${Date.now()}`, registeredOn: '2026-11-22' });
+    const early = await contracts.post(`/deals/${dealId}/register`, registration());
     expect(early.status).toBe(409);
     expect(early.headers.get('content-type')).toContain('application/problem+json');
     expect((await contracts.get(`/deals/${dealId}`)).body.status).toBe('intent');
 
     const signed = await contracts.post(`/deals/${dealId}/sign`, signature(300_000_000, 250_000_000));
     expect(signed.status).toBe(200);
-    const registrationNumber = `2026320500${Date.now() % 1_000_000}`;
-    const registered = await contracts.post(`/deals/${dealId}/register`, { registrationNumber, registeredOn: '2026-11-22' });
+    const number = registrationNumber();
+    const registered = await contracts.post(`/deals/${dealId}/register`, registration(number));
     expect(registered.status).toBe(201);
     expect(registered.body.status).toBe('registered');
     // A second registration is refused: the transaction is logged once.
-    expect((await contracts.post(`/deals/${dealId}/register`, { registrationNumber, registeredOn: '2026-11-22' })).status).toBe(409);
+    expect((await contracts.post(`/deals/${dealId}/register`, registration(number))).status).toBe(409);
 
     const after = await eventually(
       async () => (await reporting.get(`/totals?year=2026&parkId=${park}`)).body,
@@ -67,22 +67,42 @@ describe('a need travels to reported totals', () => {
       { what: 'totals to include the registered contract' },
     );
     expect(after.registered).toMatchObject({ count: 1, contractAmountFen: 300_000_000, techTransactionAmountFen: 250_000_000 });
-    expect(after.byMonth).toEqual([expect.objectContaining({ month: '2026-11', count: 1, contractAmountFen: 300_000_000 })]);
-    expect(after.byContractType).toEqual([{ key: 'development', count: 1, contractAmountFen: 300_000_000, techTransactionAmountFen: 250_000_000 }]);
-    expect(after.byRegion).toEqual([{ key: '320506', count: 1, contractAmountFen: 300_000_000, techTransactionAmountFen: 250_000_000 }]);
+    // Every month from January to the last with a contract is listed (empty ones with zeros), so 累计 reads straight down.
+    expect(after.byMonth.filter((m: { count: number }) => m.count > 0)).toEqual([expect.objectContaining({ month: '2026-11', count: 1, contractAmountFen: 300_000_000 })]);
+    expect(after.byMonth).toHaveLength(11);
+    expect(after.byMonth.at(-1)).toMatchObject({ yearToDate: { count: 1, contractAmountFen: 300_000_000 } });
+    expect(after.byContractType).toEqual([{ key: 'development', label: '技术开发', count: 1, contractAmountFen: 300_000_000, techTransactionAmountFen: 250_000_000 }]);
+    expect(after.byRegion).toEqual([{ key: '320506', label: '吴中区', count: 1, contractAmountFen: 300_000_000, techTransactionAmountFen: 250_000_000 }]);
     expect(after.funnel).toEqual({ captured: 1, matched: 1, accepted: 1, contracted: 1, registered: 1, cancelledDeals: 0 });
+    // The cohort of the month the need was captured (China time), with its conversion rates.
+    const cohort = new Date(Date.now() + 8 * 3600_000).toISOString().slice(0, 7);
+    expect(after.funnelByCohort).toEqual([
+      {
+        cohort,
+        captured: 1,
+        matched: 1,
+        accepted: 1,
+        contracted: 1,
+        registered: 1,
+        rejectedProposals: 0,
+        cancelledDeals: 0,
+        conversion: { matched: 1, accepted: 1, contracted: 1, registered: 1 },
+      },
+    ]);
 
     // The analyst's subscriber sees the deal's events in order, as CloudEvents in binary mode.
     const dealEvents = await eventually(
       async () => probe.records.filter((r) => r.key === dealId),
-      (records) => records.length >= 4,
+      (records) => records.length >= 6,
       { what: 'deal events on Kafka' },
     );
     expect(dealEvents.map((r) => r.headers.ce_type)).toEqual([
       'cn.techtransfer.deal.opened.v1',
       'cn.techtransfer.contract.signed.v1',
       'cn.techtransfer.contract.registered.v1',
+      'cn.techtransfer.contract.registered.v2',
       'cn.techtransfer.transaction.logged.v1',
+      'cn.techtransfer.transaction.logged.v2',
     ]);
     for (const record of dealEvents) {
       expect(record.headers).toMatchObject({
@@ -95,7 +115,7 @@ describe('a need travels to reported totals', () => {
       expect(Number.isNaN(Date.parse(record.headers.ce_time!))).toBe(false);
       expect(record.headers.traceparent).toMatch(/^00-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$/);
     }
-    const logged = JSON.parse(dealEvents[3].value!);
+    const logged = JSON.parse(dealEvents[4].value!);
     expect(logged).toMatchObject({ dealId, contractAmountFen: 300_000_000, techTransactionAmountFen: 250_000_000, contractType: 'development' });
     expect(JSON.stringify(dealEvents.map((r) => r.value))).not.toContain('13912345678'); // no contact data in events
   });

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { ALL_DEAD_LETTER_TOPICS } from '@tt/contracts';
 import { analystToken, BalancedApiClient, brokerToken, eventually, KafkaProbe, REPO_ROOT, TestSystem, type ApiClient } from '@tt/testing';
-import { inPool, parkClients, takeNeedToRegistration } from './broker-workflow';
+import { inPool, parkClients, registrationNumber, takeNeedToRegistration } from './broker-workflow';
 
 const run = promisify(execFile);
 const NEEDS = Number(process.env.OUTAGE_TEST_NEEDS ?? 40);
@@ -50,7 +50,7 @@ describe('the store or Redis away for 20 s', () => {
     let outage: Promise<void> | undefined;
 
     await inPool(amounts, 8, async (amount, i) => {
-      await takeNeedToRegistration(clients, i, amount, `2026320500O${component}${system.runId}${i}`, { tag: `outage-${component}-${system.runId}` });
+      await takeNeedToRegistration(clients, i, amount, registrationNumber(), { tag: `outage-${component}-${system.runId}` });
       // A quarter in, the dependency goes away for 20 s while the rest are in flight.
       if (++registered === Math.floor(NEEDS / 4)) outage = stopFor(component, OUTAGE_MS);
     });

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import mongoose from 'mongoose';
 import { analystToken, brokerToken, eventually, REPO_ROOT, TestSystem, type ApiClient } from '@tt/testing';
 import { rebuildReporting, type RebuildReportingResult } from '../../scripts/events/rebuild-reporting';
-import { awaitDealFor, awaitProposals, captureNeed, chipNeed, createEnterprise, inPool, signature } from './broker-workflow';
+import { awaitDealFor, awaitProposals, captureNeed, chipNeed, createEnterprise, inPool, registration, registrationNumber, signature } from './broker-workflow';
 
 const FUNNEL_STAGES = ['captured', 'matched', 'accepted', 'contracted', 'registered'] as const;
 
@@ -64,7 +64,7 @@ describe('rebuilding reporting from the topics', () => {
       const dealId = await awaitDealFor(dealsApi, proposals[0].proposalId, 120_000);
       const signed = await dealsApi.post(`/deals/${dealId}/sign`, { ...signature(c.contractAmountFen, c.techTransactionAmountFen, c.contractType), signedOn: c.signedOn });
       if (!ok(signed.status)) throw new Error(`sign: ${signed.status} ${JSON.stringify(signed.body)}`);
-      const registered = await dealsApi.post(`/deals/${dealId}/register`, { registrationNumber: `2026320500${suffix}${i}`, registeredOn: c.registeredOn });
+      const registered = await dealsApi.post(`/deals/${dealId}/register`, registration(registrationNumber(), c.registeredOn));
       if (!ok(registered.status)) throw new Error(`register: ${registered.status} ${JSON.stringify(registered.body)}`);
     });
 
@@ -90,7 +90,16 @@ describe('rebuilding reporting from the topics', () => {
       expect({ [field]: rebuilt.totals[field] }).toEqual({ [field]: live[field] });
     }
     expect(rebuilt.totals).toEqual(live); // and every other breakdown
-    expect(rebuilt.totals.byMonth.map((m: { month: string; count: number }) => `${m.month}:${m.count}`)).toEqual(['2026-03:1', '2026-04:2', '2026-06:2']);
+    expect(rebuilt.totals.byMonth.map((m: { month: string; count: number }) => `${m.month}:${m.count}`)).toEqual([
+      '2026-01:0',
+      '2026-02:0',
+      '2026-03:1',
+      '2026-04:2',
+      '2026-05:0',
+      '2026-06:2',
+    ]);
+    // 累计 (year to date) adds up month by month: 1, 3, 3, 5 contracts.
+    expect(rebuilt.totals.byMonth.map((m: { yearToDate: { count: number } }) => m.yearToDate.count)).toEqual([0, 0, 1, 3, 3, 5]);
 
     // The rebuilt state is in its own database; the live service still answers the same.
     const connection = await mongoose.createConnection(process.env.MONGO_URL ?? 'mongodb://127.0.0.1:27018/?retryWrites=false', { dbName: db }).asPromise();

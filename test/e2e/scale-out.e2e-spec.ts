@@ -3,7 +3,7 @@ import mongoose, { type Connection } from 'mongoose';
 import { ALL_DEAD_LETTER_TOPICS } from '@tt/contracts';
 import { analystToken, brokerToken, eventually, KafkaProbe, REPO_ROOT, SERVICE_NAMES, TestSystem, type ApiClient, type ServiceName } from '@tt/testing';
 import { rebuildReporting, type RebuildReportingResult } from '../../scripts/events/rebuild-reporting';
-import { inPool, parkClients, takeNeedToRegistration } from './broker-workflow';
+import { inPool, parkClients, registrationNumber, takeNeedToRegistration } from './broker-workflow';
 
 const NEEDS = Number(process.env.SCALE_OUT_NEEDS ?? 1000);
 const PARKS = 4;
@@ -56,7 +56,7 @@ describe('two instances of every service, with kill -9', () => {
     const chaos = new Chaos(system, NEEDS);
 
     await inPool(amounts, BROKERS_AT_ONCE, async (amount, i) => {
-      await takeNeedToRegistration(clients[i % PARKS], i, amount, `2026320500S${suffix}${i}`, { tag: `scale-out-${suffix}` });
+      await takeNeedToRegistration(clients[i % PARKS], i, amount, registrationNumber(), { tag: `scale-out-${suffix}` });
       chaos.progress(++registered);
       if (registered % 100 === 0) process.stderr.write(`scale-out: ${registered}/${NEEDS} registered, ${chaos.kills.length} kills (${new Date().toISOString()})\n`);
     });

@@ -1,0 +1,92 @@
+import { brokerToken, eventually, TestSystem, type ApiClient } from '@tt/testing';
+import { BAD_ROW_CASES, fillTemplate, readSheets, validRows } from './collection-form';
+
+/**
+ * A 需求征集表 uploaded through intake's API: a template from the API, filled with 300 rows of which
+ * 17 are bad, imported by a BullMQ job against the real stores; the report names each bad row and
+ * column, valid rows become needs and enterprises, and the same file uploaded again creates nothing.
+ */
+describe('需求征集表 import', () => {
+  let system: TestSystem;
+  let intake: ApiClient;
+  const park = `park-imp-${Date.now().toString(36)}`;
+
+  beforeAll(async () => {
+    system = await TestSystem.start();
+    intake = system.api('intake', await brokerToken(park));
+  });
+
+  afterAll(async () => {
+    await system?.stop();
+  });
+
+  async function importFile(filename: string, bytes: Buffer) {
+    const accepted = await intake.upload('/needs/imports', filename, bytes);
+    expect({ status: accepted.status, body: accepted.status === 202 ? 'accepted' : accepted.body }).toEqual({ status: 202, body: 'accepted' });
+    expect(accepted.headers.get('location')).toBe(`/needs/imports/${accepted.body.id}`);
+    const done = await eventually(
+      () => intake.get(`/needs/imports/${accepted.body.id}`),
+      (r) => r.body.status === 'done' || r.body.status === 'failed',
+      { timeoutMs: 120_000, what: `import ${accepted.body.id}` },
+    );
+    expect(done.body.status).toBe('done');
+    return done.body as { id: string; total: number; processed: number; counts: Record<string, number> };
+  }
+
+  it('imports 300 rows, 17 of them bad: a report naming each, and nothing twice on re-upload', async () => {
+    const template = await intake.download('/needs/imports/template');
+    expect(template.status).toBe(200);
+    const guide = (await readSheets(template.bytes)).get('填写说明')!;
+    expect(guide.map((r) => r[0])).toEqual(expect.arrayContaining(['需求类别', '技术领域', '合作方式', '保密要求']));
+
+    const rows = validRows(300, 30, 'imp');
+    // Spoil 17 rows spread through the file; their sheet row numbers are index + 2 (the header is row 1).
+    const badIndexes = BAD_ROW_CASES.map((_, k) => 5 + k * 17);
+    BAD_ROW_CASES.forEach(({ spoil }, k) => spoil(rows[badIndexes[k]]));
+    const file = await fillTemplate(template.bytes, rows);
+
+    const first = await importFile('需求征集表-第一批.xlsx', file);
+    expect(first).toMatchObject({ total: 300, processed: 300, counts: { created: 283, alreadyImported: 0, invalid: 17, enterprisesCreated: 30 } });
+
+    const report = await intake.download(`/needs/imports/${first.id}/report`);
+    expect(report.status).toBe(200);
+    const sheets = await readSheets(report.bytes);
+    const problems = sheets.get('问题清单')!.slice(1);
+    for (const [k, { column }] of BAD_ROW_CASES.entries()) {
+      const row = badIndexes[k] + 2;
+      expect({ row, columns: problems.filter((p) => p[0] === row).map((p) => p[1]) }).toEqual({ row, columns: expect.arrayContaining([column]) });
+    }
+    expect(new Set(problems.map((p) => p[0])).size).toBe(17); // no good row is named
+    const outcomes = sheets.get('导入结果')!.slice(1);
+    expect(outcomes).toHaveLength(300);
+    expect(outcomes.filter((o) => o[1] === '已导入')).toHaveLength(283);
+
+    const needs = await intake.get('/needs?pageSize=1');
+    expect(needs.body.total).toBe(283);
+    const enterprises = await intake.get('/enterprises?pageSize=1');
+    expect(enterprises.body.total).toBe(30);
+    // An imported need is a need like any other: its budget in fen, its labels as codes.
+    const one = await intake.get(`/needs/${outcomes.find((o) => o[1] === '已导入')![2]}`);
+    expect(one.body).toMatchObject({ budgetMinFen: 50_000_000, budgetMaxFen: 200_500_000, confidentiality: 'park-only', cooperationModes: ['joint-development', 'commissioned-development'] });
+
+    const again = await importFile('需求征集表-第一批（重传）.xlsx', file);
+    expect(again.counts).toEqual({ created: 0, alreadyImported: 283, invalid: 17, enterprisesCreated: 0 });
+    expect((await intake.get('/needs?pageSize=1')).body.total).toBe(283);
+    expect((await intake.get('/enterprises?pageSize=1')).body.total).toBe(30);
+  });
+
+  it('imports a UTF-8 CSV saved by Excel (with a BOM), and refuses files that are not a form', async () => {
+    const rows = validRows(3, 1, 'csv');
+    const headers = Object.keys(rows[0]);
+    const csv = '\uFEFF' + [headers.join(','), ...rows.map((r) => headers.map((h) => `"${(r[h] ?? '').replace(/"/g, '""')}"`).join(','))].join('\r\n');
+    const done = await importFile('needs.csv', Buffer.from(csv, 'utf8'));
+    expect(done.counts).toMatchObject({ created: 3, invalid: 0, enterprisesCreated: 1 });
+
+    const notAForm = await intake.upload('/needs/imports', 'notes.csv', Buffer.from('a,b\n1,2\n'));
+    expect(notAForm.status).toBe(400);
+    expect(notAForm.body.errors[0]).toMatchObject({ pointer: 'body.file' });
+    const wrongType = await intake.upload('/needs/imports', 'form.pdf', Buffer.from('%PDF-1.4'));
+    expect(wrongType.status).toBe(400);
+    expect((await intake.post('/needs/imports', {})).status).toBe(400);
+  });
+});
