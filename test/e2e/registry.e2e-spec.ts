@@ -1,7 +1,7 @@
-import ExcelJS from 'exceljs';
 import { analystToken, brokerToken, eventually, KafkaProbe, TestSystem, type ApiClient } from '@tt/testing';
 import { TOPICS } from '@tt/contracts';
 import { awaitDealFor, awaitProposals, captureNeed, chipNeed, createEnterprise, registration, registrationNumber, signature } from './broker-workflow';
+import { readSheets } from './collection-form';
 
 /**
  * A contract registered as the registry records it (subtype, parties with nature and region, registry
@@ -37,15 +37,7 @@ describe('registration the registry’s way', () => {
     const file = await reporting.download(`/totals/export?year=2026&parkId=${park}&format=xlsx`);
     expect(file.status).toBe(200);
     expect(file.headers.get('content-type')).toContain('spreadsheetml');
-    const workbook = new ExcelJS.Workbook();
-    await workbook.xlsx.load(file.bytes as unknown as ArrayBuffer);
-    const sheets = new Map<string, unknown[][]>();
-    workbook.eachSheet((sheet) => {
-      const rows: unknown[][] = [];
-      sheet.eachRow((row) => rows.push((row.values as unknown[]).slice(1)));
-      sheets.set(sheet.name, rows);
-    });
-    return sheets;
+    return readSheets(file.bytes);
   }
 
   async function signedDeal(): Promise<string> {

@@ -11,3 +11,4 @@ export * from './consumer/processed-event.store';
 export * from './consumer/kafka-event.transport';
 export * from './consumer/rethrow-event-errors.filter';
 export * from './dead-letters/replay';
+export * from './metrics';

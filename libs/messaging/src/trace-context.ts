@@ -24,3 +24,9 @@ export function runWithTraceparent<T>(traceparent: string, fn: () => T): T {
 export function currentTraceparent(): string {
   return storage.getStore() ?? childTraceparent();
 }
+
+/** The trace id of the request or event being handled, if any (for log lines). */
+export function activeTraceId(): string | undefined {
+  const traceparent = storage.getStore();
+  return traceparent ? TRACEPARENT.exec(traceparent)?.[1] : undefined;
+}

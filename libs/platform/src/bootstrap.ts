@@ -1,18 +1,22 @@
 import 'reflect-metadata';
-import { ConsoleLogger, type INestApplication, type Type } from '@nestjs/common';
+import { Module, type INestApplication, type Type } from '@nestjs/common';
 import { NestFactory, Reflector } from '@nestjs/core';
 import { getConnectionToken } from '@nestjs/mongoose';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import type { Connection } from 'mongoose';
 import type { EventType } from '@tt/contracts';
-import { createKafka, KafkaEventTransport, MongoProcessedEventStore } from '@tt/messaging';
+import { createKafka, EventOutbox, KafkaEventTransport, MongoProcessedEventStore, scrapedGauge } from '@tt/messaging';
 import { AuthGuard } from './auth/auth.guard';
 import type { ServiceConfig } from './config/service-config';
 import { ReadinessChecks } from './health/health.controller';
 import { ProblemDetailsFilter } from './http/problem-details.filter';
 import { jsonBody, middlewareErrorsAsProblems, rejectUnsafeInput, traceContext } from './http/request-hygiene';
 import { createValidationPipe } from './http/validation.pipe';
+import { Logger, LoggerModule } from 'nestjs-pino';
+import { loggerParams } from './logging/logging';
 import { StoreWatchdog } from './store/store-watchdog';
+import { parseDuration } from './config/duration';
+import { httpMetrics, startProcessMetrics } from './metrics/metrics';
 
 export interface BootstrapOptions {
   config: ServiceConfig;
@@ -30,11 +34,18 @@ export interface BootstrapOptions {
  */
 export async function bootstrapService(options: BootstrapOptions): Promise<INestApplication> {
   const { config } = options;
-  const logger = new ConsoleLogger(config.service, { json: config.env === 'production', timestamp: true });
-  const app = await NestFactory.create(options.module, { bodyParser: false, logger, bufferLogs: true });
+  // The service's module under one root that adds the JSON logger (nestjs-pino) for every service alike.
+  @Module({ imports: [LoggerModule.forRoot(loggerParams(config.service)), options.module] })
+  class ServiceRoot {}
+  // abortOnError off: a failed start throws to the service's main (which exits 1) instead of exiting inside Nest.
+  const app = await NestFactory.create(ServiceRoot, { bodyParser: false, bufferLogs: true, abortOnError: false });
+  const logger = app.get(Logger);
+  app.useLogger(logger);
 
   // Say nothing about the stack to whoever asks.
   app.getHttpAdapter().getInstance().disable('x-powered-by');
+  startProcessMetrics(config.service);
+  app.use(httpMetrics);
   app.use(traceContext);
   app.use(jsonBody(config.bodyLimit));
   app.use(rejectUnsafeInput);
@@ -63,6 +74,20 @@ export async function bootstrapService(options: BootstrapOptions): Promise<INest
   const storeWatchdog = new StoreWatchdog(connection, config.mongoUrl);
   storeWatchdog.start();
 
+  // Readiness fails while the outbox has an event waiting longer than this (the relay or Kafka is stuck).
+  const outboxMaxAgeSeconds = parseDuration(process.env.OUTBOX_READY_MAX_AGE ?? '5m', 'OUTBOX_READY_MAX_AGE');
+  const outbox = optional(() => app.get(EventOutbox, { strict: false }));
+  if (outbox) {
+    scrapedGauge({
+      name: 'tt_outbox_oldest_event_age_seconds',
+      help: 'How long the oldest event not yet published has waited in the outbox',
+      async collect() {
+        this.set(await outbox.oldestPendingAgeSeconds());
+      },
+    });
+    readiness.add({ name: 'outbox', check: async () => (await outbox.oldestPendingAgeSeconds()) <= outboxMaxAgeSeconds });
+  }
+
   if (options.consumer) {
     const transport = new KafkaEventTransport({
       kafka: createKafka(`${config.service}-consumer`),
@@ -72,10 +97,30 @@ export async function bootstrapService(options: BootstrapOptions): Promise<INest
     });
     app.connectMicroservice({ strategy: transport });
     readiness.add({ name: 'kafka-consumer', check: async () => transport.isReady });
+    // Readiness fails while the group is this many records behind on its topics (it still consumes).
+    const maxLag = Number(process.env.CONSUMER_READY_MAX_LAG ?? 50_000);
+    scrapedGauge({
+      name: 'tt_kafka_consumer_lag',
+      help: 'Records on the consumed topics not yet committed by this service’s consumer group, per topic',
+      labelNames: ['topic'] as const,
+      async collect() {
+        for (const [topic, lag] of Object.entries(await transport.lag())) this.set({ topic }, lag);
+      },
+    });
+    readiness.add({ name: 'consumer-lag', check: async () => Object.values(await transport.lag()).every((lag) => lag <= maxLag) });
     await app.startAllMicroservices();
   }
 
   await app.listen(config.port, config.host);
   logger.log(`${config.service} listening on http://${config.host}:${config.port} (OpenAPI: /docs)`);
   return app;
+}
+
+/** A provider the service may not have (reporting has no outbox). */
+function optional<T>(get: () => T): T | undefined {
+  try {
+    return get();
+  } catch {
+    return undefined;
+  }
 }

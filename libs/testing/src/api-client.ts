@@ -42,14 +42,7 @@ export class ApiClient {
       body: form,
       signal: AbortSignal.timeout(60_000),
     });
-    const text = await response.text();
-    let body: any = text;
-    try {
-      body = text ? JSON.parse(text) : undefined;
-    } catch {
-      // not JSON: keep the text
-    }
-    return { status: response.status, headers: response.headers, body };
+    return answerOf<T>(response);
   }
 
   /** Sends bytes exactly as given (for malformed-input tests). */
@@ -73,15 +66,20 @@ export class ApiClient {
       body: raw,
       signal: AbortSignal.timeout(15_000),
     });
-    const text = await response.text();
-    let body: any = text;
-    try {
-      body = text ? JSON.parse(text) : undefined;
-    } catch {
-      // not JSON: keep the text
-    }
-    return { status: response.status, headers: response.headers, body };
+    return answerOf<T>(response);
   }
+}
+
+/** The answer as tests read it: the body parsed as JSON when it is JSON, else its text. */
+async function answerOf<T>(response: Response): Promise<ApiResponse<T>> {
+  const text = await response.text();
+  let body: any = text;
+  try {
+    body = text ? JSON.parse(text) : undefined;
+  } catch {
+    // not JSON: keep the text
+  }
+  return { status: response.status, headers: response.headers, body };
 }
 
 /**

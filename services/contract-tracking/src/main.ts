@@ -1,6 +1,6 @@
 import { getQueueToken } from '@nestjs/bullmq';
 import type { Queue } from 'bullmq';
-import { bootstrapService, ReadinessChecks } from '@tt/platform';
+import { bootstrapService, ReadinessChecks, trackQueues } from '@tt/platform';
 import { AppModule } from './app.module';
 import { config } from './config';
 import { DEAL_REMINDER_QUEUE } from './reminders/deal-reminders';
@@ -32,6 +32,7 @@ async function main() {
   });
   const queue = app.get<Queue>(getQueueToken(DEAL_REMINDER_QUEUE));
   app.get(ReadinessChecks).add({ name: 'redis', check: async () => (await queue.client).status === 'ready' });
+  trackQueues([queue]);
 }
 
 main().catch((error) => {

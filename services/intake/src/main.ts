@@ -1,6 +1,6 @@
 import { getQueueToken } from '@nestjs/bullmq';
 import type { Queue } from 'bullmq';
-import { bootstrapService, ReadinessChecks } from '@tt/platform';
+import { bootstrapService, ReadinessChecks, trackQueues } from '@tt/platform';
 import { AppModule } from './app.module';
 import { config } from './config';
 import { NEED_IMPORT_QUEUE } from './need-imports/need-import.queue';
@@ -25,6 +25,7 @@ async function main() {
   });
   const queue = app.get<Queue>(getQueueToken(NEED_IMPORT_QUEUE));
   app.get(ReadinessChecks).add({ name: 'redis', check: async () => (await queue.client).status === 'ready' });
+  trackQueues([queue]);
 }
 
 main().catch((error) => {

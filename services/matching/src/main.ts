@@ -1,9 +1,10 @@
 import { getQueueToken } from '@nestjs/bullmq';
 import type { Queue } from 'bullmq';
-import { bootstrapService, ReadinessChecks } from '@tt/platform';
+import { bootstrapService, ReadinessChecks, trackQueues } from '@tt/platform';
 import { AppModule } from './app.module';
 import { config } from './config';
 import { SCORING_QUEUE } from './proposals/scoring.queue';
+import { REMINDER_QUEUE } from './reminders/reminders.queue';
 
 async function main() {
   const app = await bootstrapService({
@@ -17,6 +18,7 @@ async function main() {
   });
   const queue = app.get<Queue>(getQueueToken(SCORING_QUEUE));
   app.get(ReadinessChecks).add({ name: 'redis', check: async () => (await queue.client).status === 'ready' });
+  trackQueues([queue, app.get<Queue>(getQueueToken(REMINDER_QUEUE))]);
 }
 
 main().catch((error) => {

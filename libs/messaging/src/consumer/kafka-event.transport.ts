@@ -1,7 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { Server, type CustomTransportStrategy } from '@nestjs/microservices';
 import { isObservable, lastValueFrom } from 'rxjs';
-import { Partitioners, type Consumer, type EachMessagePayload, type Kafka, type Producer } from 'kafkajs';
+import { Partitioners, type Admin, type Consumer, type EachMessagePayload, type Kafka, type Producer } from 'kafkajs';
 import { EVENT_CATALOG, TOPIC_OWNERS, deadLetterTopicOf, isEventType, type EventType } from '@tt/contracts';
 import { decodeCloudEvent, InvalidEventError } from '../cloud-event.codec';
 import { EventRejectedError, isTransientError } from '../errors';
@@ -9,6 +9,7 @@ import { childTraceparent, runWithTraceparent } from '../trace-context';
 import { wireTopic } from '../kafka/kafka-client';
 import { ensureTopics } from '../kafka/ensure-topics';
 import { EventContext } from './event-context';
+import { eventsConsumed } from '../metrics';
 import type { ProcessedEventStore } from './processed-event.store';
 
 export interface KafkaEventTransportOptions {
@@ -45,6 +46,7 @@ export interface KafkaEventTransportOptions {
 export class KafkaEventTransport extends Server implements CustomTransportStrategy {
   protected override readonly logger = new Logger(KafkaEventTransport.name);
   private consumer?: Consumer;
+  private admin?: Admin;
   private producer?: Producer;
   private joined = false;
   private closing = false;
@@ -90,8 +92,31 @@ export class KafkaEventTransport extends Server implements CustomTransportStrate
     }
   }
 
+  /**
+   * The group's lag: records on its topics not yet committed, per topic (read from the brokers, for
+   * /metrics and readiness). A partition the group never committed counts from its low watermark.
+   */
+  async lag(): Promise<Record<string, number>> {
+    if (!this.admin) {
+      this.admin = this.options.kafka.admin();
+      await this.admin.connect();
+    }
+    const topics = this.subscribedTopics();
+    const committed = await this.admin.fetchOffsets({ groupId: this.options.groupId, topics });
+    const lag: Record<string, number> = {};
+    for (const { topic, partitions } of committed) {
+      const ends = await this.admin.fetchTopicOffsets(topic);
+      lag[topic] = ends.reduce((sum, { partition, high, low }) => {
+        const offset = Number(partitions.find((p) => p.partition === partition)?.offset ?? -1);
+        return sum + Math.max(0, Number(high) - (offset >= 0 ? offset : Number(low)));
+      }, 0);
+    }
+    return lag;
+  }
+
   async close(): Promise<void> {
     this.joined = false;
+    await this.admin?.disconnect().catch(() => undefined);
     this.closing = true; // handlers waiting on a dependency give up; their records stay uncommitted
     // disconnect() stops fetching and waits for the eachMessage calls under way to finish.
     await this.consumer?.disconnect();
@@ -132,12 +157,13 @@ export class KafkaEventTransport extends Server implements CustomTransportStrate
       let failures = 0;
       for (let attempt = 1; ; attempt++) {
         try {
-          await this.process(topic, partition, message, attempt);
+          eventsConsumed.inc({ type: typeLabel(message), outcome: await this.process(topic, partition, message, attempt) });
           break;
         } catch (error) {
           if (this.closing) throw error; // not committed: the next owner of the partition redelivers it
           if (error instanceof InvalidEventError || error instanceof EventRejectedError) {
             await this.untilDelivered(where, heartbeat, () => this.deadLetter(topic, partition, message, reasonOf(error), error));
+            eventsConsumed.inc({ type: typeLabel(message), outcome: 'dead_lettered' });
             break;
           }
           if (isTransientError(error)) {
@@ -151,6 +177,7 @@ export class KafkaEventTransport extends Server implements CustomTransportStrate
           this.logger.warn(`${where} failed (attempt ${failures}/${maxAttempts}): ${asError(error).message}`);
           if (failures >= maxAttempts) {
             await this.untilDelivered(where, heartbeat, () => this.deadLetter(topic, partition, message, 'handler-failed', asError(error)));
+            eventsConsumed.inc({ type: typeLabel(message), outcome: 'dead_lettered' });
             break;
           }
           await this.backoff(failures, heartbeat);
@@ -163,17 +190,17 @@ export class KafkaEventTransport extends Server implements CustomTransportStrate
   }
 
   /** One delivery of one record: validate, trust, dedupe, handle, remember. Throws what went wrong. */
-  private async process(topic: string, partition: number, message: EachMessagePayload['message'], attempt: number): Promise<void> {
+  private async process(topic: string, partition: number, message: EachMessagePayload['message'], attempt: number): Promise<'handled' | 'duplicate' | 'ignored'> {
     const { groupId, processedEvents } = this.options;
     const { event, definition } = decodeCloudEvent(message);
     const owner = TOPIC_OWNERS[definition.topic];
     if (event.source !== owner) {
       throw new InvalidEventError(`${event.type} must come from ${owner}, not ${event.source}`, 'untrusted-source');
     }
-    if ((this.options.ignore as string[] | undefined)?.includes(event.type)) return; // declared in `ignore`: no database round trip
+    if ((this.options.ignore as string[] | undefined)?.includes(event.type)) return 'ignored'; // declared in `ignore`: no database round trip
     if (await processedEvents.has(groupId, event.id)) {
       this.logger.debug(`duplicate ${event.type} ${event.id} at ${topic}[${partition}]@${message.offset}: acknowledged`);
-      return;
+      return 'duplicate';
     }
     const handler = this.getHandlerByPattern(event.type);
     if (!handler) throw new InvalidEventError(`no handler for ${event.type}`, 'unknown-type');
@@ -183,6 +210,7 @@ export class KafkaEventTransport extends Server implements CustomTransportStrate
       if (isObservable(result)) await lastValueFrom(result, { defaultValue: undefined });
     });
     await processedEvents.record(groupId, event.id, event.type);
+    return 'handled';
   }
 
   /** Dead-lettering needs Kafka: while it is away, keep trying (the record is not committed meanwhile). */
@@ -244,4 +272,10 @@ function asError(error: unknown): Error {
   if (error instanceof Error) return error;
   const message = (error as { message?: unknown } | null)?.message;
   return new Error(typeof message === 'string' ? message : JSON.stringify(error));
+}
+
+/** The record's event type for metrics: a catalogue type, or `unknown` (bounded label values). */
+function typeLabel(message: EachMessagePayload['message']): string {
+  const type = message.headers?.ce_type?.toString();
+  return type && isEventType(type) ? type : 'unknown';
 }

@@ -2,6 +2,7 @@ import { Logger } from '@nestjs/common';
 import type { Model } from 'mongoose';
 import type { Producer } from 'kafkajs';
 import { encodeCloudEvent } from '../cloud-event.codec';
+import { eventsPublished } from '../metrics';
 import { wireTopic } from '../kafka/kafka-client';
 import { OUTBOX_FIELD, toCloudEvent, type OutboxEntry } from './outbox-entry';
 
@@ -121,6 +122,17 @@ export class OutboxRelay {
     return published;
   }
 
+  /** How long the oldest event not yet published has waited, in seconds (0 when none waits). */
+  async oldestPendingAgeSeconds(): Promise<number> {
+    let oldest = Infinity;
+    for (const model of this.models) {
+      // Pending aggregates are few (the relay publishes within milliseconds); read their entries' times.
+      const docs = (await model.find({ [`${OUTBOX_FIELD}.0`]: { $exists: true } }, { [`${OUTBOX_FIELD}.time`]: 1 }).limit(1_000).lean().exec()) as unknown as OutboxDocument[];
+      for (const doc of docs) for (const entry of doc.outbox) oldest = Math.min(oldest, Date.parse(entry.time));
+    }
+    return oldest === Infinity ? 0 : Math.max(0, (Date.now() - oldest) / 1000);
+  }
+
   private async publishOne(model: Model<any>, doc: OutboxDocument): Promise<number> {
     const entries = doc.outbox;
     // Grouped per topic but sent in one request, in staging order, with acks from all in-sync replicas.
@@ -132,6 +144,7 @@ export class OutboxRelay {
     // (another transition, more staged events) is untouched, and another instance's relay having
     // removed them first makes this a no-op.
     await model.collection.updateOne({ _id: doc._id } as never, { $pull: { [OUTBOX_FIELD]: { id: { $in: entries.map((e) => e.id) } } } } as never);
+    for (const entry of entries) eventsPublished.inc({ type: entry.type });
     return entries.length;
   }
 }

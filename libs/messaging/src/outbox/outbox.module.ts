@@ -50,6 +50,11 @@ export class EventOutbox implements OnApplicationBootstrap, OnApplicationShutdow
     this.relay.kick(model, id);
   }
 
+  /** How long the oldest event not yet published has waited (seconds): for /metrics and readiness. */
+  oldestPendingAgeSeconds(): Promise<number> {
+    return this.relay.oldestPendingAgeSeconds();
+  }
+
   async onApplicationBootstrap(): Promise<void> {
     this.relay.start();
   }

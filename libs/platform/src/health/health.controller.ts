@@ -2,6 +2,7 @@ import { Controller, Get, HttpStatus, Injectable, Module, Res, type DynamicModul
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { Public } from '../auth/principal';
+import { MetricsController } from '../metrics/metrics';
 
 /** A dependency the service cannot work without (its database, Kafka consumer, Redis). */
 export interface ReadinessCheck {
@@ -48,6 +49,6 @@ export class HealthController {
 @Module({})
 export class HealthModule {
   static forRoot(): DynamicModule {
-    return { module: HealthModule, global: true, controllers: [HealthController], providers: [ReadinessChecks], exports: [ReadinessChecks] };
+    return { module: HealthModule, global: true, controllers: [HealthController, MetricsController], providers: [ReadinessChecks], exports: [ReadinessChecks] };
   }
 }

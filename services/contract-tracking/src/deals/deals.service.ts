@@ -359,7 +359,8 @@ function present(deal: Deal) {
   return { dealId: _id, ...rest, version: version ?? 0, etag: entityTag(version ?? 0) };
 }
 
-function eventContext(deal: DealView) {
+/** Who a deal is between and where it is counted: the context every deal event repeats. */
+export function eventContext(deal: Pick<DealView, 'dealId' | 'needId' | 'parkId' | 'brokerId' | 'enterpriseId' | 'regionCode' | 'technicalField'>) {
   return {
     dealId: deal.dealId,
     needId: deal.needId,

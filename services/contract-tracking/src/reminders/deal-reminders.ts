@@ -8,6 +8,7 @@ import { ContractSignedV1, DealOpenedV1, type PayloadOf } from '@tt/contracts';
 import { EventConsumer, EventOutbox } from '@tt/messaging';
 import { config } from '../config';
 import { DEAL_MODEL, type Deal } from '../deals/deal.schema';
+import { eventContext } from '../deals/deals.service';
 
 /**
  * Delayed BullMQ jobs, one per deal and stage, due when the deal has stayed at intent (or signed)
@@ -68,13 +69,7 @@ export class DealRemindersService {
     if (!deal || deal.status !== stage || deal.reminded?.[stage]) return 'not-needed';
     const raisedAt = new Date();
     const event = this.outbox.stage('cn.techtransfer.deal.reminder.v1', {
-      dealId,
-      needId: deal.needId,
-      parkId: deal.parkId,
-      brokerId: deal.brokerId,
-      enterpriseId: deal.enterpriseId,
-      regionCode: deal.regionCode,
-      technicalField: deal.technicalField,
+      ...eventContext({ ...deal, dealId }),
       reminderId: `${KIND[stage]}/${dealId}`,
       kind: KIND[stage],
       since,

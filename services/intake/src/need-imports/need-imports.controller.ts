@@ -1,12 +1,11 @@
-import { Controller, Get, HttpCode, Param, Post, Res, StreamableFile, UploadedFile, UseInterceptors } from '@nestjs/common';
+import { Controller, Get, HttpCode, Param, Post, Res, UploadedFile, UseInterceptors } from '@nestjs/common';
 import { FileInterceptor } from '@nestjs/platform-express';
 import { ApiBody, ApiConsumes, ApiOperation, ApiProduces, ApiProperty, ApiTags } from '@nestjs/swagger';
 import { IsUUID } from 'class-validator';
 import type { Response } from 'express';
-import { CurrentPrincipal, parkOf, Roles, type Principal } from '@tt/platform';
+import { CurrentPrincipal, fileDownload, parkOf, Roles, XLSX_CONTENT_TYPE as XLSX, type Principal } from '@tt/platform';
 import { NeedImportsService } from './need-imports.service';
 
-const XLSX = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
 /** 10 MB holds 10,000 rows of the form with room to spare. */
 const MAX_UPLOAD_BYTES = 10 * 1024 * 1024;
 
@@ -33,7 +32,7 @@ export class NeedImportsController {
   @ApiOperation({ summary: 'The blank 需求征集表 (XLSX): Chinese column headers (required ones marked *), drop-down lists, and a guide sheet with the allowed values' })
   @ApiProduces(XLSX)
   async template(@Res({ passthrough: true }) res: Response) {
-    return download(res, await this.imports.template(), '需求征集表.xlsx');
+    return fileDownload(res, await this.imports.template(), XLSX, '需求征集表.xlsx');
   }
 
   @Post()
@@ -66,12 +65,7 @@ export class NeedImportsController {
       res.status(409).type('application/problem+json');
       return { type: '/problems/conflict', title: 'Conflict', status: 409, detail: `the import is ${report.status}; its report is ready when it is done`, currentStatus: report.status };
     }
-    return download(res, report.bytes, report.filename);
+    return fileDownload(res, report.bytes, XLSX, report.filename);
   }
 }
 
-function download(res: Response, bytes: Buffer, filename: string): StreamableFile {
-  res.setHeader('Content-Type', XLSX);
-  res.setHeader('Content-Disposition', `attachment; filename="${filename.replace(/[^\x20-\x7e]/g, '_')}"; filename*=UTF-8''${encodeURIComponent(filename)}`);
-  return new StreamableFile(bytes);
-}

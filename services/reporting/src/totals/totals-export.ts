@@ -1,5 +1,5 @@
 import { stringify } from 'csv-stringify/sync';
-import ExcelJS from 'exceljs';
+import { writeXlsx } from '@tt/platform';
 import { FUNNEL_STAGES } from '../funnel/funnel.schema';
 import { DIMENSIONS, type Dimension } from './dimensions';
 import type { TotalsReport } from './totals.service';
@@ -137,20 +137,12 @@ export function toCsv(table: ReportTable): Buffer {
 }
 
 export async function toXlsx(tables: ReportTable[], subject: string): Promise<Buffer> {
-  const workbook = new ExcelJS.Workbook();
-  workbook.creator = 'techtransfer reporting';
-  workbook.subject = subject;
-  for (const table of tables) {
-    const sheet = workbook.addWorksheet(table.title.slice(0, 31));
-    sheet.columns = table.columns.map((c) => ({
-      header: c.header,
-      key: c.key,
-      width: Math.max(12, c.header.length * 2 + 2),
-      style: c.kind === 'yuan' ? { numFmt: '#,##0.00' } : c.kind === 'ratio' ? { numFmt: '0.00%' } : {},
-    }));
-    sheet.getRow(1).font = { bold: true };
-    sheet.views = [{ state: 'frozen', ySplit: 1 }];
-    for (const row of table.rows) sheet.addRow(row);
-  }
-  return Buffer.from(await workbook.xlsx.writeBuffer());
+  return writeXlsx(
+    tables.map((table) => ({
+      name: table.title,
+      columns: table.columns.map((c) => ({ key: c.key, header: c.header, numFmt: c.kind === 'yuan' ? '#,##0.00' : c.kind === 'ratio' ? '0.00%' : undefined })),
+      rows: table.rows,
+    })),
+    { subject },
+  );
 }

@@ -1,9 +1,9 @@
-import { Controller, Get, Query, Res, StreamableFile } from '@nestjs/common';
+import { Controller, Get, Query, Res } from '@nestjs/common';
 import { ApiOperation, ApiProduces, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsIn, IsInt, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
 import type { Response } from 'express';
-import { CurrentPrincipal, type Principal } from '@tt/platform';
+import { CurrentPrincipal, fileDownload, XLSX_CONTENT_TYPE, type Principal } from '@tt/platform';
 import { REPORT_TABLE_NAMES, reportTables, toCsv, toXlsx } from './totals-export';
 import { TotalsService } from './totals.service';
 
@@ -49,7 +49,7 @@ export class TotalsController {
 
   @Get('export')
   @ApiOperation({ summary: 'The same totals as tables to file: XLSX (one sheet per table) or CSV (one table, UTF-8 with BOM); amounts in 元' })
-  @ApiProduces('application/vnd.openxmlformats-officedocument.spreadsheetml.sheet', 'text/csv')
+  @ApiProduces(XLSX_CONTENT_TYPE, 'text/csv')
   async export(@Query() q: ExportQuery, @CurrentPrincipal() principal: Principal, @Res({ passthrough: true }) res: Response) {
     const parkId = principal.role === 'broker' ? principal.parkId : q.parkId;
     const year = q.year ?? new Date().getFullYear();
@@ -57,16 +57,10 @@ export class TotalsController {
     const scope = `${year}${parkId ? `-${parkId}` : ''}`;
     if ((q.format ?? 'xlsx') === 'csv') {
       const name = q.table ?? 'byMonth';
-      return download(res, toCsv(tables.find((t) => t.name === name)!), 'text/csv; charset=utf-8', `技术合同成交统计-${scope}-${name}.csv`);
+      return fileDownload(res, toCsv(tables.find((t) => t.name === name)!), 'text/csv; charset=utf-8', `技术合同成交统计-${scope}-${name}.csv`);
     }
     const xlsx = await toXlsx(tables, `技术合同成交统计 ${scope}`);
-    return download(res, xlsx, 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet', `技术合同成交统计-${scope}.xlsx`);
+    return fileDownload(res, xlsx, XLSX_CONTENT_TYPE, `技术合同成交统计-${scope}.xlsx`);
   }
 }
 
-/** A file download; the name in RFC 6266/5987 form, so Chinese survives every browser. */
-function download(res: Response, body: Buffer, contentType: string, filename: string): StreamableFile {
-  res.setHeader('Content-Type', contentType);
-  res.setHeader('Content-Disposition', `attachment; filename="${filename.replace(/[^\x20-\x7e]/g, '_')}"; filename*=UTF-8''${encodeURIComponent(filename)}`);
-  return new StreamableFile(body);
-}
