@@ -19,6 +19,7 @@ import { TOPICS } from '@tt/contracts';
 import { createKafka, topicNamespace } from '@tt/messaging';
 import {
   analystToken,
+  TEST_TOKEN_SECRET,
   ApiClient,
   freePort,
   groupProgress,
@@ -107,7 +108,8 @@ export async function rebuildReporting(options: RebuildReportingOptions = {}): P
   const child = new ServiceProcess(
     'reporting',
     await freePort(),
-    { MONGO_URL: mongoUrl, MONGO_DB: db, KAFKA_GROUP_ID: group, KAFKA_TOPIC_NAMESPACE: namespace, KAFKAJS_NO_PARTITIONER_WARNING: '1' },
+    // The secret the analyst token below is signed with (AUTH_TOKEN_SECRET, or the development one).
+    { MONGO_URL: mongoUrl, MONGO_DB: db, KAFKA_GROUP_ID: group, KAFKA_TOPIC_NAMESPACE: namespace, KAFKAJS_NO_PARTITIONER_WARNING: '1', AUTH_TOKEN_SECRET: TEST_TOKEN_SECRET },
     logDir,
   );
   const logFile = join(logDir, 'reporting.log');

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { request } from 'node:http';
 import { TOPICS } from '@tt/contracts';
 import { brokerToken, eventually, TestSystem, type ApiClient, type ApiResponse } from '@tt/testing';
 import { chipNeed, createEnterprise, signature } from './broker-workflow';
@@ -129,6 +130,25 @@ describe('bad input', () => {
     expect(JSON.stringify(res.body).length).toBeLessThan(2_000);
     expect(res.headers.get('x-powered-by')).toBeNull();
     expect((await intake.get('/needs')).headers.get('x-powered-by')).toBeNull();
+  });
+
+  it('answers a method a resource does not have with 405 and Allow, and an unknown path with 404', async () => {
+    const token = await brokerToken(park);
+    // node:http, since fetch refuses to send TRACE.
+    const send = (service: 'intake' | 'contract-tracking', method: string, path: string) =>
+      new Promise<{ status: number; allow?: string; type?: string }>((resolve, reject) => {
+        const req = request(new URL(path, system.services[service].url), { method, headers: { authorization: `Bearer ${token}` } }, (res) => {
+          res.resume();
+          res.on('end', () => resolve({ status: res.statusCode!, allow: res.headers.allow, type: res.headers['content-type'] }));
+        });
+        req.on('error', reject);
+        req.end();
+      });
+    expect(await send('intake', 'TRACE', '/needs')).toEqual({ status: 405, allow: 'GET, HEAD, POST', type: expect.stringContaining('application/problem+json') });
+    expect(await send('intake', 'DELETE', `/needs/${randomUUID()}`)).toMatchObject({ status: 405, allow: 'GET, HEAD, PATCH' });
+    expect(await send('contract-tracking', 'PUT', `/deals/${randomUUID()}/sign`)).toMatchObject({ status: 405, allow: 'POST' });
+    expect((await send('intake', 'DELETE', '/no-such-resource')).status).toBe(404);
+    expect((await intake.get('/needs')).body.total).toBe(0);
   });
 
   it('still accepts the valid request the cases were derived from', async () => {

@@ -14,6 +14,8 @@ import { jsonBody, middlewareErrorsAsProblems, rejectUnsafeInput, traceContext }
 import { createValidationPipe } from './http/validation.pipe';
 import { Logger, LoggerModule } from 'nestjs-pino';
 import { loggerParams } from './logging/logging';
+import { IdempotencyInterceptor } from './idempotency/idempotency.interceptor';
+import { methodNotAllowed } from './http/method-not-allowed';
 import { StoreWatchdog } from './store/store-watchdog';
 import { parseDuration } from './config/duration';
 import { httpMetrics, startProcessMetrics } from './metrics/metrics';
@@ -46,6 +48,7 @@ export async function bootstrapService(options: BootstrapOptions): Promise<INest
   app.getHttpAdapter().getInstance().disable('x-powered-by');
   startProcessMetrics(config.service);
   app.use(httpMetrics);
+  app.use(methodNotAllowed(app.getHttpAdapter().getInstance()));
   app.use(traceContext);
   app.use(jsonBody(config.bodyLimit));
   app.use(rejectUnsafeInput);
@@ -53,6 +56,7 @@ export async function bootstrapService(options: BootstrapOptions): Promise<INest
   app.useGlobalFilters(new ProblemDetailsFilter());
   app.useGlobalPipes(createValidationPipe());
   app.useGlobalGuards(new AuthGuard(app.get(Reflector), config.authTokenSecret));
+  app.useGlobalInterceptors(new IdempotencyInterceptor(app.get(Reflector), app.get<Connection>(getConnectionToken())));
   app.enableShutdownHooks();
 
   const document = SwaggerModule.createDocument(

@@ -4,7 +4,7 @@ const strongSecret = 'production-secret-0123456789abcdef0123';
 
 describe(loadServiceConfig.name, () => {
   it('defaults to the local infrastructure and derives names from the service', () => {
-    expect(loadServiceConfig('contract-tracking', 3003, {})).toEqual({
+    expect(loadServiceConfig('contract-tracking', 3003, { NODE_ENV: 'development' })).toEqual({
       service: 'contract-tracking',
       env: 'development',
       host: '127.0.0.1',
@@ -31,7 +31,7 @@ describe(loadServiceConfig.name, () => {
   });
 
   it.each(['abc', '0', '70000', '80.5'])('rejects PORT=%s with a message naming the variable', (port) => {
-    expect(() => loadServiceConfig('intake', 3001, { PORT: port })).toThrow(/invalid configuration for intake: PORT/);
+    expect(() => loadServiceConfig('intake', 3001, { NODE_ENV: 'development', PORT: port })).toThrow(/invalid configuration for intake: PORT/);
   });
 
   it('rejects other bad values, naming each', () => {
@@ -41,9 +41,13 @@ describe(loadServiceConfig.name, () => {
     expect(() => loadServiceConfig('intake', 3001, { AUTH_TOKEN_SECRET: 'short' })).toThrow(/AUTH_TOKEN_SECRET/);
   });
 
-  it('refuses to run in production with the development secret', () => {
-    expect(() => loadServiceConfig('intake', 3001, { NODE_ENV: 'production' })).toThrow(/AUTH_TOKEN_SECRET must be set in production/);
-    expect(() => loadServiceConfig('intake', 3001, { NODE_ENV: 'production', AUTH_TOKEN_SECRET: strongSecret })).not.toThrow();
-    expect(() => loadServiceConfig('intake', 3001, { NODE_ENV: 'test' })).not.toThrow();
+  it('uses the development secret only when NODE_ENV=development is said explicitly', () => {
+    const developmentSecret = loadServiceConfig('intake', 3001, { NODE_ENV: 'development' }).authTokenSecret;
+    for (const env of [{}, { NODE_ENV: 'production' }, { NODE_ENV: 'test' }]) {
+      expect(() => loadServiceConfig('intake', 3001, env)).toThrow(/AUTH_TOKEN_SECRET must be set/);
+    }
+    expect(() => loadServiceConfig('intake', 3001, { NODE_ENV: 'production', AUTH_TOKEN_SECRET: developmentSecret })).toThrow(/not the development secret/);
+    expect(loadServiceConfig('intake', 3001, { AUTH_TOKEN_SECRET: strongSecret })).toMatchObject({ env: 'production', authTokenSecret: strongSecret });
+    expect(() => loadServiceConfig('intake', 3001, { NODE_ENV: 'test', AUTH_TOKEN_SECRET: strongSecret })).not.toThrow();
   });
 });

@@ -7,7 +7,8 @@ import { z } from 'zod';
 const DEV_TOKEN_SECRET = 'local-development-secret-do-not-deploy';
 
 const schema = z.object({
-  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  /** Unset means production: the development conveniences (its token secret) need it said explicitly. */
+  NODE_ENV: z.enum(['development', 'production', 'test']).optional(),
   HOST: z.string().default('127.0.0.1'),
   PORT: z.coerce.number().int().min(1).max(65535).optional(),
   MONGO_URL: z.string().startsWith('mongodb').default('mongodb://127.0.0.1:27018/?retryWrites=false'),
@@ -15,7 +16,7 @@ const schema = z.object({
   KAFKA_BROKERS: z.string().default('127.0.0.1:19092'),
   KAFKA_GROUP_ID: z.string().optional(),
   REDIS_URL: z.string().startsWith('redis').default('redis://127.0.0.1:6380'),
-  AUTH_TOKEN_SECRET: z.string().min(32).default(DEV_TOKEN_SECRET),
+  AUTH_TOKEN_SECRET: z.string().min(32).optional(),
   BODY_LIMIT: z.string().default('64kb'),
 });
 
@@ -39,19 +40,24 @@ export function loadServiceConfig(service: string, defaultPort: number, env: Nod
     throw new Error(`invalid configuration for ${service}: ${problems}`);
   }
   const e = parsed.data;
-  if (e.NODE_ENV === 'production' && e.AUTH_TOKEN_SECRET === DEV_TOKEN_SECRET) {
-    throw new Error('invalid configuration: AUTH_TOKEN_SECRET must be set in production');
+  const environment = e.NODE_ENV ?? 'production';
+  // The development secret is known to everyone: only a service told NODE_ENV=development may use it.
+  if (e.AUTH_TOKEN_SECRET === undefined && environment !== 'development') {
+    throw new Error('invalid configuration: AUTH_TOKEN_SECRET must be set (the development secret is used only with NODE_ENV=development)');
+  }
+  if (environment === 'production' && e.AUTH_TOKEN_SECRET === DEV_TOKEN_SECRET) {
+    throw new Error('invalid configuration: AUTH_TOKEN_SECRET must be set in production (not the development secret)');
   }
   return {
     service,
-    env: e.NODE_ENV,
+    env: environment,
     host: e.HOST,
     port: e.PORT ?? defaultPort,
     mongoUrl: e.MONGO_URL,
     mongoDb: e.MONGO_DB ?? service.replace(/-/g, '_'),
     kafkaGroupId: e.KAFKA_GROUP_ID ?? service,
     redisUrl: e.REDIS_URL,
-    authTokenSecret: e.AUTH_TOKEN_SECRET,
+    authTokenSecret: e.AUTH_TOKEN_SECRET ?? DEV_TOKEN_SECRET,
     bodyLimit: e.BODY_LIMIT,
   };
 }

@@ -1,7 +1,7 @@
 import { Body, Controller, Get, Headers, HttpCode, Param, Patch, Post, Query, Res } from '@nestjs/common';
 import { ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
-import { CurrentPrincipal, FollowUpDto, invalid, parkOf, Roles, versionFromIfMatch, type Principal } from '@tt/platform';
+import { CurrentPrincipal, FollowUpDto, invalid, OwnIdempotency, parkOf, Roles, versionFromIfMatch, type Principal } from '@tt/platform';
 import { CloseNeedDto, CreateNeedDto, IdParam, ListNeedsQuery, ReviseNeedDto, WithdrawNeedDto } from './need.dto';
 import { NeedLifecycleService } from './need-lifecycle.service';
 import { NeedsService } from './needs.service';
@@ -18,6 +18,7 @@ export class NeedsController {
   ) {}
 
   @Post()
+  @OwnIdempotency() // the key derives the need's id, in the need's own write
   @ApiOperation({ summary: 'Record an enterprise technology need (publishes need captured)' })
   @ApiHeader({
     name: 'Idempotency-Key',
