@@ -46,6 +46,7 @@ export class IdempotencyInterceptor implements NestInterceptor {
   ) {}
 
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
+    if (context.getType() !== 'http') return next.handle(); // events have their own dedupe (processed_events)
     const req = context.switchToHttp().getRequest<Request & { principal?: Principal }>();
     const res = context.switchToHttp().getResponse<Response>();
     const key = req.header('idempotency-key');
