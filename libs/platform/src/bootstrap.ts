@@ -56,7 +56,8 @@ export async function bootstrapService(options: BootstrapOptions): Promise<INest
   app.useGlobalFilters(new ProblemDetailsFilter());
   app.useGlobalPipes(createValidationPipe());
   app.useGlobalGuards(new AuthGuard(app.get(Reflector), config.authTokenSecret));
-  app.useGlobalInterceptors(new IdempotencyInterceptor(app.get(Reflector), app.get<Connection>(getConnectionToken())));
+  const idempotency = new IdempotencyInterceptor(app.get(Reflector), app.get<Connection>(getConnectionToken()));
+  app.useGlobalInterceptors(idempotency);
   app.enableShutdownHooks();
 
   const document = SwaggerModule.createDocument(
@@ -115,6 +116,7 @@ export async function bootstrapService(options: BootstrapOptions): Promise<INest
     await app.startAllMicroservices();
   }
 
+  await idempotency.prepare();
   await app.listen(config.port, config.host);
   logger.log(`${config.service} listening on http://${config.host}:${config.port} (OpenAPI: /docs)`);
   return app;

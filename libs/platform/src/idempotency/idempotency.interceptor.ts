@@ -38,12 +38,18 @@ interface KeyRecord {
 }
 
 export class IdempotencyInterceptor implements NestInterceptor {
-  private indexed?: Promise<unknown>;
-
   constructor(
     private readonly reflector: Reflector,
     private readonly connection: Connection,
   ) {}
+
+  /**
+   * Creates the collection and its expiry index once, at start, before any request can claim a key:
+   * the MongoDB-wire test server fails a write that races the implicit creation of its collection.
+   */
+  async prepare(): Promise<void> {
+    await this.connection.collection<KeyRecord>(COLLECTION).createIndex({ createdAt: 1 }, { expireAfterSeconds: KEEP_SECONDS });
+  }
 
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
     if (context.getType() !== 'http') return next.handle(); // events have their own dedupe (processed_events)
@@ -60,7 +66,6 @@ export class IdempotencyInterceptor implements NestInterceptor {
 
   private async run(req: Request & { principal?: Principal }, res: Response, key: string, next: CallHandler): Promise<unknown> {
     const keys = this.connection.collection<KeyRecord>(COLLECTION);
-    this.indexed ??= keys.createIndex({ createdAt: 1 }, { expireAfterSeconds: KEEP_SECONDS }).catch(() => undefined);
     const who = `${req.principal?.subject ?? 'anonymous'}|${req.principal?.parkId ?? ''}`;
     const _id = sha256(`${who}|${req.method}|${req.originalUrl.split('?')[0]}|${key}`);
     const fingerprint = sha256(stableStringify(req.body ?? null) ?? '');
