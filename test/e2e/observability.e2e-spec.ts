@@ -80,12 +80,25 @@ describe('metrics and readiness', () => {
     expect(fromReporting.some((s) => s.name === 'tt_outbox_oldest_event_age_seconds')).toBe(false);
   });
 
-  it('counts a request without a route as unmatched, and keeps /metrics off the OpenAPI document', async () => {
+  it('counts a request without a route as unmatched, keeps /metrics off the OpenAPI documents, which document every problem answer', async () => {
     expect((await intake.get('/no-such-route')).status).toBe(404);
     const samples = await scrape('intake');
     expect(value(samples, 'tt_http_request_duration_seconds_count', { route: 'unmatched', status_code: '404' })).toBeGreaterThanOrEqual(1);
     const openapi = (await (await fetch(`${system.services.intake.url}/docs/openapi.json`)).json()) as { paths: Record<string, unknown> };
     expect(Object.keys(openapi.paths)).not.toContain('/metrics');
+    // Every operation of every service documents its problem answers, and every POST its Idempotency-Key.
+    for (const service of ['intake', 'matching', 'contract-tracking', 'reporting'] as const) {
+      const doc = (await (await fetch(`${system.services[service].url}/docs/openapi.json`)).json()) as {
+        paths: Record<string, Record<string, { responses: Record<string, { content?: Record<string, unknown> }>; parameters?: { name: string; in: string }[] }>>;
+      };
+      for (const [path, item] of Object.entries(doc.paths)) {
+        for (const [method, op] of Object.entries(item)) {
+          const where = `${service} ${method.toUpperCase()} ${path}`;
+          expect({ where, problems: ['400', '401', '500'].filter((s) => !op.responses[s]?.content?.['application/problem+json']) }).toEqual({ where, problems: [] });
+          if (method === 'post') expect({ where, key: op.parameters?.some((p) => p.in === 'header' && p.name === 'Idempotency-Key') }).toEqual({ where, key: true });
+        }
+      }
+    }
   });
 
   it('reports the outbox and the consumer lag in readiness', async () => {

@@ -16,6 +16,7 @@ import { Logger, LoggerModule } from 'nestjs-pino';
 import { loggerParams } from './logging/logging';
 import { IdempotencyInterceptor } from './idempotency/idempotency.interceptor';
 import { methodNotAllowed } from './http/method-not-allowed';
+import { withProblemResponses } from './http/openapi-problems';
 import { StoreWatchdog } from './store/store-watchdog';
 import { parseDuration } from './config/duration';
 import { httpMetrics, startProcessMetrics } from './metrics/metrics';
@@ -60,15 +61,17 @@ export async function bootstrapService(options: BootstrapOptions): Promise<INest
   app.useGlobalInterceptors(idempotency);
   app.enableShutdownHooks();
 
-  const document = SwaggerModule.createDocument(
-    app,
-    new DocumentBuilder()
-      .setTitle(options.title)
-      .setDescription(options.description)
-      .setVersion('1.0')
-      .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' })
-      .addSecurityRequirements('bearer')
-      .build(),
+  const document = withProblemResponses(
+    SwaggerModule.createDocument(
+      app,
+      new DocumentBuilder()
+        .setTitle(options.title)
+        .setDescription(options.description)
+        .setVersion('1.0')
+        .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' })
+        .addSecurityRequirements('bearer')
+        .build(),
+    ),
   );
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs/openapi.json' });
 
