@@ -1,4 +1,5 @@
 import { HttpStatus } from '@nestjs/common';
+import type { Response } from 'express';
 import { ProblemException } from './problem';
 
 /**
@@ -49,4 +50,10 @@ export function preconditionFailed(currentVersion: number): ProblemException {
     detail: `The resource changed since you read it: its current ETag is ${entityTag(currentVersion)}. Read it again, then retry your change.`,
     currentETag: entityTag(currentVersion),
   });
+}
+
+/** Sends a representation's ETag header (its body carries the same as `etag`). */
+export function withETag<T extends { etag: string }>(res: Response, resource: T): T {
+  res.setHeader('ETag', resource.etag);
+  return resource;
 }

@@ -23,7 +23,8 @@ import type { Principal } from '../auth/principal';
 export const OWN_IDEMPOTENCY = 'own-idempotency';
 export const OwnIdempotency = () => SetMetadata(OWN_IDEMPOTENCY, true);
 
-const KEY = /^[\x21-\x7e]{1,128}$/;
+/** An Idempotency-Key: 1 to 128 visible ASCII characters. */
+export const IDEMPOTENCY_KEY_PATTERN = /^[\x21-\x7e]{1,128}$/;
 const COLLECTION = 'idempotency_keys';
 const KEEP_SECONDS = 24 * 3600;
 
@@ -59,7 +60,7 @@ export class IdempotencyInterceptor implements NestInterceptor {
     if (req.method !== 'POST' || key === undefined || this.reflector.getAllAndOverride<boolean>(OWN_IDEMPOTENCY, [context.getHandler(), context.getClass()])) {
       return next.handle();
     }
-    if (!KEY.test(key)) throw invalid([{ pointer: 'header.Idempotency-Key', reason: 'must be 1 to 128 visible ASCII characters' }]);
+    if (!IDEMPOTENCY_KEY_PATTERN.test(key)) throw invalid([{ pointer: 'header.Idempotency-Key', reason: 'must be 1 to 128 visible ASCII characters' }]);
     if (req.is('multipart/form-data')) return next.handle();
     return from(this.run(req, res, key, next));
   }

@@ -1,3 +1,4 @@
+import { applyDecorators } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { ArrayMaxSize, ArrayMinSize, IsArray, IsIn, IsInt, IsISO8601, IsOptional, IsString, IsUUID, Length, Matches, Max, Min, ValidateIf, ValidateNested } from 'class-validator';
@@ -62,6 +63,9 @@ export class ContractPartyDto {
   countryCode?: string;
 }
 
+/** A contract's parties: 2 to 10, each checked as a ContractPartyDto. */
+const PartiesList = () => applyDecorators(IsArray(), ArrayMinSize(2), ArrayMaxSize(10), ValidateNested({ each: true }), Type(() => ContractPartyDto));
+
 export class SignContractDto {
   @ApiProperty({ enum: CONTRACT_TYPE_CODES, description: '技术开发 / 转让 / 许可 / 咨询 / 服务' })
   @IsIn(CONTRACT_TYPE_CODES)
@@ -74,12 +78,8 @@ export class SignContractDto {
   @IsIn(CONTRACT_SUBTYPE_CODES)
   contractSubtype: ContractSubtype;
 
-  @ApiProperty({ type: [ContractPartyDto], minItems: 2 })
-  @IsArray()
-  @ArrayMinSize(2)
-  @ArrayMaxSize(10)
-  @ValidateNested({ each: true })
-  @Type(() => ContractPartyDto)
+  @ApiProperty({ type: [ContractPartyDto], minItems: 2, maxItems: 10 })
+  @PartiesList()
   parties: ContractPartyDto[];
 
   @ApiProperty({ example: '2026-11-20', description: 'Signing date (YYYY-MM-DD)' })
@@ -140,13 +140,9 @@ export class RegisterContractDto extends RegistryClassificationDto {
   @Length(1, 100)
   registryOfficeName?: string;
 
-  @ApiPropertyOptional({ type: [ContractPartyDto], description: 'The parties as registered; defaults to the parties signed' })
+  @ApiPropertyOptional({ type: [ContractPartyDto], minItems: 2, maxItems: 10, description: 'The parties as registered; defaults to the parties signed' })
   @IsOptional()
-  @IsArray()
-  @ArrayMinSize(2)
-  @ArrayMaxSize(10)
-  @ValidateNested({ each: true })
-  @Type(() => ContractPartyDto)
+  @PartiesList()
   parties?: ContractPartyDto[];
 
   @ApiPropertyOptional({ description: '合同成交额 as registered, fen; defaults to the amount signed', example: 300_000_000 })
@@ -180,13 +176,9 @@ export class RegistrationChangeDto {
   @IsIn(CONTRACT_SUBTYPE_CODES)
   contractSubtype?: ContractSubtype;
 
-  @ApiPropertyOptional({ type: [ContractPartyDto] })
+  @ApiPropertyOptional({ type: [ContractPartyDto], minItems: 2, maxItems: 10 })
   @IsOptional()
-  @IsArray()
-  @ArrayMinSize(2)
-  @ArrayMaxSize(10)
-  @ValidateNested({ each: true })
-  @Type(() => ContractPartyDto)
+  @PartiesList()
   parties?: ContractPartyDto[];
 
   @ApiPropertyOptional({ enum: REGISTRY_TECHNICAL_FIELD_CODES })

@@ -1,7 +1,7 @@
 import { Body, Controller, Get, Headers, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
 import { ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
-import { CurrentPrincipal, FollowUpDto, parkOf, Roles, versionFromIfMatch, type Principal } from '@tt/platform';
+import { CurrentPrincipal, FollowUpDto, parkOf, Roles, versionFromIfMatch, withETag, type Principal } from '@tt/platform';
 import { CancelDealDto, DealIdParam, ListDealsQuery, RegisterContractDto, RegistrationChangeDto, RevokeRegistrationDto, SignContractDto } from './deal.dto';
 import { DealsService } from './deals.service';
 
@@ -47,30 +47,28 @@ export class DealsController {
       '补正: correct the registered record (the fields sent change, the rest stand); publishes transaction corrected, which reverses and restates the figures. Requires If-Match: 428 without, 412 when the deal changed since; 409 unless registered',
   })
   @ApiHeader({ name: 'If-Match', required: true, description: 'The ETag of the deal as read, e.g. "3"' })
-  async correct(
+  correct(
     @Param() { id }: DealIdParam,
     @Body() dto: RegistrationChangeDto,
     @Headers('if-match') ifMatch: string | undefined,
     @CurrentPrincipal() broker: Principal,
     @Res({ passthrough: true }) res: Response,
   ) {
-    const version = versionFromIfMatch(ifMatch, { required: true });
-    return withETag(res, await this.deals.changeRegistration(id, 'correction', dto, { subject: broker.subject, parkId: parkOf(broker) }, version));
+    return this.changeRegistration('correction', id, dto, ifMatch, broker, res);
   }
 
   @Post(':id/registration/amendments')
   @HttpCode(200)
   @ApiOperation({ summary: '变更: record an amendment of the registered contract; publishes transaction amended. If-Match as for corrections' })
   @ApiHeader({ name: 'If-Match', required: true, description: 'The ETag of the deal as read, e.g. "3"' })
-  async amend(
+  amend(
     @Param() { id }: DealIdParam,
     @Body() dto: RegistrationChangeDto,
     @Headers('if-match') ifMatch: string | undefined,
     @CurrentPrincipal() broker: Principal,
     @Res({ passthrough: true }) res: Response,
   ) {
-    const version = versionFromIfMatch(ifMatch, { required: true });
-    return withETag(res, await this.deals.changeRegistration(id, 'amendment', dto, { subject: broker.subject, parkId: parkOf(broker) }, version));
+    return this.changeRegistration('amendment', id, dto, ifMatch, broker, res);
   }
 
   @Post(':id/registration/revoke')
@@ -101,9 +99,10 @@ export class DealsController {
   cancel(@Param() { id }: DealIdParam, @Body() dto: CancelDealDto, @CurrentPrincipal() broker: Principal) {
     return this.deals.cancel(id, dto, { subject: broker.subject, parkId: parkOf(broker) });
   }
-}
 
-function withETag<T extends { etag: string }>(res: Response, deal: T): T {
-  res.setHeader('ETag', deal.etag);
-  return deal;
+  /** 补正 and 变更 differ only in the event they publish. */
+  private async changeRegistration(kind: 'correction' | 'amendment', id: string, dto: RegistrationChangeDto, ifMatch: string | undefined, broker: Principal, res: Response) {
+    const version = versionFromIfMatch(ifMatch, { required: true });
+    return withETag(res, await this.deals.changeRegistration(id, kind, dto, { subject: broker.subject, parkId: parkOf(broker) }, version));
+  }
 }

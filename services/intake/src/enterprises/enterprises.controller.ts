@@ -1,7 +1,7 @@
 import { Body, Controller, Get, Headers, Param, Patch, Post, Query, Res } from '@nestjs/common';
 import type { Response } from 'express';
 import { ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { CurrentPrincipal, PageQuery, parkOf, Roles, versionFromIfMatch, type Principal } from '@tt/platform';
+import { CurrentPrincipal, PageQuery, parkOf, Roles, versionFromIfMatch, withETag, type Principal } from '@tt/platform';
 import { CreateEnterpriseDto, ReviseEnterpriseDto } from './enterprise.dto';
 import { EnterprisesService } from './enterprises.service';
 import { IdParam } from '../needs/need.dto';
@@ -21,9 +21,7 @@ export class EnterprisesController {
   @Get(':id')
   @ApiOperation({ summary: 'Read an enterprise, with its region’s name and its ETag' })
   async get(@Param() { id }: IdParam, @CurrentPrincipal() broker: Principal, @Res({ passthrough: true }) res: Response) {
-    const enterprise = await this.enterprises.get(id, parkOf(broker));
-    res.setHeader('ETag', enterprise.etag);
-    return enterprise;
+    return withETag(res, await this.enterprises.get(id, parkOf(broker)));
   }
 
   @Patch(':id')
@@ -37,9 +35,7 @@ export class EnterprisesController {
     @Res({ passthrough: true }) res: Response,
   ) {
     const version = versionFromIfMatch(ifMatch, { required: true }) ?? (await this.enterprises.get(id, parkOf(broker))).version ?? 0;
-    const enterprise = await this.enterprises.revise(id, dto, parkOf(broker), version);
-    res.setHeader('ETag', enterprise.etag);
-    return enterprise;
+    return withETag(res, await this.enterprises.revise(id, dto, parkOf(broker), version));
   }
 
   @Get()

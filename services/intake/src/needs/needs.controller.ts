@@ -1,12 +1,10 @@
 import { Body, Controller, Get, Headers, HttpCode, Param, Patch, Post, Query, Res } from '@nestjs/common';
 import { ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
-import { CurrentPrincipal, FollowUpDto, invalid, OwnIdempotency, parkOf, Roles, versionFromIfMatch, type Principal } from '@tt/platform';
+import { CurrentPrincipal, FollowUpDto, IDEMPOTENCY_KEY_PATTERN, invalid, OwnIdempotency, parkOf, Roles, versionFromIfMatch, withETag, type Principal } from '@tt/platform';
 import { CloseNeedDto, CreateNeedDto, IdParam, ListNeedsQuery, ReviseNeedDto, WithdrawNeedDto } from './need.dto';
 import { NeedLifecycleService } from './need-lifecycle.service';
 import { NeedsService } from './needs.service';
-
-const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,128}$/;
 
 @ApiTags('needs')
 @Roles('broker')
@@ -32,7 +30,7 @@ export class NeedsController {
     @Headers('idempotency-key') idempotencyKey: string | undefined,
     @Res({ passthrough: true }) res: Response,
   ) {
-    if (idempotencyKey !== undefined && !IDEMPOTENCY_KEY.test(idempotencyKey)) {
+    if (idempotencyKey !== undefined && !IDEMPOTENCY_KEY_PATTERN.test(idempotencyKey)) {
       throw invalid([{ pointer: 'header.Idempotency-Key', reason: 'must be 1 to 128 visible ASCII characters' }]);
     }
     const { need, replayed } = await this.needs.capture(dto, { subject: broker.subject, parkId: parkOf(broker) }, idempotencyKey);
@@ -106,8 +104,3 @@ export class NeedsController {
 }
 
 const brokerOf = (principal: Principal) => ({ subject: principal.subject, parkId: parkOf(principal) });
-
-function withETag<T extends { etag: string }>(res: Response, need: T): T {
-  res.setHeader('ETag', need.etag);
-  return need;
-}

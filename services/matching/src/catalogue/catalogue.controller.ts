@@ -2,7 +2,7 @@ import { Body, Controller, Get, Headers, HttpCode, Param, Patch, Post, Query, Re
 import { FileInterceptor } from '@nestjs/platform-express';
 import { ApiBody, ApiConsumes, ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
-import { CurrentPrincipal, Roles, versionFromIfMatch, type Principal } from '@tt/platform';
+import { CurrentPrincipal, Roles, versionFromIfMatch, withETag, type Principal } from '@tt/platform';
 import { CATALOGUE_COLUMNS, CatalogueImportService } from './catalogue-import';
 import { CatalogueService } from './catalogue.service';
 import { CatalogueQuery, CreateSupplyDto, RetireSupplyDto, ReviseSupplyDto, SupplyIdParam } from './supply.dto';
@@ -79,9 +79,4 @@ export class CatalogueController {
   ) {
     return withETag(res, await this.catalogue.retire(id, dto.reason, { subject: admin.subject }, versionFromIfMatch(ifMatch, { required: false })));
   }
-}
-
-function withETag<T extends { etag: string }>(res: Response, item: T): T {
-  res.setHeader('ETag', item.etag);
-  return item;
 }
