@@ -181,6 +181,52 @@ function deadLetterMessage(): Record<string, unknown> {
   };
 }
 
+/** A deal event as reporting gives it to analysts: a Standard Webhooks body, and the SSE `data:`. */
+function analystDealEventMessage(): Record<string, unknown> {
+  const dealTypes = EVENT_TYPES.filter((t) => EVENT_CATALOG[t].topic === TOPICS.deal && !t.includes('.reminder.'));
+  const event = {
+    type: 'object',
+    properties: {
+      id: { type: 'string', pattern: '^\\d+$', description: 'Position in reporting’s event log: the GET /events cursor and the SSE id.' },
+      eventId: { type: 'string', description: 'The CloudEvent id (`webhook-id` of the delivery).' },
+      type: { type: 'string', enum: dealTypes },
+      time: { type: 'string', format: 'date-time' },
+      dealId: { type: 'string' },
+      parkId: { type: 'string' },
+      data: {
+        type: 'object',
+        description: 'The event’s payload as on Kafka (see the deal channel’s messages), with every party reduced to role, nature and region: no names, no 统一社会信用代码, no contacts.',
+      },
+    },
+    required: ['id', 'eventId', 'type', 'time', 'data'],
+  };
+  return {
+    name: 'AnalystDealEvent',
+    title: 'Deal event for analysts',
+    summary: 'One deal event, as a webhook delivery (Standard Webhooks) or an SSE message.',
+    contentType: 'application/json',
+    headers: {
+      type: 'object',
+      description: 'On webhook deliveries (Standard Webhooks).',
+      properties: {
+        'webhook-id': { type: 'string', description: 'The event id: the same on every attempt and replay; receivers deduplicate on it.' },
+        'webhook-timestamp': { type: 'string', pattern: '^\\d+$', description: 'Seconds since the epoch at signing; receivers reject one more than 5 minutes away.' },
+        'webhook-signature': {
+          type: 'string',
+          description: 'Space-separated `v1,<base64 HMAC-SHA256 of "<id>.<timestamp>.<body>">`, one per live secret (two during a rotation); keys are the `whsec_` secrets.',
+        },
+      },
+      required: ['webhook-id', 'webhook-timestamp', 'webhook-signature'],
+    },
+    payload: {
+      type: 'object',
+      properties: { type: { type: 'string', enum: dealTypes }, timestamp: { type: 'string', format: 'date-time' }, data: event },
+      required: ['type', 'timestamp', 'data'],
+    },
+    tags: [serviceTag('reporting')],
+  };
+}
+
 function eventMessage(type: EventType): Record<string, unknown> {
   const definition = EVENT_CATALOG[type];
   const producer = PRODUCER_OF_TOPIC[topicKeyOf(definition.topic)];
@@ -271,12 +317,44 @@ export function buildAsyncApiDocument(): Record<string, unknown> {
   }
   operations.analystSubscription = {
     action: 'receive',
-    title: 'Analysts subscribe to deal events',
-    summary: 'Analysts (read-only, across parks) follow deals from intent to registered contract.',
-    description: 'Analysts consume the deal topic with their own consumer group; deal events carry no enterprise contacts.',
+    title: 'Analysts subscribe to deal events on Kafka',
+    summary: 'Analysts with access to the cluster follow deals from intent to registered contract.',
+    description: 'Analysts consume the deal topic with their own consumer group; deal events carry no enterprise contacts. Analysts without Kafka use the webhooks or the SSE stream below.',
     channel: channelRef('deal'),
     messages: EVENT_TYPES.filter((t) => EVENT_CATALOG[t].topic === TOPICS.deal).map((t) => channelMessageRef('deal', messageIdOf(t))),
     tags: [{ name: 'role:analyst' }],
+  };
+  // The same deal events, as reporting hands them to analysts over HTTP (webhooks and SSE).
+  messages.AnalystDealEvent = analystDealEventMessage();
+  channels.analystWebhook = {
+    address: null,
+    title: 'An analyst’s webhook endpoint',
+    description:
+      'The URL an analyst registered with `POST /webhooks` on reporting. Each delivery is one deal event, signed per Standard Webhooks, posted in event-log order (so in order per deal), retried with exponential backoff until the endpoint answers 2xx; a webhook failing for the whole disable window (3 days by default) is disabled, and `POST /webhooks/{id}/replay` delivers again from any position.',
+    servers: [ref('#/servers/analystEndpoint')],
+    messages: { AnalystDealEvent: ref('#/components/messages/AnalystDealEvent') },
+  };
+  channels.analystEventStream = {
+    address: '/events/stream',
+    title: 'Server-Sent Events stream of deal events',
+    description:
+      'GET /events/stream on reporting with an analyst’s (or a broker’s, for their park) bearer token: `text/event-stream`, each event with `id:` (its position in the event log), `event:` (the type) and `data:` (the `data` object of the webhook body). Reconnecting with `Last-Event-ID` resumes without gaps or repeats. GET /events gives the same events by cursor.',
+    servers: [ref('#/servers/reporting')],
+    messages: { AnalystDealEvent: ref('#/components/messages/AnalystDealEvent') },
+  };
+  operations.reportingSendAnalystWebhook = {
+    action: 'send',
+    title: 'reporting posts deal events to analysts’ webhooks',
+    channel: channelRef('analystWebhook'),
+    messages: [channelMessageRef('analystWebhook', 'AnalystDealEvent')],
+    tags: [serviceTag('reporting'), { name: 'role:analyst' }],
+  };
+  operations.reportingSendAnalystEventStream = {
+    action: 'send',
+    title: 'reporting streams deal events to analysts (SSE)',
+    channel: channelRef('analystEventStream'),
+    messages: [channelMessageRef('analystEventStream', 'AnalystDealEvent')],
+    tags: [serviceTag('reporting'), { name: 'role:analyst' }],
   };
 
   return {
@@ -293,6 +371,17 @@ export function buildAsyncApiDocument(): Record<string, unknown> {
         host: '127.0.0.1:19092',
         protocol: 'kafka',
         description: 'The single-broker Kafka started by `scripts/infra/up` (plaintext, auto topic creation off).',
+      },
+      reporting: {
+        host: '127.0.0.1:3004',
+        protocol: 'http',
+        description: 'The reporting service (GET /events, GET /events/stream, /webhooks, /dashboard).',
+      },
+      analystEndpoint: {
+        host: '{host}',
+        protocol: 'https',
+        description: 'An analyst’s own endpoint, registered as a webhook (https; plain http is accepted only outside production).',
+        variables: { host: { default: 'stats.example.gov.cn', description: 'The host of the registered URL.' } },
       },
       production: {
         host: '{brokers}',

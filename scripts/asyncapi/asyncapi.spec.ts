@@ -95,10 +95,20 @@ describe('AsyncAPI document', () => {
   });
 
   it('has a channel for every topic and every dead-letter topic, with 3 partitions', () => {
-    const channels = Object.values(built.channels) as Json[];
+    const channels = (Object.values(built.channels) as Json[]).filter((c) => c.bindings?.kafka);
     const addresses = channels.map((c) => c.address).sort();
     expect(addresses).toEqual([...ALL_TOPICS, ...ALL_DEAD_LETTER_TOPICS].sort());
     for (const channel of channels) expect(channel.bindings.kafka.partitions).toBe(3);
+  });
+
+  it('describes the analysts’ HTTP channels: webhooks signed per Standard Webhooks, and the SSE stream', () => {
+    expect(built.channels.analystWebhook.servers).toEqual([{ $ref: '#/servers/analystEndpoint' }]);
+    expect(built.channels.analystEventStream.address).toBe('/events/stream');
+    const message = built.components.messages.AnalystDealEvent;
+    expect(message.headers.required).toEqual(['webhook-id', 'webhook-timestamp', 'webhook-signature']);
+    expect(message.payload.properties.data.properties.type.enum).toContain('cn.techtransfer.transaction.logged.v2');
+    expect(message.payload.properties.data.properties.type.enum).not.toContain('cn.techtransfer.deal.reminder.v1');
+    expect(built.operations.reportingSendAnalystWebhook.channel).toEqual({ $ref: '#/channels/analystWebhook' });
   });
 
   it.each(EVENT_TYPES)('publishes %s on the channel of its topic', (type) => {

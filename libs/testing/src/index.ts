@@ -5,3 +5,5 @@ export * from './service-process';
 export * from './kafka-probe';
 export * from './system';
 export * from './catch-up';
+export * from './sse-client';
+export * from './webhook-receiver';

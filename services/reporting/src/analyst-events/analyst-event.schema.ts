@@ -1,0 +1,53 @@
+import { Schema } from 'mongoose';
+
+export const ANALYST_EVENT_MODEL = 'AnalystEvent';
+export const FEED_COUNTER_MODEL = 'FeedCounter';
+
+/**
+ * The analysts' event log: the deal events reporting has applied, each under a gap-free sequence
+ * number (`_id`) that is the cursor of `GET /events`, the `id:` of the SSE stream and the position of
+ * each webhook subscription. The payload is the analysts' view (see analyst-view.ts), never the raw event.
+ *
+ * A number is taken from a counter before the insert, so two instances may commit out of order for a
+ * moment; readers stop at a hole until it fills (see AnalystEventsService.readAfter). A number whose
+ * event turned out to be already logged is filled with a `void` row, so holes are left only by a crash
+ * between taking a number and inserting.
+ */
+export interface AnalystEventRow {
+  _id: number;
+  /** The CloudEvent id: unique, so a redelivered event is logged once. `void:<seq>` on a void row. */
+  eventId: string;
+  type: string;
+  /** The CloudEvent time (when contract-tracking recorded the change). */
+  time: string;
+  dealId?: string;
+  parkId?: string;
+  data?: Record<string, unknown>;
+  void?: boolean;
+  recordedAt: Date;
+}
+
+export const AnalystEventSchema = new Schema<AnalystEventRow>(
+  {
+    _id: { type: Number, required: true },
+    eventId: { type: String, required: true, unique: true },
+    type: { type: String, required: true },
+    time: { type: String, required: true },
+    dealId: String,
+    parkId: String,
+    data: { type: Schema.Types.Mixed },
+    void: Boolean,
+    recordedAt: { type: Date, required: true },
+  },
+  { collection: 'analyst_events', versionKey: false, minimize: false },
+);
+
+export interface FeedCounterRow {
+  _id: string;
+  seq: number;
+}
+
+export const FeedCounterSchema = new Schema<FeedCounterRow>(
+  { _id: { type: String, required: true }, seq: { type: Number, required: true } },
+  { collection: 'counters', versionKey: false },
+);

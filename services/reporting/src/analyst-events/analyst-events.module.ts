@@ -1,0 +1,19 @@
+import { Module } from '@nestjs/common';
+import { MongooseModule } from '@nestjs/mongoose';
+import { ANALYST_EVENT_MODEL, AnalystEventSchema, FEED_COUNTER_MODEL, FeedCounterSchema } from './analyst-event.schema';
+import { AnalystEventsService } from './analyst-events.service';
+import { EventsController } from './events.controller';
+
+/** The analysts' event log and its two read sides: GET /events (cursor) and GET /events/stream (SSE). */
+@Module({
+  imports: [
+    MongooseModule.forFeature([
+      { name: ANALYST_EVENT_MODEL, schema: AnalystEventSchema },
+      { name: FEED_COUNTER_MODEL, schema: FeedCounterSchema },
+    ]),
+  ],
+  controllers: [EventsController],
+  providers: [AnalystEventsService],
+  exports: [AnalystEventsService],
+})
+export class AnalystEventsModule {}
