@@ -43,13 +43,23 @@ Technology-transfer brokerage is running ($(($(date +%s) - started)) s).
   intake             http://127.0.0.1:3001/docs   enterprises and needs (brokers), 需求征集表 import, overdue list
   matching           http://127.0.0.1:3002/docs   supply catalogue, six kinds (sample loaded; admins manage it) and proposals
   contract-tracking  http://127.0.0.1:3003/docs   deals: intent → signed → registered (corrected, amended, revoked)
-  reporting          http://127.0.0.1:3004/docs   totals, 输出/吸纳, funnel by cohort; XLSX/CSV export
+  reporting          http://127.0.0.1:3004/docs   totals, 输出/吸纳, funnel by cohort; XLSX/CSV export; events, webhooks
   totals             curl -H "Authorization: Bearer \$ANALYST_TOKEN" http://127.0.0.1:3004/totals
   export             curl -OJ -H "Authorization: Bearer \$ANALYST_TOKEN" http://127.0.0.1:3004/totals/export
   需求征集表 template curl -OJ -H "Authorization: Bearer \$BROKER_TOKEN" http://127.0.0.1:3001/needs/imports/template
 
+  Dashboard (技术合同成交统计看板): http://127.0.0.1:3004/dashboard   (sign in with the analyst token below)
+
+  Deal events for analysts (payloads without party names or contacts):
+    cursor   curl -H "Authorization: Bearer \$ANALYST_TOKEN" "http://127.0.0.1:3004/events?after=0&limit=100"
+    stream   curl -N -H "Authorization: Bearer \$ANALYST_TOKEN" http://127.0.0.1:3004/events/stream   (SSE; resume with -H "Last-Event-ID: <id>")
+    webhook  curl -H "Authorization: Bearer \$ANALYST_TOKEN" -H "Content-Type: application/json" http://127.0.0.1:3004/webhooks \\
+               -d '{"url":"http://127.0.0.1:9000/hooks/deals","types":["cn.techtransfer.transaction.logged.v2"],"parks":["park-demo"]}'
+             The answer holds the whsec_ signing secret (shown once); deliveries follow Standard Webhooks
+             (webhook-id, webhook-timestamp, webhook-signature), are retried with backoff, and are listed at
+             /webhooks/<id>/deliveries. Kafka itself: topic techtransfer.contracts.deal.v1 (docs/asyncapi.yaml).
+
   Kafka $KAFKA_BROKERS · MongoDB-wire $MONGO_URL · Redis $REDIS_URL
-  Deal events for analysts: topic techtransfer.contracts.deal.v1 (see docs/asyncapi.yaml)
 
 Tokens for trying it out (12 h; make more with: node scripts/token.cjs broker <id> <park> | analyst <id> | admin <id>):
   export BROKER_TOKEN=$broker_token

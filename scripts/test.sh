@@ -6,6 +6,7 @@ source "$(dirname "$0")/lib/common.sh"
 started=$(date +%s)
 
 prepare
+ensure_chromium
 log "type-checking (services, libs and tests)"
 npx tsc -p tsconfig.json --noEmit
 

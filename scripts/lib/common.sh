@@ -19,6 +19,24 @@ ensure_node_modules() {
   fi
 }
 
+# The dashboard's e2e test drives Debian's Chromium (no browser download: playwright-core only
+# drives it), with a CJK font so its screenshot shows the Chinese labels. Installed once, as root,
+# from Debian's packages.
+ensure_chromium() {
+  [ -x "${CHROMIUM_PATH:-/usr/bin/chromium}" ] && [ -d /usr/share/fonts/truetype/wqy ] && return 0
+  if [ "$(id -u)" != 0 ]; then
+    echo "chromium or a CJK font is missing and we are not root: sudo apt-get install chromium fonts-wqy-zenhei (or set CHROMIUM_PATH)" >&2
+    return 1
+  fi
+  log "installing chromium via apt (first run only, for the dashboard's browser test)"
+  mkdir -p .infra/logs
+  if ! { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-wqy-zenhei; } >.infra/logs/chromium-install.log 2>&1; then
+    tail -20 .infra/logs/chromium-install.log >&2
+    echo "apt-get install chromium failed" >&2
+    return 1
+  fi
+}
+
 # What both npm start and npm test need first: dependencies, infrastructure, a build.
 prepare() {
   ensure_node_modules
