@@ -524,3 +524,38 @@ describe('deploy/Dockerfile', () => {
     for (const entry of ['node_modules', 'dist', '.infra', '.git']) expect(ignore).toContain(entry);
   });
 });
+
+// ------------------------------------------------------------------ metrics
+
+describe('Prometheus and Grafana', () => {
+  const observability = path.join(__dirname, 'observability');
+  const prometheus = parse(readFileSync(path.join(observability, 'prometheus.yml'), 'utf8'));
+  const dashboard = JSON.parse(readFileSync(path.join(observability, 'grafana/dashboards/techtransfer.json'), 'utf8'));
+
+  it('scrapes /metrics of the four services inside the compose network', () => {
+    const targets = prometheus.scrape_configs.flatMap((c: { static_configs: { targets: string[] }[] }) => c.static_configs.flatMap((s) => s.targets));
+    expect(targets.sort()).toEqual(APP_SERVICES.map((s) => `${s}:3000`).sort());
+    expect(prometheus.scrape_configs[0].metrics_path).toBe('/metrics');
+  });
+
+  it('mounts the scrape config, the alert rules and Grafana’s provisioning, and publishes both on localhost only', () => {
+    const mounts = (name: string) => (services[name].volumes ?? []).map(String).join(' ');
+    expect(mounts('prometheus')).toContain('./deploy/observability/prometheus.yml:/etc/prometheus/prometheus.yml:ro');
+    expect(mounts('prometheus')).toContain('./deploy/observability/alerts.yml:/etc/prometheus/alerts.yml:ro');
+    expect(mounts('grafana')).toContain('./deploy/observability/grafana/provisioning:/etc/grafana/provisioning:ro');
+    expect(mounts('grafana')).toContain('./deploy/observability/grafana/dashboards:/var/lib/grafana/dashboards:ro');
+    for (const name of ['prometheus', 'grafana']) for (const port of services[name].ports ?? []) expect(String(port)).toMatch(/^127\.0\.0\.1:/);
+    expect(envOf(services.grafana).GF_SECURITY_ADMIN_PASSWORD).toMatch(/^\$\{GRAFANA_ADMIN_PASSWORD:\?.+\}$/);
+  });
+
+  it('charts and alerts only on metrics the services export', () => {
+    const sources = ['libs/platform/src/metrics/metrics.ts', 'libs/platform/src/bootstrap.ts', 'libs/messaging/src/metrics.ts', 'libs/messaging/src/outbox/outbox-relay.ts', 'libs/messaging/src/consumer/kafka-event.transport.ts', 'services/reporting/src/webhooks/webhooks.service.ts']
+      .map((f) => readFileSync(path.join(__dirname, '..', f), 'utf8'))
+      .join('\n');
+    const alerts = readFileSync(path.join(observability, 'alerts.yml'), 'utf8');
+    const exprs = [...dashboard.panels.flatMap((p: { targets: { expr: string }[] }) => p.targets.map((t) => t.expr)), alerts];
+    const used = new Set(exprs.flatMap((e) => [...e.matchAll(/\btt_[a-z_]+/g)].map((m) => m[0].replace(/_(bucket|count|sum)$/, ''))));
+    expect(used.size).toBeGreaterThanOrEqual(6);
+    for (const metric of used) expect({ metric, exported: sources.includes(`'${metric}'`) }).toEqual({ metric, exported: true });
+  });
+});
