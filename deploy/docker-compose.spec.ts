@@ -278,7 +278,8 @@ describe('docker-compose.yml', () => {
       expect(env.REDIS_URL).toBe('redis://redis:6379');
       expect(env.PORT).toBe('3000');
       // `:?` makes compose refuse to start without the secret.
-      expect(env.AUTH_TOKEN_SECRET).toMatch(/^\$\{AUTH_TOKEN_SECRET:\?.+\}$/);
+      expect(env.AUTH_JWKS).toMatch(/^\$\{AUTH_JWKS:\?.+\}$/);
+      expect(env.AUTH_TOKEN_SECRET).toBeUndefined(); // services hold public keys only
     });
 
     it('authenticates to Kafka as its own SCRAM principal, and leaves topic creation to kafka-init', () => {

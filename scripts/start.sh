@@ -14,7 +14,7 @@ command_template=$(cat deploy/service-command.txt)
 for service in intake matching contract-tracking reporting; do
   command=${command_template//\$\{SERVICE\}/$service}
   log "starting $service on port ${PORTS[$service]}"
-  # The development token secret is used only when NODE_ENV=development is said (see libs/platform config).
+  # The development signing key is trusted only when NODE_ENV=development is said (see libs/platform config).
   NODE_ENV=${NODE_ENV:-development} PORT=${PORTS[$service]} nohup $command >".infra/run/$service.log" 2>&1 &
   echo $! >".infra/run/$service.pid"
 done

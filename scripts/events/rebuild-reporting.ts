@@ -9,7 +9,7 @@
  * reporting consumes; waits until the new group's committed offsets reach them on every partition;
  * prints the rebuilt totals and how to switch reporting over; stops the child with SIGTERM (or, with
  * --keep-running, leaves it up until Ctrl-C to compare with the live one).
- * Environment: KAFKA_BROKERS, KAFKA_TOPIC_NAMESPACE, MONGO_URL, AUTH_TOKEN_SECRET (as reporting's).
+ * Environment: KAFKA_BROKERS, KAFKA_TOPIC_NAMESPACE, MONGO_URL (as reporting's).
  */
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -19,7 +19,7 @@ import { TOPICS } from '@tt/contracts';
 import { createKafka, topicNamespace } from '@tt/messaging';
 import {
   analystToken,
-  TEST_TOKEN_SECRET,
+  TEST_JWKS,
   ApiClient,
   freePort,
   groupProgress,
@@ -108,8 +108,8 @@ export async function rebuildReporting(options: RebuildReportingOptions = {}): P
   const child = new ServiceProcess(
     'reporting',
     await freePort(),
-    // The secret the analyst token below is signed with (AUTH_TOKEN_SECRET, or the development one).
-    { MONGO_URL: mongoUrl, MONGO_DB: db, KAFKA_GROUP_ID: group, KAFKA_TOPIC_NAMESPACE: namespace, KAFKAJS_NO_PARTITIONER_WARNING: '1', AUTH_TOKEN_SECRET: TEST_TOKEN_SECRET },
+    // It trusts only the key this script signs its own analyst token with (below).
+    { MONGO_URL: mongoUrl, MONGO_DB: db, KAFKA_GROUP_ID: group, KAFKA_TOPIC_NAMESPACE: namespace, KAFKAJS_NO_PARTITIONER_WARNING: '1', AUTH_JWKS: TEST_JWKS },
     logDir,
   );
   const logFile = join(logDir, 'reporting.log');

@@ -1,5 +1,6 @@
 import { analystToken, brokerToken, eventually, KafkaProbe, TestSystem, type ApiClient } from '@tt/testing';
 import { TOPICS } from '@tt/contracts';
+import { DEVELOPMENT_SIGNING_KEY, signToken } from '@tt/platform';
 import { awaitDealFor, awaitProposals, captureNeed, chipNeed, createEnterprise, registration, registrationNumber, signature } from './broker-workflow';
 
 /**
@@ -134,5 +135,9 @@ describe('a need travels to reported totals', () => {
     const analyst = intake.as(await analystToken());
     expect((await analyst.get(`/needs/${needId}`)).status).toBe(403);
     expect((await intake.as('not-a-token').get('/needs')).status).toBe(401);
+    // The services trust only the issuer's public key: a well-formed token signed with any other key
+    // (here the published development key) is refused, whatever it claims.
+    const minted = await signToken({ subject: 'intruder', role: 'broker', parkId: park }, DEVELOPMENT_SIGNING_KEY);
+    expect((await intake.as(minted).get(`/needs/${needId}`)).status).toBe(401);
   });
 });

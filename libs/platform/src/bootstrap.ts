@@ -7,6 +7,7 @@ import type { Connection } from 'mongoose';
 import type { EventType } from '@tt/contracts';
 import { createKafka, EventOutbox, KafkaEventTransport, MongoProcessedEventStore, scrapedGauge } from '@tt/messaging';
 import { AuthGuard } from './auth/auth.guard';
+import { keyResolver } from './auth/tokens';
 import type { ServiceConfig } from './config/service-config';
 import { ReadinessChecks } from './health/health.controller';
 import { ProblemDetailsFilter } from './http/problem-details.filter';
@@ -56,7 +57,7 @@ export async function bootstrapService(options: BootstrapOptions): Promise<INest
   app.use(middlewareErrorsAsProblems);
   app.useGlobalFilters(new ProblemDetailsFilter());
   app.useGlobalPipes(createValidationPipe());
-  app.useGlobalGuards(new AuthGuard(app.get(Reflector), config.authTokenSecret));
+  app.useGlobalGuards(new AuthGuard(app.get(Reflector), keyResolver(config.authKeys)));
   const idempotency = new IdempotencyInterceptor(app.get(Reflector), app.get<Connection>(getConnectionToken()));
   app.useGlobalInterceptors(idempotency);
   app.enableShutdownHooks();

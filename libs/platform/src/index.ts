@@ -13,6 +13,7 @@ export * from './http/request-hygiene';
 export * from './http/validation.pipe';
 export * from './http/page.query';
 export * from './auth/principal';
+export * from './auth/keys';
 export * from './auth/tokens';
 export * from './auth/auth.guard';
 export * from './health/health.controller';

@@ -5,7 +5,7 @@ import type { Kafka } from 'kafkajs';
 import { ALL_DEAD_LETTER_TOPICS, ALL_TOPICS } from '@tt/contracts';
 import { createKafka } from '@tt/messaging';
 import { ApiClient, BalancedApiClient } from './api-client';
-import { TEST_TOKEN_SECRET } from './tokens';
+import { TEST_JWKS } from './tokens';
 import { freePort, REPO_ROOT, SERVICE_NAMES, ServiceProcess, type ServiceName } from './service-process';
 
 /**
@@ -42,7 +42,7 @@ export class TestSystem {
             await freePort(),
             {
               NODE_ENV: 'test',
-              AUTH_TOKEN_SECRET: TEST_TOKEN_SECRET,
+              AUTH_JWKS: TEST_JWKS,
               KAFKA_TOPIC_NAMESPACE: namespace,
               KAFKA_GROUP_ID: `${runId}-${name}`,
               MONGO_DB: `t_${runId}_${name.replace(/-/g, '_')}`,

@@ -2,6 +2,7 @@ import { HttpStatus, Injectable, type CanActivate, type ExecutionContext } from 
 import { Reflector } from '@nestjs/core';
 import { ProblemException } from '../http/problem';
 import { IS_PUBLIC, ROLES, type Role } from './principal';
+import type { JWTVerifyGetKey } from 'jose';
 import { verifyToken } from './tokens';
 
 /** Global guard: every route needs a valid bearer token unless marked @Public(); @Roles narrows further. */
@@ -9,7 +10,7 @@ import { verifyToken } from './tokens';
 export class AuthGuard implements CanActivate {
   constructor(
     private readonly reflector: Reflector,
-    private readonly secret: string,
+    private readonly keys: JWTVerifyGetKey,
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
@@ -20,7 +21,7 @@ export class AuthGuard implements CanActivate {
     const token = header?.startsWith('Bearer ') ? header.slice(7).trim() : undefined;
     if (!token) throw unauthorized('A bearer token is required.');
     try {
-      request.principal = await verifyToken(token, this.secret);
+      request.principal = await verifyToken(token, this.keys);
     } catch {
       throw unauthorized('The bearer token is invalid or expired.');
     }

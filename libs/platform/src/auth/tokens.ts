@@ -1,11 +1,12 @@
-import { jwtVerify, SignJWT } from 'jose';
+import { createLocalJWKSet, importJWK, jwtVerify, SignJWT, type JSONWebKeySet, type JWK, type JWTVerifyGetKey } from 'jose';
 import { z } from 'zod';
+import { SIGNING_ALGORITHMS } from './keys';
 import type { Principal } from './principal';
 
 /**
- * Bearer tokens are JWTs signed with HS256 and a key from configuration (AUTH_TOKEN_SECRET), issued by
- * the district's identity service (or `npm run token` locally). Simple by design for now; an OIDC
- * provider can replace the verifier without touching the routes.
+ * Bearer tokens are JWTs signed by the district's identity service (or `npm run token` locally) with
+ * an asymmetric key (EdDSA; ES256 and RS256 as OIDC providers use), and verified by the services with
+ * the public keys of a JWKS from configuration (see keys.ts): a service can check a token, never make one.
  */
 export const TOKEN_ISSUER = 'techtransfer-brokerage';
 export const TOKEN_AUDIENCE = 'techtransfer-api';
@@ -28,11 +29,14 @@ const claims = z
   ])
   .refine((c) => c.exp - c.iat <= MAX_TOKEN_LIFETIME_SECONDS, { message: `tokens may be valid for at most ${MAX_TOKEN_LIFETIME_SECONDS} s` });
 
-export async function verifyToken(token: string, secret: string): Promise<Principal> {
-  const { payload } = await jwtVerify(token, new TextEncoder().encode(secret), {
+/** The verifier's view of a JWKS: picks the key by the token's `kid` and algorithm. */
+export const keyResolver = (set: JSONWebKeySet): JWTVerifyGetKey => createLocalJWKSet(set);
+
+export async function verifyToken(token: string, keys: JWTVerifyGetKey): Promise<Principal> {
+  const { payload } = await jwtVerify(token, keys, {
     issuer: TOKEN_ISSUER,
     audience: TOKEN_AUDIENCE,
-    algorithms: ['HS256'],
+    algorithms: [...SIGNING_ALGORITHMS],
     requiredClaims: ['exp', 'iat', 'sub'],
   });
   const parsed = claims.parse(payload);
@@ -41,13 +45,15 @@ export async function verifyToken(token: string, secret: string): Promise<Princi
     : { subject: parsed.sub, role: parsed.role };
 }
 
-export async function signToken(principal: Principal, secret: string, expiresIn = '12h'): Promise<string> {
+/** For the issuer's side only (`npm run token`, tests): services never hold a signing key. */
+export async function signToken(principal: Principal, signingKey: JWK, expiresIn = '12h'): Promise<string> {
+  const alg = signingKey.alg ?? 'EdDSA';
   return new SignJWT({ role: principal.role, ...(principal.parkId ? { park: principal.parkId } : {}) })
-    .setProtectedHeader({ alg: 'HS256' })
+    .setProtectedHeader({ alg, ...(signingKey.kid ? { kid: signingKey.kid } : {}) })
     .setSubject(principal.subject)
     .setIssuer(TOKEN_ISSUER)
     .setAudience(TOKEN_AUDIENCE)
     .setIssuedAt()
     .setExpirationTime(expiresIn)
-    .sign(new TextEncoder().encode(secret));
+    .sign(await importJWK(signingKey, alg));
 }

@@ -1,6 +1,8 @@
+import { DEVELOPMENT_JWKS, DEVELOPMENT_SIGNING_KEY } from '../auth/keys';
 import { loadServiceConfig } from './service-config';
 
-const strongSecret = 'production-secret-0123456789abcdef0123';
+const productionKeys = { keys: [{ kty: 'OKP', crv: 'Ed25519', x: 'vxvPYiT40YpSe2lpHcv5sHjLeusuarM92JV-gHsfla4', kid: 'district-2026', alg: 'EdDSA', use: 'sig' }] };
+const productionJwks = JSON.stringify(productionKeys);
 
 describe(loadServiceConfig.name, () => {
   it('defaults to the local infrastructure and derives names from the service', () => {
@@ -13,7 +15,7 @@ describe(loadServiceConfig.name, () => {
       mongoDb: 'contract_tracking',
       kafkaGroupId: 'contract-tracking',
       redisUrl: 'redis://127.0.0.1:6380',
-      authTokenSecret: expect.any(String),
+      authKeys: DEVELOPMENT_JWKS,
       bodyLimit: '64kb',
     });
   });
@@ -25,9 +27,9 @@ describe(loadServiceConfig.name, () => {
       HOST: '0.0.0.0',
       MONGO_DB: 'intake_prod',
       KAFKA_GROUP_ID: 'intake-v2',
-      AUTH_TOKEN_SECRET: strongSecret,
+      AUTH_JWKS: productionJwks,
     });
-    expect(config).toMatchObject({ env: 'production', port: 8080, host: '0.0.0.0', mongoDb: 'intake_prod', kafkaGroupId: 'intake-v2', authTokenSecret: strongSecret });
+    expect(config).toMatchObject({ env: 'production', port: 8080, host: '0.0.0.0', mongoDb: 'intake_prod', kafkaGroupId: 'intake-v2', authKeys: productionKeys });
   });
 
   it.each(['abc', '0', '70000', '80.5'])('rejects PORT=%s with a message naming the variable', (port) => {
@@ -38,16 +40,21 @@ describe(loadServiceConfig.name, () => {
     expect(() => loadServiceConfig('intake', 3001, { NODE_ENV: 'prod' })).toThrow(/NODE_ENV/);
     expect(() => loadServiceConfig('intake', 3001, { MONGO_URL: 'postgres://x' })).toThrow(/MONGO_URL/);
     expect(() => loadServiceConfig('intake', 3001, { MONGO_DB: 'a.b' })).toThrow(/MONGO_DB/);
-    expect(() => loadServiceConfig('intake', 3001, { AUTH_TOKEN_SECRET: 'short' })).toThrow(/AUTH_TOKEN_SECRET/);
+    expect(() => loadServiceConfig('intake', 3001, { AUTH_JWKS: 'not json' })).toThrow(/AUTH_JWKS is not JSON/);
+    expect(() => loadServiceConfig('intake', 3001, { AUTH_JWKS: '{"keys":[]}' })).toThrow(/AUTH_JWKS/);
   });
 
-  it('uses the development secret only when NODE_ENV=development is said explicitly', () => {
-    const developmentSecret = loadServiceConfig('intake', 3001, { NODE_ENV: 'development' }).authTokenSecret;
+  it('trusts the development key only when NODE_ENV=development is said explicitly', () => {
     for (const env of [{}, { NODE_ENV: 'production' }, { NODE_ENV: 'test' }]) {
-      expect(() => loadServiceConfig('intake', 3001, env)).toThrow(/AUTH_TOKEN_SECRET must be set/);
+      expect(() => loadServiceConfig('intake', 3001, env)).toThrow(/AUTH_JWKS \(or AUTH_JWKS_FILE\) must be set/);
     }
-    expect(() => loadServiceConfig('intake', 3001, { NODE_ENV: 'production', AUTH_TOKEN_SECRET: developmentSecret })).toThrow(/not the development secret/);
-    expect(loadServiceConfig('intake', 3001, { AUTH_TOKEN_SECRET: strongSecret })).toMatchObject({ env: 'production', authTokenSecret: strongSecret });
-    expect(() => loadServiceConfig('intake', 3001, { NODE_ENV: 'test', AUTH_TOKEN_SECRET: strongSecret })).not.toThrow();
+    expect(() => loadServiceConfig('intake', 3001, { NODE_ENV: 'production', AUTH_JWKS: JSON.stringify(DEVELOPMENT_JWKS) })).toThrow(/development key in production/);
+    expect(loadServiceConfig('intake', 3001, { AUTH_JWKS: productionJwks })).toMatchObject({ env: 'production', authKeys: productionKeys });
+    expect(() => loadServiceConfig('intake', 3001, { NODE_ENV: 'test', AUTH_JWKS: productionJwks })).not.toThrow();
+  });
+
+  it('refuses a key set holding a private key: services verify tokens, they cannot sign one', () => {
+    const withPrivate = JSON.stringify({ keys: [DEVELOPMENT_SIGNING_KEY] });
+    expect(() => loadServiceConfig('intake', 3001, { NODE_ENV: 'development', AUTH_JWKS: withPrivate })).toThrow(/private key member/);
   });
 });

@@ -1,11 +1,12 @@
+import { readFileSync } from 'node:fs';
+import type { JSONWebKeySet } from 'jose';
 import { z } from 'zod';
+import { DEVELOPMENT_JWKS, isDevelopmentKeySet, parseJwks } from '../auth/keys';
 
 /**
  * The environment every service reads, parsed once at boot: a typo or a missing secret stops the
  * process with a message naming the variable, instead of failing later on first use.
  */
-const DEV_TOKEN_SECRET = 'local-development-secret-do-not-deploy';
-
 const schema = z.object({
   /** Unset means production: the development conveniences (its token secret) need it said explicitly. */
   NODE_ENV: z.enum(['development', 'production', 'test']).optional(),
@@ -16,7 +17,9 @@ const schema = z.object({
   KAFKA_BROKERS: z.string().default('127.0.0.1:19092'),
   KAFKA_GROUP_ID: z.string().optional(),
   REDIS_URL: z.string().startsWith('redis').default('redis://127.0.0.1:6380'),
-  AUTH_TOKEN_SECRET: z.string().min(32).optional(),
+  /** The public keys tokens are verified with (a JWKS as JSON), or a file holding it. */
+  AUTH_JWKS: z.string().min(2).optional(),
+  AUTH_JWKS_FILE: z.string().min(1).optional(),
   BODY_LIMIT: z.string().default('64kb'),
 });
 
@@ -29,7 +32,8 @@ export interface ServiceConfig {
   mongoDb: string;
   kafkaGroupId: string;
   redisUrl: string;
-  authTokenSecret: string;
+  /** The public keys bearer tokens are verified with. */
+  authKeys: JSONWebKeySet;
   bodyLimit: string;
 }
 
@@ -41,12 +45,14 @@ export function loadServiceConfig(service: string, defaultPort: number, env: Nod
   }
   const e = parsed.data;
   const environment = e.NODE_ENV ?? 'production';
-  // The development secret is known to everyone: only a service told NODE_ENV=development may use it.
-  if (e.AUTH_TOKEN_SECRET === undefined && environment !== 'development') {
-    throw new Error('invalid configuration: AUTH_TOKEN_SECRET must be set (the development secret is used only with NODE_ENV=development)');
+  const given = e.AUTH_JWKS ?? (e.AUTH_JWKS_FILE ? readFileSync(e.AUTH_JWKS_FILE, 'utf8') : undefined);
+  // The development key pair is published in the repository: only a service told NODE_ENV=development may trust it.
+  if (given === undefined && environment !== 'development') {
+    throw new Error('invalid configuration: AUTH_JWKS (or AUTH_JWKS_FILE) must be set (the development key is trusted only with NODE_ENV=development)');
   }
-  if (environment === 'production' && e.AUTH_TOKEN_SECRET === DEV_TOKEN_SECRET) {
-    throw new Error('invalid configuration: AUTH_TOKEN_SECRET must be set in production (not the development secret)');
+  const authKeys = given === undefined ? DEVELOPMENT_JWKS : parseJwks(given, e.AUTH_JWKS ? 'AUTH_JWKS' : 'AUTH_JWKS_FILE');
+  if (environment === 'production' && isDevelopmentKeySet(authKeys)) {
+    throw new Error('invalid configuration: AUTH_JWKS must not hold the development key in production');
   }
   return {
     service,
@@ -57,7 +63,7 @@ export function loadServiceConfig(service: string, defaultPort: number, env: Nod
     mongoDb: e.MONGO_DB ?? service.replace(/-/g, '_'),
     kafkaGroupId: e.KAFKA_GROUP_ID ?? service,
     redisUrl: e.REDIS_URL,
-    authTokenSecret: e.AUTH_TOKEN_SECRET ?? DEV_TOKEN_SECRET,
+    authKeys,
     bodyLimit: e.BODY_LIMIT,
   };
 }
