@@ -17,6 +17,9 @@ import { Logger, LoggerModule } from 'nestjs-pino';
 import { loggerParams } from './logging/logging';
 import { IdempotencyInterceptor } from './idempotency/idempotency.interceptor';
 import { methodNotAllowed } from './http/method-not-allowed';
+import { PrincipalRateLimitGuard } from './http/rate-limit';
+
+const RATE_LIMIT_STORAGE = Symbol('RATE_LIMIT_STORAGE');
 import { withProblemResponses } from './http/openapi-problems';
 import { StoreWatchdog } from './store/store-watchdog';
 import { parseDuration } from './config/duration';
@@ -39,7 +42,11 @@ export interface BootstrapOptions {
 export async function bootstrapService(options: BootstrapOptions): Promise<INestApplication> {
   const { config } = options;
   // The service's module under one root that adds the JSON logger (nestjs-pino) for every service alike.
-  @Module({ imports: [LoggerModule.forRoot(loggerParams(config.service)), options.module] })
+  // The rate limiter's Redis counters are a provider here so that shutdown closes their connection.
+  @Module({
+    imports: [LoggerModule.forRoot(loggerParams(config.service)), options.module],
+    providers: [{ provide: RATE_LIMIT_STORAGE, useFactory: () => PrincipalRateLimitGuard.storage(config.redisUrl, `throttle:${config.mongoDb}:`) }],
+  })
   class ServiceRoot {}
   // abortOnError off: a failed start throws to the service's main (which exits 1) instead of exiting inside Nest.
   const app = await NestFactory.create(ServiceRoot, { bodyParser: false, bufferLogs: true, abortOnError: false });
@@ -57,7 +64,11 @@ export async function bootstrapService(options: BootstrapOptions): Promise<INest
   app.use(middlewareErrorsAsProblems);
   app.useGlobalFilters(new ProblemDetailsFilter());
   app.useGlobalPipes(createValidationPipe());
-  app.useGlobalGuards(new AuthGuard(app.get(Reflector), keyResolver(config.authKeys)));
+  // Authentication first: the rate limit counts per principal.
+  app.useGlobalGuards(
+    new AuthGuard(app.get(Reflector), keyResolver(config.authKeys)),
+    PrincipalRateLimitGuard.create(app.get(Reflector), app.get(RATE_LIMIT_STORAGE), config.rateLimit),
+  );
   const idempotency = new IdempotencyInterceptor(app.get(Reflector), app.get<Connection>(getConnectionToken()));
   app.useGlobalInterceptors(idempotency);
   app.enableShutdownHooks();

@@ -21,3 +21,4 @@ export * from './metrics/metrics';
 export * from './store/store-watchdog';
 export * from './idempotency/idempotency.interceptor';
 export * from './bootstrap';
+export * from './http/rate-limit';

@@ -43,6 +43,8 @@ export class TestSystem {
             {
               NODE_ENV: 'test',
               AUTH_JWKS: TEST_JWKS,
+              // Load tests drive thousands of requests from one token a minute; the rate-limit test sets its own.
+              RATE_LIMIT: '100000/1m',
               KAFKA_TOPIC_NAMESPACE: namespace,
               KAFKA_GROUP_ID: `${runId}-${name}`,
               MONGO_DB: `t_${runId}_${name.replace(/-/g, '_')}`,

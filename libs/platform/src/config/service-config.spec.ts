@@ -17,6 +17,7 @@ describe(loadServiceConfig.name, () => {
       redisUrl: 'redis://127.0.0.1:6380',
       authKeys: DEVELOPMENT_JWKS,
       bodyLimit: '64kb',
+      rateLimit: { limit: 600, windowSeconds: 60 },
     });
   });
 
@@ -41,6 +42,8 @@ describe(loadServiceConfig.name, () => {
     expect(() => loadServiceConfig('intake', 3001, { MONGO_URL: 'postgres://x' })).toThrow(/MONGO_URL/);
     expect(() => loadServiceConfig('intake', 3001, { MONGO_DB: 'a.b' })).toThrow(/MONGO_DB/);
     expect(() => loadServiceConfig('intake', 3001, { AUTH_JWKS: 'not json' })).toThrow(/AUTH_JWKS is not JSON/);
+    expect(() => loadServiceConfig('intake', 3001, { NODE_ENV: 'development', RATE_LIMIT: 'lots' })).toThrow(/RATE_LIMIT/);
+    expect(loadServiceConfig('intake', 3001, { NODE_ENV: 'development', RATE_LIMIT: '20/10s' }).rateLimit).toEqual({ limit: 20, windowSeconds: 10 });
     expect(() => loadServiceConfig('intake', 3001, { AUTH_JWKS: '{"keys":[]}' })).toThrow(/AUTH_JWKS/);
   });
 

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import type { JSONWebKeySet } from 'jose';
 import { z } from 'zod';
 import { DEVELOPMENT_JWKS, isDevelopmentKeySet, parseJwks } from '../auth/keys';
+import { parseRateLimit, type RateLimit } from '../http/rate-limit';
 
 /**
  * The environment every service reads, parsed once at boot: a typo or a missing secret stops the
@@ -21,6 +22,8 @@ const schema = z.object({
   AUTH_JWKS: z.string().min(2).optional(),
   AUTH_JWKS_FILE: z.string().min(1).optional(),
   BODY_LIMIT: z.string().default('64kb'),
+  /** Requests per window and principal, shared by all instances (Redis). */
+  RATE_LIMIT: z.string().default('600/1m'),
 });
 
 export interface ServiceConfig {
@@ -35,6 +38,7 @@ export interface ServiceConfig {
   /** The public keys bearer tokens are verified with. */
   authKeys: JSONWebKeySet;
   bodyLimit: string;
+  rateLimit: RateLimit;
 }
 
 export function loadServiceConfig(service: string, defaultPort: number, env: NodeJS.ProcessEnv = process.env): ServiceConfig {
@@ -65,5 +69,6 @@ export function loadServiceConfig(service: string, defaultPort: number, env: Nod
     redisUrl: e.REDIS_URL,
     authKeys,
     bodyLimit: e.BODY_LIMIT,
+    rateLimit: parseRateLimit(e.RATE_LIMIT),
   };
 }

@@ -17,9 +17,9 @@ describe(withProblemResponses.name, () => {
   const statuses = (path: string, method: string) => Object.keys((withProblems.paths as any)[path][method].responses).sort();
 
   it('documents the problem answers each operation can give, with the Problem schema', () => {
-    expect(statuses('/needs', 'get')).toEqual(['200', '400', '401', '403', '405', '500', '503']);
-    expect(statuses('/needs', 'post')).toEqual(['201', '400', '401', '403', '405', '409', '422', '500', '503']);
-    expect(statuses('/needs/{id}', 'patch')).toEqual(['200', '400', '401', '403', '404', '405', '409', '412', '428', '500', '503']);
+    expect(statuses('/needs', 'get')).toEqual(['200', '400', '401', '403', '405', '429', '500', '503']);
+    expect(statuses('/needs', 'post')).toEqual(['201', '400', '401', '403', '405', '409', '422', '429', '500', '503']);
+    expect(statuses('/needs/{id}', 'patch')).toEqual(['200', '400', '401', '403', '404', '405', '409', '412', '428', '429', '500', '503']);
     expect((withProblems.paths as any)['/needs'].get.responses['400'].content['application/problem+json'].schema).toEqual({ $ref: '#/components/schemas/Problem' });
     expect(withProblems.components?.schemas?.Problem).toMatchObject({ required: ['type', 'title', 'status'] });
   });

@@ -63,6 +63,7 @@ export function withProblemResponses(document: OpenAPIObject): OpenAPIObject {
         }
       }
       add('405', 'The method is not allowed on this resource (`Allow` lists those that are)');
+      add('429', 'Over the caller’s rate limit (RATE_LIMIT per principal, shared by all instances): retry after `Retry-After` seconds');
       add('500', 'An unexpected error: nothing about it is disclosed');
       add('503', 'A backing store is away: retry after `Retry-After` seconds');
     }
