@@ -7,6 +7,7 @@ started=$(date +%s)
 
 prepare
 ensure_chromium
+ensure_schemathesis
 log "type-checking (services, libs and tests)"
 npx tsc -p tsconfig.json --noEmit
 

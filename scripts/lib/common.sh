@@ -37,6 +37,20 @@ ensure_chromium() {
   fi
 }
 
+# schemathesis (from PyPI, pinned) in its own virtualenv under .infra/, for the API fuzzing test.
+SCHEMATHESIS_VERSION=4.32.5
+ensure_schemathesis() {
+  local venv=.infra/schemathesis-venv
+  if "$venv/bin/schemathesis" --version 2>/dev/null | grep -q "$SCHEMATHESIS_VERSION"; then return 0; fi
+  log "installing schemathesis $SCHEMATHESIS_VERSION from PyPI (first run only, for the API fuzzing test)"
+  mkdir -p .infra/logs
+  if ! { python3 -m venv "$venv" && "$venv/bin/pip" install -q "schemathesis==$SCHEMATHESIS_VERSION"; } >.infra/logs/schemathesis-install.log 2>&1; then
+    tail -20 .infra/logs/schemathesis-install.log >&2
+    echo "installing schemathesis failed (needs python3 with venv and PyPI)" >&2
+    return 1
+  fi
+}
+
 # What both npm start and npm test need first: dependencies, infrastructure, a build.
 prepare() {
   ensure_node_modules
