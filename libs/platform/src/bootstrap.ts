@@ -21,6 +21,7 @@ import { PrincipalRateLimitGuard } from './http/rate-limit';
 
 const RATE_LIMIT_STORAGE = Symbol('RATE_LIMIT_STORAGE');
 import { withProblemResponses } from './http/openapi-problems';
+import { withValidatorConstraints } from './http/openapi-constraints';
 import { StoreWatchdog } from './store/store-watchdog';
 import { parseDuration } from './config/duration';
 import { httpMetrics, startProcessMetrics } from './metrics/metrics';
@@ -73,18 +74,18 @@ export async function bootstrapService(options: BootstrapOptions): Promise<INest
   app.useGlobalInterceptors(idempotency);
   app.enableShutdownHooks();
 
-  const document = withProblemResponses(
-    SwaggerModule.createDocument(
-      app,
-      new DocumentBuilder()
-        .setTitle(options.title)
-        .setDescription(options.description)
-        .setVersion('1.0')
-        .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' })
-        .addSecurityRequirements('bearer')
-        .build(),
-    ),
+  const generated = SwaggerModule.createDocument(
+    app,
+    new DocumentBuilder()
+      .setTitle(options.title)
+      .setDescription(options.description)
+      .setVersion('1.0')
+      .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' })
+      .addSecurityRequirements('bearer')
+      .build(),
   );
+  // Every problem answer and every validator constraint documented, so clients (and fuzzers) know them.
+  const document = withValidatorConstraints(withProblemResponses(generated));
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs/openapi.json' });
 
   const connection = app.get<Connection>(getConnectionToken());

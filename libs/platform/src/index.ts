@@ -22,3 +22,5 @@ export * from './store/store-watchdog';
 export * from './idempotency/idempotency.interceptor';
 export * from './bootstrap';
 export * from './http/rate-limit';
+export * from './http/openapi-constraints';
+export * from './http/id.param';

@@ -1,7 +1,7 @@
 import { applyDecorators } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { ArrayMaxSize, ArrayMinSize, IsArray, IsIn, IsInt, IsISO8601, IsOptional, IsString, IsUUID, Length, Matches, Max, Min, ValidateIf, ValidateNested } from 'class-validator';
+import { ArrayMaxSize, ArrayMinSize, IsArray, IsIn, IsInt, IsISO8601, IsOptional, IsString, Length, Matches, Max, Min, ValidateIf, ValidateNested } from 'class-validator';
 import {
   CONTRACT_SUBTYPE_CODES,
   CONTRACT_SUBTYPES,
@@ -225,11 +225,7 @@ export class CancelDealDto {
   reason: string;
 }
 
-export class DealIdParam {
-  @ApiProperty({ format: 'uuid' })
-  @IsUUID()
-  id: string;
-}
+export { IdParam as DealIdParam } from '@tt/platform';
 
 export class ListDealsQuery extends PageQuery {
   @ApiPropertyOptional({ enum: DEAL_STATUSES })

@@ -161,8 +161,4 @@ export class CloseNeedDto {
   note?: string;
 }
 
-export class IdParam {
-  @ApiProperty({ format: 'uuid' })
-  @IsUUID()
-  id: string;
-}
+export { IdParam } from '@tt/platform';

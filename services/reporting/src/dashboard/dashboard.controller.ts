@@ -25,7 +25,7 @@ const CONTENT_SECURITY_POLICY = "default-src 'none'; script-src 'self'; style-sr
 @Controller('dashboard')
 export class DashboardController {
   @Get()
-  @ApiOperation({ summary: 'The dashboard page (HTML): totals by month against last year, park, field, contract type, 输出/吸纳 and the funnel, live over the SSE stream' })
+  @ApiOperation({ security: [], summary: 'The dashboard page (HTML): totals by month against last year, park, field, contract type, 输出/吸纳 and the funnel, live over the SSE stream' })
   @ApiProduces('text/html')
   @ApiOkResponse({ description: 'The page' })
   page(@Res() res: Response) {

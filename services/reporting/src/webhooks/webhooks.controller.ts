@@ -1,6 +1,6 @@
-import { Body, Controller, Delete, Get, HttpCode, HttpStatus, Param, ParseUUIDPipe, Post, Query } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, HttpStatus, Param, Post, Query } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
-import { CurrentPrincipal, PageQuery, Roles, type Principal } from '@tt/platform';
+import { CurrentPrincipal, IdParam, PageQuery, Roles, type Principal } from '@tt/platform';
 import { CreateWebhookDto, ReplayDto } from './webhook.dto';
 import { WebhookDispatcher } from './webhook-delivery.queue';
 import { subscriptionView, WebhooksService } from './webhooks.service';
@@ -31,28 +31,28 @@ export class WebhooksController {
 
   @Get(':id')
   @ApiOperation({ summary: 'One webhook: status, position in the event log, failures' })
-  async get(@Param('id', ParseUUIDPipe) id: string, @CurrentPrincipal() principal: Principal) {
+  async get(@Param() { id }: IdParam, @CurrentPrincipal() principal: Principal) {
     return subscriptionView(await this.webhooks.get(id, principal));
   }
 
   @Delete(':id')
   @HttpCode(HttpStatus.NO_CONTENT)
   @ApiOperation({ summary: 'Unsubscribe' })
-  async remove(@Param('id', ParseUUIDPipe) id: string, @CurrentPrincipal() principal: Principal) {
+  async remove(@Param() { id }: IdParam, @CurrentPrincipal() principal: Principal) {
     await this.webhooks.remove(id, principal);
   }
 
   @Post(':id/secret/rotate')
   @HttpCode(HttpStatus.OK)
   @ApiOperation({ summary: 'Issue a new signing secret; the previous one keeps signing beside it for the overlap (24 h by default)' })
-  rotate(@Param('id', ParseUUIDPipe) id: string, @CurrentPrincipal() principal: Principal) {
+  rotate(@Param() { id }: IdParam, @CurrentPrincipal() principal: Principal) {
     return this.webhooks.rotateSecret(id, principal);
   }
 
   @Post(':id/replay')
   @HttpCode(HttpStatus.ACCEPTED)
   @ApiOperation({ summary: 'Deliver again every event after a position of the event log; re-enables a disabled webhook' })
-  async replay(@Param('id', ParseUUIDPipe) id: string, @Body() dto: ReplayDto, @CurrentPrincipal() principal: Principal) {
+  async replay(@Param() { id }: IdParam, @Body() dto: ReplayDto, @CurrentPrincipal() principal: Principal) {
     const view = await this.webhooks.replay(id, dto.after, principal);
     await this.dispatcher.wake(id);
     return view;
@@ -61,7 +61,7 @@ export class WebhooksController {
   @Post(':id/enable')
   @HttpCode(HttpStatus.OK)
   @ApiOperation({ summary: 'Re-enable a disabled webhook where it stopped' })
-  async enable(@Param('id', ParseUUIDPipe) id: string, @CurrentPrincipal() principal: Principal) {
+  async enable(@Param() { id }: IdParam, @CurrentPrincipal() principal: Principal) {
     const view = await this.webhooks.enable(id, principal);
     await this.dispatcher.wake(id);
     return view;
@@ -69,7 +69,7 @@ export class WebhooksController {
 
   @Get(':id/deliveries')
   @ApiOperation({ summary: 'The delivery log, newest first: every attempt with its status code or error (kept 30 days)' })
-  deliveries(@Param('id', ParseUUIDPipe) id: string, @Query() q: PageQuery, @CurrentPrincipal() principal: Principal) {
+  deliveries(@Param() { id }: IdParam, @Query() q: PageQuery, @CurrentPrincipal() principal: Principal) {
     return this.webhooks.deliveriesOf(id, principal, q.page, q.pageSize);
   }
 }
