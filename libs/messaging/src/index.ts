@@ -12,3 +12,4 @@ export * from './consumer/kafka-event.transport';
 export * from './consumer/rethrow-event-errors.filter';
 export * from './dead-letters/replay';
 export * from './metrics';
+export * from './tracing';

@@ -5,7 +5,7 @@ import { getConnectionToken } from '@nestjs/mongoose';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import type { Connection } from 'mongoose';
 import type { EventType } from '@tt/contracts';
-import { createKafka, EventOutbox, KafkaEventTransport, MongoProcessedEventStore, scrapedGauge } from '@tt/messaging';
+import { createKafka, EventOutbox, KafkaEventTransport, MongoProcessedEventStore, scrapedGauge, startTracing, stopTracing } from '@tt/messaging';
 import { AuthGuard } from './auth/auth.guard';
 import { keyResolver } from './auth/tokens';
 import type { ServiceConfig } from './config/service-config';
@@ -42,11 +42,16 @@ export interface BootstrapOptions {
  */
 export async function bootstrapService(options: BootstrapOptions): Promise<INestApplication> {
   const { config } = options;
+  startTracing(config.service);
   // The service's module under one root that adds the JSON logger (nestjs-pino) for every service alike.
   // The rate limiter's Redis counters are a provider here so that shutdown closes their connection.
   @Module({
     imports: [LoggerModule.forRoot(loggerParams(config.service)), options.module],
-    providers: [{ provide: RATE_LIMIT_STORAGE, useFactory: () => PrincipalRateLimitGuard.storage(config.redisUrl, `throttle:${config.mongoDb}:`) }],
+    providers: [
+      { provide: RATE_LIMIT_STORAGE, useFactory: () => PrincipalRateLimitGuard.storage(config.redisUrl, `throttle:${config.mongoDb}:`) },
+      // The spans still buffered go out before the process ends.
+      { provide: 'TRACING_SHUTDOWN', useValue: { onApplicationShutdown: () => stopTracing() } },
+    ],
   })
   class ServiceRoot {}
   // abortOnError off: a failed start throws to the service's main (which exits 1) instead of exiting inside Nest.

@@ -5,7 +5,7 @@ import { Partitioners, type Admin, type Consumer, type EachMessagePayload, type 
 import { EVENT_CATALOG, TOPIC_OWNERS, deadLetterTopicOf, isEventType, type EventType } from '@tt/contracts';
 import { decodeCloudEvent, InvalidEventError } from '../cloud-event.codec';
 import { EventRejectedError, isTransientError } from '../errors';
-import { childTraceparent, runWithTraceparent } from '../trace-context';
+import { inSpan, SpanKind } from '../tracing';
 import { wireTopic } from '../kafka/kafka-client';
 import { ensureTopics } from '../kafka/ensure-topics';
 import { EventContext } from './event-context';
@@ -205,7 +205,8 @@ export class KafkaEventTransport extends Server implements CustomTransportStrate
     const handler = this.getHandlerByPattern(event.type);
     if (!handler) throw new InvalidEventError(`no handler for ${event.type}`, 'unknown-type');
     const context = new EventContext([event, { topic, partition, offset: message.offset, attempt }]);
-    await runWithTraceparent(childTraceparent(event.traceparent), async () => {
+    const attributes = { 'messaging.system': 'kafka', 'messaging.destination.name': topic, 'messaging.consumer.group.name': groupId, 'messaging.message.id': event.id, 'messaging.kafka.offset': Number(message.offset), 'cloudevents.event_type': event.type, 'delivery.attempt': attempt };
+    await inSpan(`${event.type} process`, SpanKind.CONSUMER, event.traceparent, attributes, async () => {
       const result = await handler(event.data, context);
       if (isObservable(result)) await lastValueFrom(result, { defaultValue: undefined });
     });

@@ -1,5 +1,5 @@
 import { json, type NextFunction, type Request, type RequestHandler, type Response } from 'express';
-import { childTraceparent, runWithTraceparent } from '@tt/messaging';
+import { runWithTraceparent, SpanKind, SpanStatusCode, startSpan } from '@tt/messaging';
 import { PROBLEM_CONTENT_TYPE, type InvalidParam } from './problem';
 import { toProblem } from './problem-details.filter';
 
@@ -86,7 +86,19 @@ export function middlewareErrorsAsProblems(error: unknown, req: Request, res: Re
 
 /** Continues the caller's W3C trace (`traceparent` header) or starts one; echoed in the response. */
 export function traceContext(req: Request, res: Response, next: NextFunction): void {
-  const traceparent = childTraceparent(req.header('traceparent'));
+  const { span, traceparent } = startSpan(`${req.method}`, SpanKind.SERVER, req.header('traceparent'), { 'http.request.method': req.method, 'url.path': req.path });
   res.setHeader('traceparent', traceparent);
+  if (span) {
+    res.on('finish', () => {
+      // The route pattern, not the path: ids stay out of span names (as in the latency histogram).
+      const pattern = req.route?.path as string | undefined;
+      const route = pattern && !pattern.includes('{*') ? `${req.baseUrl ?? ''}${pattern}` : undefined;
+      if (route) span.setAttribute('http.route', route);
+      span.updateName(`${req.method} ${route ?? 'unmatched'}`);
+      span.setAttribute('http.response.status_code', res.statusCode);
+      if (res.statusCode >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
+      span.end();
+    });
+  }
   runWithTraceparent(traceparent, next);
 }

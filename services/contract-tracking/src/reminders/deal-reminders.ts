@@ -5,7 +5,7 @@ import { EventPattern, Payload } from '@nestjs/microservices';
 import type { Job, JobsOptions, Queue } from 'bullmq';
 import type { Model } from 'mongoose';
 import { ContractSignedV1, DealOpenedV1, type PayloadOf } from '@tt/contracts';
-import { EventConsumer, EventOutbox } from '@tt/messaging';
+import { EventConsumer, EventOutbox, inJobSpan, traceparentForJob } from '@tt/messaging';
 import { config } from '../config';
 import { DEAL_MODEL, type Deal } from '../deals/deal.schema';
 import { eventContext } from '../deals/deals.service';
@@ -48,7 +48,7 @@ export class DealRemindersScheduler {
 
   private async schedule(dealId: string, stage: Stage, since: string) {
     const dueAt = Date.parse(since) + WAIT_SECONDS[stage]() * 1000;
-    await this.queue.add(KIND[stage], { dealId, stage, since }, { ...JOB_DEFAULTS, jobId: `${KIND[stage]}/${dealId}`, delay: Math.max(0, dueAt - Date.now()) });
+    await this.queue.add(KIND[stage], { dealId, stage, since, ...traceparentForJob() }, { ...JOB_DEFAULTS, jobId: `${KIND[stage]}/${dealId}`, delay: Math.max(0, dueAt - Date.now()) });
   }
 }
 
@@ -92,6 +92,6 @@ export class DealRemindersProcessor extends WorkerHost {
   }
 
   async process(job: Job<DealReminderJob>): Promise<string> {
-    return this.reminders.due(job.data);
+    return inJobSpan(DEAL_REMINDER_QUEUE, job, () => this.reminders.due(job.data));
   }
 }

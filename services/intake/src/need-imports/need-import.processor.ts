@@ -1,5 +1,6 @@
 import { OnWorkerEvent, Processor, WorkerHost } from '@nestjs/bullmq';
 import type { Job } from 'bullmq';
+import { inJobSpan } from '@tt/messaging';
 import { NEED_IMPORT_QUEUE, type NeedImportJob } from './need-import.queue';
 import { NeedImportsService } from './need-imports.service';
 
@@ -11,7 +12,7 @@ export class NeedImportProcessor extends WorkerHost {
   }
 
   async process(job: Job<NeedImportJob>): Promise<void> {
-    await this.imports.process(job.data.importId);
+    await inJobSpan(NEED_IMPORT_QUEUE, job, () => this.imports.process(job.data.importId));
   }
 
   /** Out of attempts: the import says so, rather than staying `running` forever. */

@@ -8,6 +8,8 @@ export const NEED_IMPORT_QUEUE = 'intake-import-needs';
 
 export interface NeedImportJob {
   importId: string;
+  /** The upload request's trace (the job's span is its child). */
+  traceparent?: string;
 }
 
 export const NEED_IMPORT_JOB_DEFAULTS: JobsOptions = {

@@ -5,6 +5,7 @@ import type { Queue } from 'bullmq';
 import { createHash, randomUUID } from 'node:crypto';
 import type { Model } from 'mongoose';
 import { invalid, notFound, readSpreadsheet, spreadsheetFormatOf, writeXlsx, type Principal, type ReadSheet } from '@tt/platform';
+import { traceparentForJob } from '@tt/messaging';
 import { EnterprisesService, type EnterpriseView } from '../enterprises/enterprises.service';
 import { NeedsService } from '../needs/needs.service';
 import { CONFIDENTIALITY_LABELS, HEADER_MARKER, parseRow, templateSpec } from './need-import-sheet';
@@ -79,7 +80,7 @@ export class NeedImportsService {
     });
     // If this enqueue is lost (a crash right here), the import stays queued: GET shows it, and
     // re-uploading the file is safe, since rows already imported are recognised.
-    await this.queue.add('import-needs', { importId: id }, { ...NEED_IMPORT_JOB_DEFAULTS, jobId: id });
+    await this.queue.add('import-needs', { importId: id, ...traceparentForJob() }, { ...NEED_IMPORT_JOB_DEFAULTS, jobId: id });
     return this.get(id, broker.parkId);
   }
 

@@ -1,7 +1,7 @@
 import { InjectQueue } from '@nestjs/bullmq';
 import { InjectModel } from '@nestjs/mongoose';
 import { EventPattern, Payload } from '@nestjs/microservices';
-import { EventConsumer } from '@tt/messaging';
+import { EventConsumer, traceparentForJob } from '@tt/messaging';
 import type { Queue } from 'bullmq';
 import type { Model } from 'mongoose';
 import { NeedCapturedV1, NeedClosedV1, NeedRevisedV1, NeedWithdrawnV1, type PayloadOf } from '@tt/contracts';
@@ -25,7 +25,7 @@ export class NeedEventsConsumer {
     const { needId, ...rest } = need;
     // Insert-if-absent: a redelivered capture never overwrites a later revision.
     await this.needs.updateOne({ _id: needId }, { $setOnInsert: { ...rest, revision: 0 } }, { upsert: true }).exec();
-    await this.scoring.add('score-need', { needId, revision: 0 }, { ...SCORING_JOB_DEFAULTS, jobId: scoringJobId(needId, 0) });
+    await this.scoring.add('score-need', { needId, revision: 0, ...traceparentForJob() }, { ...SCORING_JOB_DEFAULTS, jobId: scoringJobId(needId, 0) });
   }
 
   @EventPattern(NeedRevisedV1.type)
@@ -38,7 +38,7 @@ export class NeedEventsConsumer {
         state.industryCode === undefined ? { $set: { ...state, revision }, $unset: { industryCode: 1 } } : { $set: { ...state, revision } },
       )
       .exec();
-    await this.scoring.add('score-need', { needId, revision }, { ...SCORING_JOB_DEFAULTS, jobId: scoringJobId(needId, revision) });
+    await this.scoring.add('score-need', { needId, revision, ...traceparentForJob() }, { ...SCORING_JOB_DEFAULTS, jobId: scoringJobId(needId, revision) });
   }
 
   @EventPattern(NeedWithdrawnV1.type)

@@ -1,5 +1,6 @@
 import { Processor, WorkerHost } from '@nestjs/bullmq';
 import type { Job } from 'bullmq';
+import { inJobSpan } from '@tt/messaging';
 import { SCORING_QUEUE, scoringBackoff, type ScoringJob } from './scoring.queue';
 import { ProposalsService } from './proposals.service';
 
@@ -11,6 +12,6 @@ export class ScoringProcessor extends WorkerHost {
   }
 
   async process(job: Job<ScoringJob>): Promise<void> {
-    await this.proposals.scoreNeed(job.data.needId, job.data.revision ?? 0, job.data.trigger);
+    await inJobSpan(SCORING_QUEUE, job, () => this.proposals.scoreNeed(job.data.needId, job.data.revision ?? 0, job.data.trigger));
   }
 }

@@ -5,7 +5,7 @@ import { EventPattern, Payload } from '@nestjs/microservices';
 import type { Job, Queue } from 'bullmq';
 import type { Model } from 'mongoose';
 import { MatchProposedV1, type PayloadOf } from '@tt/contracts';
-import { EventConsumer, EventOutbox } from '@tt/messaging';
+import { EventConsumer, EventOutbox, inJobSpan } from '@tt/messaging';
 import { config } from '../config';
 import { NEED_SNAPSHOT_MODEL, type NeedSnapshot } from '../needs/need-snapshot.schema';
 import { PROPOSAL_MODEL, type Proposal } from '../proposals/proposal.schema';
@@ -83,6 +83,6 @@ export class ProposalRemindersProcessor extends WorkerHost {
   }
 
   async process(job: Job<ProposalReminderJob>): Promise<string> {
-    return this.reminders.due(job.data);
+    return inJobSpan(REMINDER_QUEUE, job, () => this.reminders.due(job.data));
   }
 }

@@ -2,6 +2,7 @@ import { InjectQueue, OnWorkerEvent, Processor, WorkerHost } from '@nestjs/bullm
 import { Injectable, Logger, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import type { Job, Queue } from 'bullmq';
 import { debounceTime, type Subscription } from 'rxjs';
+import { inJobSpan, traceparentForJob } from '@tt/messaging';
 import { AnalystEventsService } from '../analyst-events/analyst-events.service';
 import { config } from '../config';
 import { retryDelayMs } from './webhook-retries';
@@ -11,7 +12,7 @@ export const WEBHOOK_DELIVERY_QUEUE = 'webhook-deliveries';
 /** Wakes every webhook left behind (an event logged by another instance, a nudge lost to a race). */
 const SWEEP_EVERY_MS = 5_000;
 
-type DeliveryJob = { subscriptionId: string } | { sweep: true };
+type DeliveryJob = { subscriptionId: string; traceparent?: string } | { sweep: true };
 
 
 /**
@@ -42,7 +43,7 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnModuleDestro
   async wake(subscriptionId: string): Promise<void> {
     await this.queue.add(
       'deliver',
-      { subscriptionId },
+      { subscriptionId, ...traceparentForJob() },
       { jobId: `deliver-${subscriptionId}`, attempts: 1_000_000, backoff: { type: 'webhook' }, removeOnComplete: true, removeOnFail: true },
     );
   }
@@ -68,7 +69,8 @@ export class WebhookDeliveryProcessor extends WorkerHost {
 
   async process(job: Job<DeliveryJob>): Promise<void> {
     if ('sweep' in job.data) return this.dispatcher.wakeBehind();
-    const pass = await this.webhooks.deliverPending(job.data.subscriptionId);
+    const { subscriptionId } = job.data;
+    const pass = await inJobSpan(WEBHOOK_DELIVERY_QUEUE, job, () => this.webhooks.deliverPending(subscriptionId));
     if (pass.state === 'failing') throw new Error(pass.error);
   }
 
