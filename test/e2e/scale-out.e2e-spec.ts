@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import mongoose, { type Connection } from 'mongoose';
 import { ALL_DEAD_LETTER_TOPICS } from '@tt/contracts';
-import { analystToken, brokerToken, eventually, KafkaProbe, REPO_ROOT, SERVICE_NAMES, TestSystem, type ApiClient, type ServiceName } from '@tt/testing';
+import { analystToken, brokerToken, eventually, freePort, KafkaProbe, REPO_ROOT, SERVICE_NAMES, TestSystem, WebhookReceiver, type ApiClient, type ServiceName } from '@tt/testing';
 import { rebuildReporting, type RebuildReportingResult } from '../../scripts/events/rebuild-reporting';
 import { inPool, parkClients, registrationNumber, takeNeedToRegistration } from './broker-workflow';
 
@@ -16,14 +16,16 @@ const KILLS_PER_SERVICE = 3;
  * balancer would) take NEEDS needs to registered contracts while one instance of each service is
  * killed with SIGKILL, KILLS_PER_SERVICE times, at random moments, and restarted. Nothing may rest
  * on a lock inside one process: afterwards every figure is exact, no registration number is used
- * twice, nothing was dead-lettered, no aggregate lost a change, and reporting rebuilt from the
- * topics equals the live one.
+ * twice, nothing was dead-lettered, no aggregate lost a change, reporting rebuilt from the topics
+ * equals the live one, and the analysts' event log and a webhook have every transaction exactly once
+ * (the webhook at least once per attempt, once per `webhook-id`).
  */
 describe('two instances of every service, with kill -9', () => {
   let system: TestSystem;
   let dlq: KafkaProbe;
   let reporting: ApiClient;
   let rebuilt: RebuildReportingResult | undefined;
+  let receiver: WebhookReceiver;
   const suffix = Date.now().toString(36);
   const parks = Array.from({ length: PARKS }, (_, p) => `park-so-${p}-${suffix}`);
 
@@ -31,9 +33,12 @@ describe('two instances of every service, with kill -9', () => {
     system = await TestSystem.start({ instances: 2 });
     dlq = await KafkaProbe.start(system.kafka, ALL_DEAD_LETTER_TOPICS.map((t) => system.topic(t)));
     reporting = system.api('reporting', await analystToken());
+    receiver = new WebhookReceiver(await freePort());
+    await receiver.start();
   });
 
   afterAll(async () => {
+    await receiver?.stop();
     await dlq?.stop();
     await rebuilt?.stop();
     if (rebuilt) {
@@ -52,6 +57,10 @@ describe('two instances of every service, with kill -9', () => {
       }),
     );
     const amounts = Array.from({ length: NEEDS }, (_, i) => ({ contract: 2_000_000 + i * 1_013, tech: 1_500_000 + i * 7 }));
+    // An analyst's webhook for every logged transaction, delivered while reporting's instances are killed.
+    const hook = await reporting.post('/webhooks', { url: receiver.url, types: ['cn.techtransfer.transaction.logged.v2'], after: 0 });
+    expect(hook.status).toBe(201);
+    receiver.secrets = [hook.body.secret];
     let registered = 0;
     const chaos = new Chaos(system, NEEDS);
 
@@ -81,6 +90,30 @@ describe('two instances of every service, with kill -9', () => {
     expect(live.funnel).toEqual({ captured: NEEDS, matched: NEEDS, accepted: NEEDS, contracted: NEEDS, registered: NEEDS, cancelledDeals: 0 });
     expect(live.byPark.map((p: { key: string; count: number }) => [p.key, p.count])).toEqual(parks.map((park, p) => [park, Math.ceil((NEEDS - p) / PARKS)]).sort());
     expect(dlq.records.map((r) => `${r.topic} ${r.headers.dlq_reason}: ${r.headers.dlq_error}`)).toEqual([]);
+
+    // The analysts' event log: every transaction once, whichever instance logged it, through the kills.
+    // (An instance killed between taking a position and writing leaves a hole, which readers pass after
+    // 30 s; an empty page means "nothing more yet", so read until all are there.)
+    type Logged = { eventId: string; dealId: string; data: { contractAmountFen: number } };
+    const readLog = async () => {
+      const items: Logged[] = [];
+      for (let after = '0'; ; ) {
+        const page = (await reporting.get(`/events?types=cn.techtransfer.transaction.logged.v1&limit=500&after=${after}`)).body;
+        items.push(...page.items);
+        if (page.items.length === 0) return items;
+        after = page.next;
+      }
+    };
+    const logged = await eventually(readLog, (items) => items.length >= NEEDS, { what: 'every transaction in the analysts’ event log', timeoutMs: 120_000 });
+    expect(logged).toHaveLength(NEEDS);
+    expect(new Set(logged.map((e) => e.dealId)).size).toBe(NEEDS);
+    expect(logged.reduce((s, e) => s + e.data.contractAmountFen, 0)).toBe(expected.contractAmountFen);
+    // The webhook: each transaction under one webhook-id, verified; a delivery cut by a kill may come again.
+    await eventually(async () => receiver.accepted.length, (n) => n >= NEEDS, { what: 'a webhook per transaction', timeoutMs: 180_000 });
+    expect(receiver.rejected).toEqual([]);
+    expect(receiver.accepted).toHaveLength(NEEDS);
+    expect(new Set(receiver.accepted.map((d) => d.payload.data.dealId)).size).toBe(NEEDS);
+    process.stderr.write(`scale-out: webhook deliveries ${receiver.accepted.length} + ${receiver.repeated.length} repeated after kills\n`);
 
     // The stored state: no aggregate lost a change, no number used twice, every outbox emptied.
     const connection = await mongoose.createConnection(process.env.MONGO_URL ?? 'mongodb://127.0.0.1:27018/?retryWrites=false').asPromise();
