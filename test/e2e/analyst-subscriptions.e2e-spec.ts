@@ -1,16 +1,6 @@
 import { Webhook } from 'standardwebhooks';
 import { adminToken, analystToken, brokerToken, eventually, freePort, SseClient, TestSystem, WebhookReceiver, type ApiClient } from '@tt/testing';
-import { parkClients, registrationNumber, takeNeedToRegistration, type ParkClients } from './broker-workflow';
-
-/** What one deal taken to registration emits, in order: each subscriber must see exactly this per deal. */
-const DEAL_TO_REGISTRATION = [
-  'cn.techtransfer.deal.opened.v1',
-  'cn.techtransfer.contract.signed.v1',
-  'cn.techtransfer.contract.registered.v1',
-  'cn.techtransfer.contract.registered.v2',
-  'cn.techtransfer.transaction.logged.v1',
-  'cn.techtransfer.transaction.logged.v2',
-];
+import { DEAL_TO_REGISTRATION, parkClients, registrationNumber, takeNeedToRegistration, type ParkClients } from './broker-workflow';
 
 /**
  * Analysts' subscriptions on the four services (real Kafka, MongoDB-wire server, Redis): signed

@@ -4,6 +4,16 @@ import { eventually, type ApiClient } from '@tt/testing';
 
 /** What a broker does over HTTP, step by step, shared by the e2e tests. */
 
+/** The deal events one need taken to registration produces, in order (what subscribers see per deal). */
+export const DEAL_TO_REGISTRATION = [
+  'cn.techtransfer.deal.opened.v1',
+  'cn.techtransfer.contract.signed.v1',
+  'cn.techtransfer.contract.registered.v1',
+  'cn.techtransfer.contract.registered.v2',
+  'cn.techtransfer.transaction.logged.v1',
+  'cn.techtransfer.transaction.logged.v2',
+];
+
 const ALPHABET = '0123456789ABCDEFGHJKLMNPQRTUWXY';
 
 /** A valid 18-character 统一社会信用代码 (GB 32100 check character included), unique enough per run. */

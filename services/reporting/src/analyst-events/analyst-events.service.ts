@@ -3,7 +3,7 @@ import { InjectModel } from '@nestjs/mongoose';
 import type { Model } from 'mongoose';
 import { Subject } from 'rxjs';
 import { EVENT_CATALOG, EVENT_TYPES, TOPICS } from '@tt/contracts';
-import type { CloudEvent } from '@tt/messaging';
+import { isDuplicateKey, type CloudEvent } from '@tt/messaging';
 import { ANALYST_EVENT_MODEL, FEED_COUNTER_MODEL, type AnalystEventRow, type FeedCounterRow } from './analyst-event.schema';
 import { analystView } from './analyst-view';
 
@@ -110,8 +110,4 @@ export class AnalystEventsService implements OnModuleInit {
     const newest = await this.events.findOne({}, { _id: 1 }).sort({ _id: -1 }).lean();
     return newest?._id ?? 0;
   }
-}
-
-function isDuplicateKey(error: unknown): boolean {
-  return typeof error === 'object' && error !== null && (error as { code?: number }).code === 11000;
 }

@@ -1,4 +1,4 @@
-import { Controller, Get, Headers, HttpStatus, Query, Req, Res } from '@nestjs/common';
+import { applyDecorators, Controller, Get, Headers, HttpStatus, Query, Req, Res } from '@nestjs/common';
 import { ApiHeader, ApiOkResponse, ApiOperation, ApiProduces, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
 import { ArrayMaxSize, IsIn, IsInt, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
@@ -23,13 +23,12 @@ export class EventFilterQuery {
   parkId?: string;
 }
 
+/** A position in the event log (`id` of an event, `next` of a page). */
+const LogPosition = (description: string) =>
+  applyDecorators(ApiPropertyOptional({ description, minimum: 0, type: 'integer' }), IsOptional(), Type(() => Number), IsInt(), Min(0), Max(Number.MAX_SAFE_INTEGER));
+
 export class EventsPageQuery extends EventFilterQuery {
-  @ApiPropertyOptional({ description: 'The cursor: `next` of the previous page (0 or absent: from the start)', minimum: 0, type: 'integer' })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(0)
-  @Max(Number.MAX_SAFE_INTEGER)
+  @LogPosition('The cursor: `next` of the previous page (0 or absent: from the start)')
   after?: number;
 
   @ApiPropertyOptional({ minimum: 1, maximum: 500, default: 100, type: 'integer' })
@@ -42,12 +41,7 @@ export class EventsPageQuery extends EventFilterQuery {
 }
 
 export class EventStreamQuery extends EventFilterQuery {
-  @ApiPropertyOptional({ description: 'Where to start when there is no Last-Event-ID header (absent: only events from now on)', minimum: 0, type: 'integer' })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(0)
-  @Max(Number.MAX_SAFE_INTEGER)
+  @LogPosition('Where to start when there is no Last-Event-ID header (absent: only events from now on)')
   after?: number;
 }
 
