@@ -132,6 +132,15 @@ describe('bad input', () => {
     expect((await intake.get('/needs')).headers.get('x-powered-by')).toBeNull();
   });
 
+  it('never echoes a token sent in the query string', async () => {
+    const token = await brokerToken(park);
+    const response = await fetch(`${system.services.intake.url}/needs?access_token=${token}&page=1`);
+    const body = await response.text();
+    expect(response.status).toBe(401);
+    expect(JSON.parse(body)).toMatchObject({ status: 401, instance: '/needs' });
+    expect(body).not.toContain(token.slice(-20));
+  });
+
   it('answers a method a resource does not have with 405 and Allow, and an unknown path with 404', async () => {
     const token = await brokerToken(park);
     // node:http, since fetch refuses to send TRACE.

@@ -17,7 +17,8 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     const http = host.switchToHttp();
     const request = http.getRequest<Request>();
     const response = http.getResponse<Response>();
-    const problem = toProblem(exception, request.originalUrl ?? request.url);
+    // The path without its query: a query may carry what must not be echoed (a token sent as `?access_token=`).
+    const problem = toProblem(exception, (request.originalUrl ?? request.url).split('?')[0]);
     if (problem.status === HttpStatus.SERVICE_UNAVAILABLE) {
       this.logger.warn(`${request.method} ${request.originalUrl}: 503, ${(exception as Error)?.message ?? String(exception)}`);
     } else if (problem.status >= 500) {
