@@ -1,5 +1,6 @@
 import {
   ALL_TOPICS,
+  ANALYST_EVENT_TYPES,
   EVENT_CATALOG,
   EVENT_TYPES,
   TOPICS,
@@ -183,13 +184,12 @@ function deadLetterMessage(): Record<string, unknown> {
 
 /** A deal event as reporting gives it to analysts: a Standard Webhooks body, and the SSE `data:`. */
 function analystDealEventMessage(): Record<string, unknown> {
-  const dealTypes = EVENT_TYPES.filter((t) => EVENT_CATALOG[t].topic === TOPICS.deal && !t.includes('.reminder.'));
   const event = {
     type: 'object',
     properties: {
       id: { type: 'string', pattern: '^\\d+$', description: 'Position in reporting’s event log: the GET /events cursor and the SSE id.' },
       eventId: { type: 'string', description: 'The CloudEvent id (`webhook-id` of the delivery).' },
-      type: { type: 'string', enum: dealTypes },
+      type: { type: 'string', enum: ANALYST_EVENT_TYPES },
       time: { type: 'string', format: 'date-time' },
       dealId: { type: 'string' },
       parkId: { type: 'string' },
@@ -220,7 +220,7 @@ function analystDealEventMessage(): Record<string, unknown> {
     },
     payload: {
       type: 'object',
-      properties: { type: { type: 'string', enum: dealTypes }, timestamp: { type: 'string', format: 'date-time' }, data: event },
+      properties: { type: { type: 'string', enum: ANALYST_EVENT_TYPES }, timestamp: { type: 'string', format: 'date-time' }, data: event },
       required: ['type', 'timestamp', 'data'],
     },
     tags: [serviceTag('reporting')],

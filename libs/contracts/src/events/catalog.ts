@@ -12,6 +12,7 @@ import {
 import { NeedClosedV1, NeedRevisedV1, NeedWithdrawnV1 } from './need-lifecycle.v1';
 import { SupplyListedV1, SupplyRetiredV1, SupplyRevisedV1 } from './supply-events.v1';
 import { DealReminderV1, ProposalReminderV1 } from './reminder-events.v1';
+import { TOPICS } from './topics';
 import type { EventDefinition } from './event-definition';
 
 /** Every event the platform produces. Producers and consumers validate against these schemas. */
@@ -43,6 +44,9 @@ export const EVENT_CATALOG = {
 export type EventType = keyof typeof EVENT_CATALOG;
 export type PayloadOf<T extends EventType> = z.infer<(typeof EVENT_CATALOG)[T]['schema']>;
 export const EVENT_TYPES = Object.keys(EVENT_CATALOG) as EventType[];
+
+/** What analysts can follow outside Kafka (reporting's GET /events, SSE, webhooks): every deal event except the brokers' reminders. */
+export const ANALYST_EVENT_TYPES: EventType[] = EVENT_TYPES.filter((t) => EVENT_CATALOG[t].topic === TOPICS.deal && t !== 'cn.techtransfer.deal.reminder.v1');
 
 export function findEventDefinition(type: string): EventDefinition | undefined {
   return (EVENT_CATALOG as Record<string, EventDefinition>)[type];

@@ -2,13 +2,11 @@ import { Injectable, type OnModuleInit } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import type { Model } from 'mongoose';
 import { Subject } from 'rxjs';
-import { EVENT_CATALOG, EVENT_TYPES, TOPICS } from '@tt/contracts';
 import { isDuplicateKey, type CloudEvent } from '@tt/messaging';
 import { ANALYST_EVENT_MODEL, FEED_COUNTER_MODEL, type AnalystEventRow, type FeedCounterRow } from './analyst-event.schema';
 import { analystView } from './analyst-view';
 
-/** What analysts can subscribe to: every event of a deal's life, from intent to registration and after (brokers' reminders are not). */
-export const ANALYST_EVENT_TYPES = EVENT_TYPES.filter((t) => EVENT_CATALOG[t].topic === TOPICS.deal && !t.includes('.reminder.'));
+export { ANALYST_EVENT_TYPES } from '@tt/contracts';
 
 /**
  * How long a reader waits at a hole in the sequence before passing it. A hole is a number taken by
@@ -27,6 +25,9 @@ export interface AnalystEvent {
   parkId?: string;
   data: Record<string, unknown>;
 }
+
+/** The event as analysts get it everywhere: GET /events items, SSE `data:` and webhook bodies. */
+export const publicEvent = (e: AnalystEvent) => ({ id: String(e.seq), eventId: e.eventId, type: e.type, time: e.time, dealId: e.dealId, parkId: e.parkId, data: e.data });
 
 export interface EventFilter {
   types?: readonly string[];

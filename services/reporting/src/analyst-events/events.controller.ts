@@ -4,7 +4,7 @@ import { Transform, Type } from 'class-transformer';
 import { ArrayMaxSize, IsIn, IsInt, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
 import type { Request, Response } from 'express';
 import { CurrentPrincipal, invalid, type Principal } from '@tt/platform';
-import { AnalystEventsService, ANALYST_EVENT_TYPES, type AnalystEvent, type EventFilter } from './analyst-events.service';
+import { AnalystEventsService, ANALYST_EVENT_TYPES, publicEvent, type EventFilter } from './analyst-events.service';
 
 const commaList = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.split(',').filter(Boolean) : value);
 
@@ -45,8 +45,6 @@ export class EventStreamQuery extends EventFilterQuery {
   after?: number;
 }
 
-/** The event as analysts get it everywhere: GET /events items, SSE `data:` and webhook bodies. */
-export const publicEvent = (e: AnalystEvent) => ({ id: String(e.seq), eventId: e.eventId, type: e.type, time: e.time, dealId: e.dealId, parkId: e.parkId, data: e.data });
 
 const HEARTBEAT_MS = 15_000;
 const POLL_MS = 1_000;

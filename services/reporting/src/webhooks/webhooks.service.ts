@@ -1,11 +1,10 @@
-import { HttpStatus, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
+import { Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import { randomUUID } from 'node:crypto';
 import type { Model } from 'mongoose';
 import { Counter, register } from 'prom-client';
-import { notFound, ProblemException, type Principal } from '@tt/platform';
-import { AnalystEventsService, type AnalystEvent } from '../analyst-events/analyst-events.service';
-import { publicEvent } from '../analyst-events/events.controller';
+import { conflict, invalid, notFound, type Principal } from '@tt/platform';
+import { AnalystEventsService, publicEvent, type AnalystEvent } from '../analyst-events/analyst-events.service';
 import { config } from '../config';
 import type { CreateWebhookDto } from './webhook.dto';
 import { liveSecrets, newSigningSecret, signedHeaders } from './webhook-signing';
@@ -59,13 +58,13 @@ export class WebhooksService implements OnModuleInit {
 
   async create(dto: CreateWebhookDto, owner: Principal) {
     if (!config.webhooks.allowHttp && !dto.url.startsWith('https://')) {
-      throw new ProblemException({ status: HttpStatus.BAD_REQUEST, title: 'Bad Request', type: '/problems/validation', detail: 'The request has invalid fields.', errors: [{ pointer: '/url', reason: 'must be an https URL' }] });
+      throw invalid([{ pointer: '/url', reason: 'must be an https URL' }]);
     }
     if (/^[a-z]+:\/\/[^/]*@/i.test(dto.url)) {
-      throw new ProblemException({ status: HttpStatus.BAD_REQUEST, title: 'Bad Request', type: '/problems/validation', detail: 'The request has invalid fields.', errors: [{ pointer: '/url', reason: 'must not carry credentials' }] });
+      throw invalid([{ pointer: '/url', reason: 'must not carry credentials' }]);
     }
     if ((await this.subscriptions.countDocuments({ owner: owner.subject })) >= MAX_WEBHOOKS_PER_OWNER) {
-      throw new ProblemException({ status: HttpStatus.CONFLICT, title: 'Conflict', type: '/problems/conflict', detail: `A subscriber keeps at most ${MAX_WEBHOOKS_PER_OWNER} webhooks; delete one first.` });
+      throw conflict(`A subscriber keeps at most ${MAX_WEBHOOKS_PER_OWNER} webhooks; delete one first.`);
     }
     const now = new Date();
     const secret = newSigningSecret();
