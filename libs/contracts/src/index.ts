@@ -3,6 +3,7 @@ export * from './domain/credit-code';
 export * from './domain/regions';
 export * from './domain/registry';
 export * from './domain/supply';
+export * from './domain/field-taxonomy';
 export * from './events/topics';
 export * from './events/event-definition';
 export * from './events/need-captured.v1';

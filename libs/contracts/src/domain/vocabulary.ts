@@ -113,3 +113,31 @@ export const NEED_CLOSE_OUTCOMES = {
 } as const;
 export type NeedCloseOutcome = keyof typeof NEED_CLOSE_OUTCOMES;
 export const NEED_CLOSE_OUTCOME_CODES = Object.keys(NEED_CLOSE_OUTCOMES) as NeedCloseOutcome[];
+
+/**
+ * Constraints a broker can mark hard on a need: an item that violates a hard one is never proposed;
+ * a soft one only weighs. (A service area and an excluded region are always hard.)
+ */
+export const NEED_HARD_CONSTRAINTS = {
+  region: '地域',
+  maturity: '成熟度/时间',
+  budget: '预算/额度',
+  eligibility: '申请资格',
+  'cooperation-mode': '合作方式',
+} as const;
+export type NeedHardConstraint = keyof typeof NEED_HARD_CONSTRAINTS;
+export const NEED_HARD_CONSTRAINT_CODES = Object.keys(NEED_HARD_CONSTRAINTS) as NeedHardConstraint[];
+
+/** Why a broker rejected a proposal: coded, so the ranking can learn from it (beside the free text). */
+export const REJECTION_REASONS = {
+  'wrong-kind': '资源类型不对',
+  'wrong-field': '技术领域不对',
+  'too-far': '距离太远',
+  'too-immature': '技术不够成熟',
+  'too-expensive': '价格/额度不合适',
+  'not-eligible': '企业不符合条件',
+  'already-tried': '企业已接触过',
+  other: '其他',
+} as const;
+export type RejectionReason = keyof typeof REJECTION_REASONS;
+export const REJECTION_REASON_CODES = Object.keys(REJECTION_REASONS) as RejectionReason[];

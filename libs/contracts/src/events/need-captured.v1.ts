@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { TOPICS } from './topics';
-import { confidentiality, cooperationMode, fen, id, isoDateTime, needCategory, regionCode, technicalField } from './common';
+import { confidentiality, cooperationMode, fen, id, isoDateTime, needCategory, regionCode, supplyKind, technicalField } from './common';
+import { ENTERPRISE_QUALIFICATION_CODES, NEED_HARD_CONSTRAINT_CODES } from '../domain/vocabulary';
 import { defineEvent } from './event-definition';
 
 /** What matching scores a need on: stated in full by need captured and again by every need revised. */
@@ -17,6 +18,18 @@ export const needState = {
   budgetMaxFen: fen.optional(),
   cooperationModes: z.array(cooperationMode).max(10),
   confidentiality,
+  /** Kinds of help wanted, when the broker narrows what the category implies */
+  supplyKinds: z.array(supplyKind).min(1).max(6).optional(),
+  /** 技术成熟度 wanted (TRL 1..9) */
+  minTrl: z.number().int().min(1).max(9).optional(),
+  /** Months until the answer must be in use or production (明年就要上量 → 12) */
+  neededWithinMonths: z.number().int().min(1).max(120).optional(),
+  preferredRegionCodes: z.array(regionCode).min(1).max(20).optional(),
+  excludedRegionCodes: z.array(regionCode).min(1).max(20).optional(),
+  /** The enterprise's qualifications at capture (for finance products' eligibility) */
+  enterpriseQualifications: z.array(z.enum(ENTERPRISE_QUALIFICATION_CODES)).max(ENTERPRISE_QUALIFICATION_CODES.length).optional(),
+  /** Constraints that filter rather than weigh */
+  hardConstraints: z.array(z.enum(NEED_HARD_CONSTRAINT_CODES)).max(NEED_HARD_CONSTRAINT_CODES.length).optional(),
 };
 
 /**

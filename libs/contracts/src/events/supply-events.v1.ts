@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { TOPICS } from './topics';
-import { fen, id, isoDateTime, regionCode, supplyKind, technicalField } from './common';
+import { cooperationMode, fen, id, isoDateTime, regionCode, supplyKind, technicalField } from './common';
 import { defineEvent } from './event-definition';
 import { IP_TYPE_CODES } from '../domain/registry';
 import { FINANCE_PRODUCT_TYPE_CODES, FINANCE_PROVIDER_TYPE_CODES, SERVICE_TYPE_CODES } from '../domain/supply';
@@ -15,10 +15,13 @@ const text = (max: number) => z.string().trim().min(1).max(max);
 
 /** 科技成果: its IP (type and numbers, such as patent numbers) and how mature it is (TRL on the item). */
 export const achievementDetails = z.strictObject({
-  ipType: z.enum(IP_TYPE_CODES),
+  /** Absent when the holder has not said (a know-how package, an achievement still being filed) */
+  ipType: z.enum(IP_TYPE_CODES).optional(),
   ipNumbers: z.array(text(40)).max(20).optional(),
   /** 转化方式 the holder accepts, in words (转让、许可、作价入股…) */
   transferModes: text(200).optional(),
+  /** 挂牌价 / asking price of a transfer or licence, fen; absent when negotiable */
+  askingPriceFen: fen.optional(),
 });
 
 /** 科技服务机构: the services it offers and its accreditations (CMA, CNAS…). */
@@ -32,14 +35,18 @@ export const financeProductDetails = z
   .strictObject({
     providerType: z.enum(FINANCE_PROVIDER_TYPE_CODES),
     productType: z.enum(FINANCE_PRODUCT_TYPE_CODES),
-    amountMinFen: fen,
-    amountMaxFen: fen,
-    /** Qualifications an applicant must hold (any of them), e.g. 高新技术企业, 专精特新 */
-    eligibility: z.array(z.enum(ENTERPRISE_QUALIFICATION_CODES)).max(ENTERPRISE_QUALIFICATION_CODES.length),
+    /** The range financed or invested, fen; absent where it means nothing (an insurance policy, a subsidy by rule) */
+    amountMinFen: fen.optional(),
+    amountMaxFen: fen.optional(),
+    /** Qualifications an applicant must hold (any of them), e.g. 高新技术企业, 专精特新; absent or empty: anyone */
+    eligibility: z.array(z.enum(ENTERPRISE_QUALIFICATION_CODES)).max(ENTERPRISE_QUALIFICATION_CODES.length).optional(),
     /** 年化利率 or expected terms, in words */
     terms: text(200).optional(),
   })
-  .refine((d) => d.amountMinFen <= d.amountMaxFen, { message: 'amountMinFen must not exceed amountMaxFen', path: ['amountMinFen'] });
+  .refine((d) => d.amountMinFen === undefined || d.amountMaxFen === undefined || d.amountMinFen <= d.amountMaxFen, {
+    message: 'amountMinFen must not exceed amountMaxFen',
+    path: ['amountMinFen'],
+  });
 
 /** 共享仪器设备: the instrument, where it stands, how it is booked and what it costs. */
 export const sharedEquipmentDetails = z.strictObject({
@@ -60,8 +67,12 @@ export const SUPPLY_DETAILS = {
   'shared-equipment': sharedEquipmentDetails,
 } as const;
 
-/** Technology readiness describes what a lab, an expert or an achievement offers, not a loan or an instrument. */
+/**
+ * Technology readiness describes what a lab, an expert or an achievement offers, not a loan or an
+ * instrument. Only an achievement must state it: a lab or an expert works across maturities.
+ */
 export const TRL_KINDS: ReadonlySet<string> = new Set(['institution', 'expert', 'achievement']);
+export const TRL_REQUIRED_KINDS: ReadonlySet<string> = new Set(['achievement']);
 
 export const supplyItem = z
   .strictObject({
@@ -73,13 +84,17 @@ export const supplyItem = z
     technicalField,
     keywords: z.array(text(40)).min(1).max(20),
     regionCode,
-    /** 技术就绪度 1..9, required for institutions, experts and achievements */
+    /** 技术就绪度 1..9: required for achievements, optional for institutions and experts */
     trl: z.number().int().min(1).max(9).optional(),
+    /** Regions the supplier serves (province xx0000, prefecture xxxx00 or county codes); absent: nationwide */
+    serviceArea: z.array(regionCode).min(1).max(50).optional(),
+    /** How the supplier cooperates; absent: not stated */
+    cooperationModes: z.array(cooperationMode).min(1).max(10).optional(),
     details: z.record(z.string(), z.unknown()).optional(),
   })
   .superRefine((item, ctx) => {
-    if (TRL_KINDS.has(item.kind) && item.trl === undefined)
-      ctx.addIssue({ code: 'custom', path: ['trl'], message: 'trl (技术就绪度 1..9) is required for institutions, experts and achievements' });
+    if (TRL_REQUIRED_KINDS.has(item.kind) && item.trl === undefined)
+      ctx.addIssue({ code: 'custom', path: ['trl'], message: 'trl (技术就绪度 1..9) is required for achievements' });
     if (!TRL_KINDS.has(item.kind) && item.trl !== undefined) ctx.addIssue({ code: 'custom', path: ['trl'], message: `a ${item.kind} has no trl` });
     const details = SUPPLY_DETAILS[item.kind];
     if (!details) {

@@ -1,4 +1,4 @@
-import { ValidateBy } from 'class-validator';
+import { ValidateBy, type ValidationOptions } from 'class-validator';
 import { creditCodeCheckCharacter, isKnownRegionCode, isValidCreditCode, REGION_CODE_PATTERN, UNIFIED_SOCIAL_CREDIT_CODE_PATTERN } from '@tt/contracts';
 
 /**
@@ -18,12 +18,15 @@ export const HasCreditCodeCheckCharacter = () =>
     },
   });
 
-/** A six-digit code must also name a region of the GB/T 2260 list (see @tt/contracts regions). */
-export const IsKnownRegion = () =>
-  ValidateBy({
+/** A six-digit code must also name a region of the GB/T 2260 list (see @tt/contracts regions); `{each: true}` for lists. */
+export const IsKnownRegion = (options?: ValidationOptions) =>
+  ValidateBy(
+    {
     name: 'knownRegionCode',
     validator: {
       validate: (value: unknown) => typeof value !== 'string' || !REGION_CODE_PATTERN.test(value) || isKnownRegionCode(value),
       defaultMessage: (args) => `${args?.property ?? 'regionCode'} ${String(args?.value)} is not in the GB/T 2260 list of administrative divisions`,
     },
-  });
+  },
+    options,
+  );
