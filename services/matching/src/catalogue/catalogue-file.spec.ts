@@ -54,7 +54,9 @@ describe('loadCatalogue', () => {
     ['a loan whose minimum exceeds its maximum', 'fin-0001', (i: Record<string, unknown>) => ((i.details as Record<string, number>).amountMinFen = 9e12), /details\.amountMinFen/],
     ['an instrument with a TRL', 'equip-0001', (i: Record<string, unknown>) => (i.trl = 5), /a shared-equipment has no trl/],
     ['a service agency offering an unknown service', 'svc-0001', (i: Record<string, unknown>) => ((i.details as Record<string, unknown>).serviceTypes = ['massage']), /details\.serviceTypes\.0/],
-    ['an achievement without its IP type', 'ach-0001', (i: Record<string, unknown>) => (i.details = {}), /details\.ipType/],
+    ['an achievement with an unknown IP type', 'ach-0001', (i: Record<string, unknown>) => (i.details = { ipType: 'trademark' }), /details\.ipType/],
+    ['an achievement without a TRL', 'ach-0001', (i: Record<string, unknown>) => delete i.trl, /trl \(技术就绪度 1\.\.9\) is required for achievements/],
+    ['a service area entry that is not a region code', 'svc-0001', (i: Record<string, unknown>) => (i.serviceArea = ['43']), /serviceArea/],
   ])('rejects %s', (_label, id, mutate, message) => {
     const path = corrupted((items) => mutate(items.find((i) => i.id === id)!));
     expect(() => loadCatalogue(path)).toThrow(message);

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { isKnownRegionCode, SUPPLY_KINDS, TECHNICAL_FIELDS, type SupplyKind } from '@tt/contracts';
+import { COOPERATION_MODES, isKnownRegionCode, SUPPLY_KINDS, TECHNICAL_FIELDS, type CooperationMode, type SupplyKind } from '@tt/contracts';
 import { invalid, readSpreadsheet, spreadsheetFormatOf, type ReadSheet } from '@tt/platform';
 import { CatalogueService, checked, type SupplyContent } from './catalogue.service';
 
@@ -14,6 +14,8 @@ export const CATALOGUE_COLUMNS = {
   keywords: '关键词',
   regionCode: '所在地区代码',
   trl: '技术就绪度',
+  serviceArea: '服务范围（地区代码）',
+  cooperationModes: '合作方式',
   details: '详细信息（JSON）',
 } as const;
 const MAX_ROWS = 2_000;
@@ -72,6 +74,20 @@ export class CatalogueImportService {
     if (cell('regionCode') && /^\d{6}$/.test(cell('regionCode')!) && !isKnownRegionCode(cell('regionCode')!))
       problems.push({ field: CATALOGUE_COLUMNS.regionCode, problem: `${cell('regionCode')} is not in the GB/T 2260 list of administrative divisions` });
     const trl = cell('trl') === undefined ? undefined : Number(cell('trl'));
+    const serviceArea = cell('serviceArea')?.split(SEPARATORS).map((c) => c.trim()).filter(Boolean);
+    for (const code of serviceArea ?? []) {
+      if (!isKnownRegionCode(code)) problems.push({ field: CATALOGUE_COLUMNS.serviceArea, problem: `${code} is not in the GB/T 2260 list of administrative divisions` });
+    }
+    const cooperationModes = cell('cooperationModes')
+      ?.split(SEPARATORS)
+      .map((m) => m.trim())
+      .filter(Boolean)
+      .map((m) => {
+        const code = Object.entries(COOPERATION_MODES).find(([c, label]) => m === c || m === label)?.[0] as CooperationMode | undefined;
+        if (!code) problems.push({ field: CATALOGUE_COLUMNS.cooperationModes, problem: `“${m}”不是可选值之一：${Object.values(COOPERATION_MODES).join('、')}` });
+        return code;
+      })
+      .filter((m): m is CooperationMode => m !== undefined);
     const content = Object.fromEntries(
       Object.entries({
         kind: fromList('kind', SUPPLY_KINDS) as SupplyKind,
@@ -82,6 +98,8 @@ export class CatalogueImportService {
         keywords: cell('keywords')?.split(SEPARATORS).map((k) => k.trim()).filter(Boolean),
         regionCode: cell('regionCode'),
         trl,
+        serviceArea,
+        cooperationModes,
         details,
       }).filter(([, v]) => v !== undefined),
     ) as SupplyContent;

@@ -110,7 +110,7 @@ export class CatalogueService implements OnModuleInit {
     const at = new Date();
     const revised = this.outbox.stage('cn.techtransfer.supply.revised.v1', { item, revision, by: admin.subject, at: at.toISOString() });
     const { supplyId: _id, ...content } = item;
-    const unset = Object.fromEntries(['organisation', 'trl', 'details'].filter((k) => !(k in content)).map((k) => [k, 1]));
+    const unset = Object.fromEntries(OPTIONAL_FIELDS.filter((k) => !(k in content)).map((k) => [k, 1]));
     await this.write(current, { $set: { ...content, revision }, ...(Object.keys(unset).length ? { $unset: unset } : {}), $push: { outbox: revised } });
     return this.get(supplyId);
   }
@@ -181,10 +181,15 @@ function payloadOf(supplyId: string, content: Omit<SupplyItem, 'id'>): SupplyIte
   return supplyItem.parse({ supplyId, ...content });
 }
 
+/** The optional item fields: a revision that drops one removes it from the stored item. */
+const OPTIONAL_FIELDS = ['organisation', 'trl', 'serviceArea', 'cooperationModes', 'details'] as const;
+
 function contentOf(doc: SupplyItemDocument): SupplyContent {
-  const { kind, name, organisation, summary, technicalField, keywords, regionCode, trl, details } = doc;
+  const { kind, name, organisation, summary, technicalField, keywords, regionCode, trl, serviceArea, cooperationModes, details } = doc;
   return Object.fromEntries(
-    Object.entries({ kind, name, organisation, summary, technicalField, keywords, regionCode, trl, details }).filter(([, v]) => v !== undefined && v !== null),
+    Object.entries({ kind, name, organisation, summary, technicalField, keywords, regionCode, trl, serviceArea, cooperationModes, details }).filter(
+      ([, v]) => v !== undefined && v !== null,
+    ),
   ) as SupplyContent;
 }
 

@@ -32,6 +32,8 @@ export const SupplyItemSchema = new Schema<SupplyItemDocument>(
     keywords: { type: [String], default: [] },
     regionCode: { type: String, required: true },
     trl: { type: Number },
+    serviceArea: { type: [String], default: undefined },
+    cooperationModes: { type: [String], default: undefined },
     details: { type: Schema.Types.Mixed },
     status: { type: String, required: true, default: 'active' },
     revision: { type: Number, required: true, default: 0 },

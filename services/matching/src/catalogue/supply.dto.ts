@@ -1,6 +1,8 @@
 import { ApiProperty, ApiPropertyOptional, OmitType, PartialType } from '@nestjs/swagger';
-import { ArrayMaxSize, ArrayMinSize, IsArray, IsIn, IsInt, IsObject, IsOptional, IsString, Length, Matches, Max, Min } from 'class-validator';
+import { ArrayMaxSize, ArrayMinSize, ArrayUnique, IsArray, IsIn, IsInt, IsObject, IsOptional, IsString, Length, Matches, Max, Min } from 'class-validator';
 import {
+  COOPERATION_MODE_CODES,
+  type CooperationMode,
   FINANCE_PRODUCT_TYPE_CODES,
   FINANCE_PROVIDER_TYPE_CODES,
   IP_TYPE_CODES,
@@ -19,9 +21,9 @@ import { SUPPLY_ID_PATTERN } from './catalogue-file';
 
 const DETAILS_DOC = [
   'The kind’s own facts, checked against its schema (400 with a pointer such as /details/amountMinFen):',
-  `- achievement: {ipType (${IP_TYPE_CODES.join(', ')}), ipNumbers?, transferModes?}`,
+  `- achievement: {ipType? (${IP_TYPE_CODES.join(', ')}), ipNumbers?, transferModes?, askingPriceFen?}`,
   `- service-agency: {serviceTypes [${SERVICE_TYPE_CODES.join(', ')}], accreditations? such as CMA, CNAS}`,
-  `- finance-product: {providerType (${FINANCE_PROVIDER_TYPE_CODES.join(', ')}), productType (${FINANCE_PRODUCT_TYPE_CODES.join(', ')}), amountMinFen, amountMaxFen, eligibility [enterprise qualifications], terms?}`,
+  `- finance-product: {providerType (${FINANCE_PROVIDER_TYPE_CODES.join(', ')}), productType (${FINANCE_PRODUCT_TYPE_CODES.join(', ')}), amountMinFen?, amountMaxFen?, eligibility? [enterprise qualifications; absent: anyone], terms?}`,
   '- shared-equipment: {instrument, location, bookingTerms, pricePerHourFen?}',
   '- institution, expert: none',
 ].join('\n');
@@ -66,12 +68,35 @@ export class CreateSupplyDto {
   @IsKnownRegion()
   regionCode: string;
 
-  @ApiPropertyOptional({ minimum: 1, maximum: 9, description: '技术就绪度; required for institution, expert and achievement, refused for the others' })
+  @ApiPropertyOptional({ minimum: 1, maximum: 9, description: '技术就绪度: required for an achievement, optional for an institution or expert, refused for the others' })
   @IsOptional()
   @IsInt()
   @Min(1)
   @Max(9)
   trl?: number;
+
+  @ApiPropertyOptional({
+    type: [String],
+    example: ['430000'],
+    description: '服务范围: the regions served (province xx0000, prefecture xxxx00 or county codes), e.g. 仅限湖南省内企业 → ["430000"]; absent: nationwide. An enterprise outside it is never proposed the item.',
+  })
+  @IsOptional()
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayMaxSize(50)
+  @ArrayUnique()
+  @Matches(REGION_CODE_PATTERN, { each: true, message: 'each serviceArea entry must be a 6-digit administrative division code' })
+  @IsKnownRegion({ each: true })
+  serviceArea?: string[];
+
+  @ApiPropertyOptional({ enum: COOPERATION_MODE_CODES, isArray: true, description: '合作方式 the supplier offers; absent: not stated' })
+  @IsOptional()
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayMaxSize(10)
+  @ArrayUnique()
+  @IsIn(COOPERATION_MODE_CODES, { each: true })
+  cooperationModes?: CooperationMode[];
 
   @ApiPropertyOptional({ type: 'object', additionalProperties: true, description: DETAILS_DOC })
   @IsOptional()

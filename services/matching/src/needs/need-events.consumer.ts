@@ -4,7 +4,7 @@ import { EventPattern, Payload } from '@nestjs/microservices';
 import { EventConsumer, traceparentForJob } from '@tt/messaging';
 import type { Queue } from 'bullmq';
 import type { Model } from 'mongoose';
-import { NeedCapturedV1, NeedClosedV1, NeedRevisedV1, NeedWithdrawnV1, type PayloadOf } from '@tt/contracts';
+import { NeedCapturedV1, NeedClosedV1, NeedRevisedV1, NeedWithdrawnV1, needState, type PayloadOf } from '@tt/contracts';
 import { SCORING_JOB_DEFAULTS, SCORING_QUEUE, scoringJobId, type ScoringJob } from '../proposals/scoring.queue';
 import { NEED_SNAPSHOT_MODEL, type NeedSnapshot } from './need-snapshot.schema';
 
@@ -35,7 +35,8 @@ export class NeedEventsConsumer {
     await this.needs
       .updateOne(
         { _id: needId, ended: { $exists: false }, $or: [{ revision: { $lt: revision } }, { revision: { $exists: false } }] },
-        state.industryCode === undefined ? { $set: { ...state, revision }, $unset: { industryCode: 1 } } : { $set: { ...state, revision } },
+        // The revision restates the whole need: optional fields it no longer has are removed.
+        { $set: { ...state, revision }, ...unsetAbsent(state) },
       )
       .exec();
     await this.scoring.add('score-need', { needId, revision, ...traceparentForJob() }, { ...SCORING_JOB_DEFAULTS, jobId: scoringJobId(needId, revision) });
@@ -50,4 +51,10 @@ export class NeedEventsConsumer {
   async onNeedClosed(@Payload() e: PayloadOf<typeof NeedClosedV1.type>): Promise<void> {
     await this.needs.updateOne({ _id: e.needId, ended: { $exists: false } }, { $set: { ended: { reason: 'closed', at: new Date(e.closedAt) } } }).exec();
   }
+}
+
+/** The optional need fields a revision leaves out, as an $unset (empty when it has them all). */
+function unsetAbsent(state: Record<string, unknown>): { $unset?: Record<string, 1> } {
+  const absent = Object.keys(needState).filter((key) => needState[key as keyof typeof needState].isOptional() && state[key] === undefined);
+  return absent.length ? { $unset: Object.fromEntries(absent.map((k) => [k, 1 as const])) } : {};
 }

@@ -1,6 +1,6 @@
 import { Schema } from 'mongoose';
 import { OutboxEntrySchema, type OutboxEntry } from '@tt/messaging';
-import type { SupplyKind } from '@tt/contracts';
+import type { NeedCategory, RejectionReason, SupplyKind, TechnicalField } from '@tt/contracts';
 import type { MatchReason } from '../scoring/scoring.types';
 
 export const MATCH_RUN_MODEL = 'MatchRun';
@@ -55,8 +55,14 @@ export interface Proposal {
   score: number;
   reasons: MatchReason[];
   status: ProposalStatus;
+  /** What makes needs "similar" for learning from decisions: the need's category and field when proposed */
+  needCategory?: NeedCategory;
+  needField?: TechnicalField;
+  /** The model that ranked it, so acceptance can be compared between versions */
+  modelVersion?: string;
   decidedBy?: string;
   decidedAt?: Date;
+  rejectionCode?: RejectionReason;
   rejectionReason?: string;
   /** Set when the reminder of an undecided proposal was raised (once). */
   reminderRaisedAt?: Date;
@@ -75,8 +81,12 @@ export const ProposalSchema = new Schema<Proposal>(
     score: { type: Number, required: true },
     reasons: { type: Schema.Types.Mixed, default: [] },
     status: { type: String, required: true, default: 'proposed' },
+    needCategory: { type: String },
+    needField: { type: String },
+    modelVersion: { type: String },
     decidedBy: { type: String },
     decidedAt: { type: Date },
+    rejectionCode: { type: String },
     rejectionReason: { type: String },
     reminderRaisedAt: { type: Date },
     outbox: { type: [OutboxEntrySchema], default: [] },
@@ -85,3 +95,5 @@ export const ProposalSchema = new Schema<Proposal>(
 );
 // A need's proposals in rank order (the broker's list).
 ProposalSchema.index({ needId: 1, rank: 1 });
+// Decisions on items for needs of one category and field (the ranking's feedback).
+ProposalSchema.index({ needCategory: 1, needField: 1, status: 1 });

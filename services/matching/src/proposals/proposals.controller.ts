@@ -1,6 +1,7 @@
 import { Body, Controller, Get, HttpCode, Param, Post } from '@nestjs/common';
-import { ApiOperation, ApiProperty, ApiTags } from '@nestjs/swagger';
-import { IsString, IsUUID, Length } from 'class-validator';
+import { ApiOperation, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
+import { IsIn, IsOptional, IsString, IsUUID, Length } from 'class-validator';
+import { REJECTION_REASON_CODES, type RejectionReason } from '@tt/contracts';
 import { CurrentPrincipal, parkOf, Roles, type Principal } from '@tt/platform';
 import { ProposalsService } from './proposals.service';
 
@@ -17,10 +18,18 @@ export class ProposalIdParam {
 }
 
 export class RejectProposalDto {
-  @ApiProperty({ example: '企业已与其他院所合作', maxLength: 500 })
+  @ApiProperty({
+    enum: REJECTION_REASON_CODES,
+    description: '资源类型不对 / 技术领域不对 / 距离太远 / 技术不够成熟 / 价格或额度不合适 / 企业不符合条件 / 企业已接触过 / 其他: the ranking learns from it',
+  })
+  @IsIn(REJECTION_REASON_CODES)
+  reasonCode: RejectionReason;
+
+  @ApiPropertyOptional({ example: '企业已与其他院所合作', maxLength: 500 })
+  @IsOptional()
   @IsString()
   @Length(1, 500)
-  reason: string;
+  reason?: string;
 }
 
 @ApiTags('proposals')
@@ -44,8 +53,8 @@ export class ProposalsController {
 
   @Post('proposals/:proposalId/reject')
   @HttpCode(200)
-  @ApiOperation({ summary: 'Reject a proposal with a reason (publishes match rejected)' })
+  @ApiOperation({ summary: 'Reject a proposal with a reason code and optional words (publishes match rejected; later rankings of similar needs learn from it)' })
   reject(@Param() { proposalId }: ProposalIdParam, @Body() dto: RejectProposalDto, @CurrentPrincipal() broker: Principal) {
-    return this.proposals.reject(proposalId, dto.reason, { subject: broker.subject, parkId: parkOf(broker) });
+    return this.proposals.reject(proposalId, dto, { subject: broker.subject, parkId: parkOf(broker) });
   }
 }

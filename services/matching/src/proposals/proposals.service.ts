@@ -9,9 +9,11 @@ import { config } from '../config';
 import { NEED_SNAPSHOT_MODEL, type NeedSnapshot } from '../needs/need-snapshot.schema';
 import { MATCH_RUN_MODEL, PROPOSAL_MODEL, type MatchRun, type Proposal } from './proposal.schema';
 import { scoringJobId, type CatalogueTrigger } from './scoring.queue';
+import { MODEL_VERSION } from '../scoring/relevance-model';
+import type { ItemFeedback, NeedForMatching } from '../scoring/scoring.types';
+import { REJECTION_REASONS, type RejectionReason } from '@tt/contracts';
 
-/** Bumped when the scoring changes, so analysts can compare acceptance rates between versions. */
-export const MODEL_VERSION = 'bm25f-jieba-1';
+export { MODEL_VERSION };
 
 type Broker = { subject: string; parkId: string };
 
@@ -48,11 +50,12 @@ export class ProposalsService {
       if (await this.catalogue.isActive(trigger.supplyId)) throw new Error(`catalogue item ${trigger.supplyId} revision ${trigger.supplyRevision} not in the model yet`);
       return;
     }
-    const ranked = model
-      .rank(
-        { title: need.title, description: need.description, technicalField: need.technicalField, keywords: need.keywords, regionCode: need.regionCode },
-        { limit: config.proposalsPerNeed, minScore: config.minProposalScore },
-      );
+    const forMatching = needForMatching(need);
+    const ranked = model.rank(forMatching, {
+      limit: config.proposalsPerNeed,
+      minScore: config.minProposalScore,
+      feedback: await this.feedbackFor(forMatching),
+    });
     const proposals: Proposal[] = ranked.map((c, i) => ({
       _id: proposalIdOf(needId, c.supplyId),
       needId,
@@ -64,6 +67,9 @@ export class ProposalsService {
       score: c.score,
       reasons: c.reasons,
       status: 'proposed',
+      needCategory: need.category,
+      needField: need.technicalField,
+      modelVersion: MODEL_VERSION,
       outbox: [],
     }));
     if (trigger && !proposals.some((p) => p.supplyId === trigger.supplyId)) return; // nothing new for this need
@@ -159,18 +165,20 @@ export class ProposalsService {
     return this.decide(proposal, broker, { status: 'accepted' }, event);
   }
 
-  async reject(proposalId: string, reason: string, broker: Broker) {
+  async reject(proposalId: string, rejection: { reasonCode: RejectionReason; reason?: string }, broker: Broker) {
     const proposal = await this.findForPark(proposalId, broker.parkId);
+    const reason = rejection.reason ?? REJECTION_REASONS[rejection.reasonCode];
     const event = this.outbox.stage('cn.techtransfer.match.rejected.v1', {
       needId: proposal.needId,
       proposalId,
       parkId: broker.parkId,
       brokerId: broker.subject,
       supplyId: proposal.supplyId,
+      reasonCode: rejection.reasonCode,
       reason,
       rejectedAt: new Date().toISOString(),
     });
-    return this.decide(proposal, broker, { status: 'rejected', rejectionReason: reason }, event);
+    return this.decide(proposal, broker, { status: 'rejected', rejectionCode: rejection.reasonCode, rejectionReason: reason }, event);
   }
 
   /** The decision and its event in one conditional update: only a still-open proposal can be decided. */
@@ -192,6 +200,28 @@ export class ProposalsService {
     return present(updated as Proposal);
   }
 
+  /**
+   * What brokers decided on items proposed for needs of this category and field, per item: the
+   * decisions themselves are the record (each one a compare-and-set on its proposal), so any number
+   * of instances read the same, and a redelivered event cannot count twice.
+   */
+  private async feedbackFor(need: NeedForMatching): Promise<Map<string, ItemFeedback>> {
+    const rows = await this.proposals
+      .aggregate<{ _id: { supplyId: string; status: string; code?: RejectionReason }; n: number }>([
+        { $match: { needCategory: need.category, needField: need.technicalField, status: { $in: ['accepted', 'rejected'] } } },
+        { $group: { _id: { supplyId: '$supplyId', status: '$status', code: '$rejectionCode' }, n: { $sum: 1 } } },
+      ])
+      .exec();
+    const feedback = new Map<string, ItemFeedback>();
+    for (const { _id, n } of rows) {
+      const entry = feedback.get(_id.supplyId) ?? { accepted: 0, rejected: {} };
+      if (_id.status === 'accepted') entry.accepted += n;
+      else entry.rejected[_id.code ?? 'other'] = (entry.rejected[_id.code ?? 'other'] ?? 0) + n;
+      feedback.set(_id.supplyId, entry);
+    }
+    return feedback;
+  }
+
   private async findForPark(proposalId: string, parkId: string): Promise<Proposal> {
     const proposal = await this.proposals.findOne({ _id: proposalId, parkId }, { outbox: 0 }).lean().exec();
     if (!proposal) throw notFound('proposal', proposalId);
@@ -208,4 +238,28 @@ export function proposalIdOf(needId: string, supplyId: string): string {
 function present(p: Proposal) {
   const { _id, outbox: _o, ...rest } = p;
   return { proposalId: _id, ...rest };
+}
+
+/** The need as matching scores it: the snapshot's fields that the model reads. */
+export function needForMatching(need: NeedSnapshot): NeedForMatching {
+  const { title, description, category, technicalField, keywords, regionCode, cooperationModes, budgetMinFen, budgetMaxFen } = need;
+  const { supplyKinds, minTrl, neededWithinMonths, preferredRegionCodes, excludedRegionCodes, enterpriseQualifications, hardConstraints } = need;
+  return {
+    title,
+    description,
+    category,
+    technicalField,
+    keywords,
+    regionCode,
+    cooperationModes,
+    budgetMinFen,
+    budgetMaxFen,
+    supplyKinds,
+    minTrl,
+    neededWithinMonths,
+    preferredRegionCodes,
+    excludedRegionCodes,
+    enterpriseQualifications,
+    hardConstraints,
+  };
 }

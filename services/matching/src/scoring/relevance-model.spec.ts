@@ -8,6 +8,7 @@ const catalogue = loadCatalogue(join(__dirname, '../../catalogue/sample-catalogu
 const sicNeed: NeedForMatching = {
   title: '碳化硅功率器件封装工艺改进',
   description: '我司生产新能源汽车电控，希望改进SiC模块的封装散热与可靠性。',
+  category: 'tech-breakthrough',
   technicalField: 'electronic-information',
   regionCode: '330108', // 杭州滨江; the SiC packaging item is in 杭州西湖
 };
@@ -24,38 +25,53 @@ function item(overrides: Partial<SupplyItem>): SupplyItem {
     technicalField: 'new-energy',
     keywords: ['锂电池', '隔膜'],
     regionCode: '440305',
-    trl: 9,
     ...overrides,
   };
 }
+const need = (overrides: Partial<NeedForMatching>): NeedForMatching => ({
+  title: '锂电池隔膜',
+  description: '',
+  category: 'tech-breakthrough',
+  technicalField: 'new-energy',
+  regionCode: '440305',
+  ...overrides,
+});
 
 describe(RelevanceModel.name, () => {
   const model = new RelevanceModel(catalogue);
 
-  it('ranks the SiC packaging achievement first for a SiC power-device need', () => {
+  it('ranks the SiC packaging achievement first for a SiC power-device need, naming the shared terms', () => {
     const [first, second] = model.rank(sicNeed);
     expect(first.supplyId).toBe('ach-0003');
     expect(first.score).toBeGreaterThan(second.score);
-    expect(reason(first, 'terms')?.terms).toEqual(expect.arrayContaining(['碳化硅', '功率器件', '封装', 'sic']));
-    expect(reason(first, 'terms')?.detail).toContain('碳化硅(关键词/keywords');
+    expect(reason(first, 'terms')?.terms).toEqual(expect.arrayContaining(['碳化硅', '功率器件', '封装']));
+    expect(reason(first, 'terms')?.detail).toContain('碳化硅');
   });
 
-  it('reports field, region and maturity contributions that sum to the score', () => {
-    const [first] = model.rank(sicNeed);
-    expect(reason(first, 'field')?.contribution).toBe(SCORE_WEIGHTS.field);
-    expect(reason(first, 'region')?.contribution).toBeCloseTo(SCORE_WEIGHTS.region * 0.6, 4); // same city
-    expect(reason(first, 'maturity')?.contribution).toBeCloseTo((SCORE_WEIGHTS.maturity * 7) / 9, 4);
+  it('explains every score factor by factor and term by term, and the parts add up to the score', () => {
     for (const c of model.rank(sicNeed)) {
-      expect(Math.abs(sumOfContributions(c) - c.score)).toBeLessThanOrEqual(5e-4);
+      expect(reason(c, 'kind')?.detail).toMatch(/技术攻关需求/);
+      expect(Math.abs(sumOfContributions(c) - c.score)).toBeLessThanOrEqual(1e-9 + 1e-4 * c.reasons.length);
+      const terms = reason(c, 'terms')!;
+      const parts = terms.parts!.reduce((s, p) => s + p.contribution, 0);
+      expect(Math.abs(parts - terms.contribution)).toBeLessThanOrEqual(1e-9 + 1e-4);
       expect(c.score).toBeGreaterThan(0);
       expect(c.score).toBeLessThanOrEqual(1);
     }
+  });
+
+  it('lets the category decide the kinds: a financing need gets finance products only', () => {
+    const ranked = model.rank({ ...sicNeed, title: '有六项发明专利，厂房是租的，银行不给贷', description: '想用专利做质押贷款补充流动资金。', category: 'financing' });
+    expect(ranked.length).toBeGreaterThan(0);
+    expect(new Set(ranked.map((c) => c.kind))).toEqual(new Set(['finance-product']));
+    expect(ranked[0].supplyId).toBe('fin-0003'); // the IP-pledge loan
   });
 
   it('matches a listed company chip-design need to the CAS chip-design platform', () => {
     const [first] = model.rank({
       title: '芯片设计联合开发',
       description: '某上市公司年需求300万颗芯片，寻求科研院所开展芯片设计合作。',
+      category: 'tech-breakthrough',
       technicalField: 'electronic-information',
       regionCode: '110108',
     });
@@ -64,56 +80,97 @@ describe(RelevanceModel.name, () => {
   });
 
   it('returns no candidates when the need shares no meaningful term', () => {
-    const need: NeedForMatching = {
-      title: '宠物食品口味改良',
-      description: '希望提升猫粮适口性。',
-      technicalField: 'electronic-information', // same field and region as many items: not enough
-      regionCode: '110108',
-    };
-    expect(model.rank(need)).toEqual([]);
-    expect(model.rank({ ...need, title: '技术需求', description: '我司希望进行相关研究。' })).toEqual([]);
+    const pet = need({ title: '宠物食品口味改良', description: '希望提升猫粮适口性。', technicalField: 'electronic-information', regionCode: '110108' });
+    expect(model.rank(pet)).toEqual([]);
   });
 
-  it('matches ASCII terms case-insensitively', () => {
-    const upper = model.rank({ title: 'MEMS', description: '', technicalField: 'aerospace', regionCode: '650102' });
-    const lower = model.rank({ title: 'mems', description: '', technicalField: 'aerospace', regionCode: '650102' });
-    expect(upper.map((c) => c.supplyId)).toEqual(['expert-0001']);
-    expect(lower).toEqual(upper);
-    const ai = model.rank({ title: '医学影像', description: '', keywords: ['Ai'], technicalField: 'biomedicine', regionCode: '650102' });
-    expect(ai[0].supplyId).toBe('ach-0008');
-    expect(ai.map((c) => c.supplyId)).toEqual(expect.arrayContaining(['ach-0001', 'inst-0002']));
-  });
-
-  it('scores region proximity district > city > province > elsewhere', () => {
-    const regional = new RelevanceModel([
-      item({ id: 'inst-0001', regionCode: '440305' }), // 深圳南山: same district
-      item({ id: 'inst-0002', regionCode: '440304' }), // 深圳福田: same city
-      item({ id: 'inst-0003', regionCode: '440106' }), // 广州天河: same province
-      item({ id: 'inst-0004', regionCode: '110108' }), // 北京海淀
+  it('reads a homograph in its sense: EMC energy-saving need does not match EMC testing', () => {
+    const m = new RelevanceModel([
+      item({ id: 'svc-0001', kind: 'service-agency', name: 'EMC电磁兼容检测实验室', summary: 'EMC 电磁兼容传导与辐射检测、3C 认证。', keywords: ['EMC', '电磁兼容', '检测认证'], details: { serviceTypes: ['testing-certification'] } }),
+      item({ id: 'svc-0002', kind: 'service-agency', name: '合同能源管理节能服务公司', summary: '以EMC模式为工厂做空压机、照明节能改造，分享节能收益。', keywords: ['EMC', '合同能源管理', '节能改造'], details: { serviceTypes: ['energy-services'] } }),
     ]);
-    const ranked = regional.rank({ title: '锂电池隔膜', description: '', technicalField: 'new-energy', regionCode: '440305' });
-    expect(ranked.map((c) => c.supplyId)).toEqual(['inst-0001', 'inst-0002', 'inst-0003', 'inst-0004']);
-    expect(ranked.map((c) => reason(c, 'region')?.contribution ?? 0)).toEqual([0.1, 0.06, 0.03, 0]);
+    const ranked = m.rank(need({ title: '想用EMC模式做节能改造', description: '工厂电费太高，想找节能服务公司按合同能源管理分享收益。', category: 'tech-service' }));
+    expect(ranked[0].supplyId).toBe('svc-0002');
+    const lure = ranked.find((c) => c.supplyId === 'svc-0001');
+    if (lure) expect(reason(lure, 'terms')?.detail).toContain('词义不同');
   });
 
-  it('adds the field contribution only for the same technical field', () => {
-    const m = new RelevanceModel([item({ id: 'inst-0001' }), item({ id: 'inst-0002', technicalField: 'new-materials' })]);
-    const [same, other] = m.rank({ title: '锂电池', description: '', technicalField: 'new-energy', regionCode: '110108' });
-    expect(same.supplyId).toBe('inst-0001');
-    expect(reason(other, 'field')).toBeUndefined();
-    expect(same.score - other.score).toBeCloseTo(SCORE_WEIGHTS.field, 4);
+  it('expands synonyms from the domain dictionary (集成电路 ⇄ 芯片)', () => {
+    const m = new RelevanceModel([item({ id: 'inst-0002', name: '集成电路设计中心', summary: '提供集成电路设计与流片服务。', keywords: ['集成电路'], technicalField: 'electronic-information' })]);
+    const [first] = m.rank(need({ title: '芯片', technicalField: 'electronic-information' }));
+    expect(first?.supplyId).toBe('inst-0002');
+    expect(reason(first, 'terms')?.parts?.[0].label).toContain('芯片≈集成电路');
+  });
+
+  it('never proposes an item outside its service area or in an excluded region', () => {
+    const m = new RelevanceModel([
+      item({ id: 'equip-0001', kind: 'shared-equipment', name: '扫描电镜', keywords: ['扫描电镜'], regionCode: '430104', serviceArea: ['430000'], details: { instrument: 'SEM', location: '长沙', bookingTerms: '预约' } }),
+      item({ id: 'equip-0002', kind: 'shared-equipment', name: '扫描电镜', keywords: ['扫描电镜'], regionCode: '440305', details: { instrument: 'SEM', location: '深圳', bookingTerms: '预约' } }),
+      item({ id: 'equip-0003', kind: 'shared-equipment', name: '扫描电镜', keywords: ['扫描电镜'], regionCode: '320506', details: { instrument: 'SEM', location: '苏州', bookingTerms: '预约' } }),
+    ]);
+    const ranked = m.rank(need({ title: '扫描电镜', category: 'equipment-sharing', regionCode: '440305', excludedRegionCodes: ['320000'] }));
+    expect(ranked.map((c) => c.supplyId)).toEqual(['equip-0002']);
+  });
+
+  it('filters on hard constraints and weighs soft ones: maturity', () => {
+    const m = new RelevanceModel([
+      item({ id: 'ach-0001', kind: 'achievement', trl: 4, details: {} }),
+      item({ id: 'ach-0002', kind: 'achievement', trl: 8, details: {} }),
+    ]);
+    const soon = need({ category: 'achievement-transfer', neededWithinMonths: 12 });
+    expect(m.rank(soon).map((c) => c.supplyId)).toEqual(['ach-0002', 'ach-0001']);
+    expect(m.rank({ ...soon, hardConstraints: ['maturity'] }).map((c) => c.supplyId)).toEqual(['ach-0002']);
+  });
+
+  it('checks a finance product’s eligibility and amount against the enterprise', () => {
+    const loan = (id: string, eligibility: string[], max: number) =>
+      item({ id, kind: 'finance-product', name: '科技信用贷款', keywords: ['信用贷款', '融资'], details: { providerType: 'bank', productType: 'credit-loan', amountMinFen: 0, amountMaxFen: max, eligibility } });
+    const m = new RelevanceModel([loan('fin-0001', ['little-giant'], 5e9), loan('fin-0002', ['high-tech-enterprise'], 1e8), loan('fin-0003', ['high-tech-enterprise'], 5e9)]);
+    const base = need({ title: '信用贷款', category: 'financing', enterpriseQualifications: ['high-tech-enterprise'], budgetMaxFen: 5e8 });
+    expect(m.rank(base)[0].supplyId).toBe('fin-0003');
+    expect(m.rank({ ...base, hardConstraints: ['eligibility', 'budget'] }).map((c) => c.supplyId)).toEqual(['fin-0003']);
+  });
+
+  it('learns from coded rejections on similar needs, and a rejection can only lower the score to 0', () => {
+    const m = new RelevanceModel([item({ id: 'inst-0001' }), item({ id: 'inst-0002' })]);
+    const q = need({});
+    expect(m.rank(q)[0].supplyId).toBe('inst-0001'); // tie broken by id
+    const feedback = new Map([['inst-0001', { accepted: 0, rejected: { 'wrong-field': 2 } }]]);
+    const ranked = m.rank(q, { feedback });
+    expect(ranked[0].supplyId).toBe('inst-0002');
+    const rejected = ranked.find((c) => c.supplyId === 'inst-0001')!;
+    expect(reason(rejected, 'feedback')!.contribution).toBeLessThan(0);
+    expect(reason(rejected, 'feedback')!.detail).toContain('技术领域不对×2');
+    expect(Math.abs(sumOfContributions(rejected) - rejected.score)).toBeLessThanOrEqual(1e-3);
+    const tried = m.rank(q, { feedback: new Map([['inst-0001', { accepted: 0, rejected: { 'already-tried': 3 } }]]) });
+    expect(tried[0].supplyId).toBe('inst-0001'); // about that enterprise, not the item
+  });
+
+  it('weighs the field by the one taxonomy: same field over a neighbour over an unrelated one', () => {
+    const m = new RelevanceModel([
+      item({ id: 'inst-0001', technicalField: 'new-energy' }),
+      item({ id: 'inst-0002', technicalField: 'new-materials' }),
+      item({ id: 'inst-0003', technicalField: 'biomedicine' }),
+    ]);
+    const ranked = m.rank(need({}));
+    expect(ranked.map((c) => c.supplyId)).toEqual(['inst-0001', 'inst-0002', 'inst-0003']);
+    expect(reason(ranked[1], 'field')!.contribution).toBeCloseTo(reason(ranked[0], 'field')!.contribution / 2, 3);
   });
 
   it('breaks ties by supply id and honours limit and minScore', () => {
-    const m = new RelevanceModel([item({ id: 'inst-0003' }), item({ id: 'inst-0001' }), item({ id: 'inst-0002', trl: 1 })]);
-    const need: NeedForMatching = { title: '锂电池', description: '', technicalField: 'new-energy', regionCode: '440305' };
-    const all = m.rank(need);
-    expect(all.map((c) => c.supplyId)).toEqual(['inst-0001', 'inst-0003', 'inst-0002']);
-    expect(m.rank(need, { limit: 1 }).map((c) => c.supplyId)).toEqual(['inst-0001']);
-    expect(m.rank(need, { minScore: all[0].score }).map((c) => c.supplyId)).toEqual(['inst-0001', 'inst-0003']);
+    const m = new RelevanceModel([item({ id: 'inst-0003' }), item({ id: 'inst-0001' }), item({ id: 'inst-0002' })]);
+    const all = m.rank(need({}));
+    expect(all.map((c) => c.supplyId)).toEqual(['inst-0001', 'inst-0002', 'inst-0003']);
+    expect(m.rank(need({}), { limit: 1 }).map((c) => c.supplyId)).toEqual(['inst-0001']);
+    expect(m.rank(need({}), { minScore: all[0].score + 0.01 })).toEqual([]);
   });
 
   it('rejects duplicate supply ids', () => {
     expect(() => new RelevanceModel([item({}), item({})])).toThrow('duplicate supply id inst-0001');
+  });
+
+  it('keeps the weights summing to at most 1', () => {
+    const { feedback, ...rest } = SCORE_WEIGHTS;
+    expect(Object.values(rest).reduce((s, w) => s + w, 0) + feedback).toBeLessThanOrEqual(1 + 1e-9);
   });
 });

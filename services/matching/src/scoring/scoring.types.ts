@@ -1,4 +1,13 @@
-import type { SupplyKind, TechnicalField } from '@tt/contracts';
+import type {
+  CooperationMode,
+  EnterpriseQualification,
+  MatchReasonKind,
+  NeedCategory,
+  NeedHardConstraint,
+  RejectionReason,
+  SupplyKind,
+  TechnicalField,
+} from '@tt/contracts';
 
 /**
  * One entry of the supply catalogue: an institution, an expert, a technology achievement (科技成果), a
@@ -14,8 +23,12 @@ export interface SupplyItem {
   keywords: string[];
   /** 6-digit 行政区划代码 */
   regionCode: string;
-  /** 技术就绪度 1..9, for institutions, experts and achievements */
+  /** 技术就绪度 1..9: achievements always, institutions and experts when stated */
   trl?: number;
+  /** Regions served (province, prefecture or county codes); absent: nationwide */
+  serviceArea?: string[];
+  /** How the supplier cooperates; absent: not stated */
+  cooperationModes?: CooperationMode[];
   /** The kind's own facts (an achievement's IP, a finance product's amounts…): see supplyItem in @tt/contracts */
   details?: Record<string, unknown>;
   /** The catalogue revision the item stands at (0 when listed) */
@@ -26,29 +39,57 @@ export interface SupplyItem {
 export interface NeedForMatching {
   title: string;
   description: string;
+  category: NeedCategory;
   technicalField: TechnicalField;
   keywords?: string[];
   regionCode: string;
+  cooperationModes?: CooperationMode[];
+  budgetMinFen?: number;
+  budgetMaxFen?: number;
+  supplyKinds?: SupplyKind[];
+  minTrl?: number;
+  neededWithinMonths?: number;
+  preferredRegionCodes?: string[];
+  excludedRegionCodes?: string[];
+  enterpriseQualifications?: EnterpriseQualification[];
+  hardConstraints?: NeedHardConstraint[];
+}
+
+/** One part of a reason: a term (or the character overlap) and what it added. */
+export interface ReasonPart {
+  label: string;
+  contribution: number;
 }
 
 export interface MatchReason {
-  kind: 'terms' | 'field' | 'region' | 'maturity';
+  kind: MatchReasonKind;
   /** short Chinese + English human text */
   detail: string;
+  /** what this factor added to the score (negative for feedback that counts against the item) */
   contribution: number;
   terms?: string[];
+  /** term by term (for `terms`): the parts add up to the contribution */
+  parts?: ReasonPart[];
 }
 
 export interface RankedCandidate {
   supplyId: string;
   kind: SupplyKind;
   name: string;
-  /** 0..1, rounded to 4 decimals */
+  /** 0..1, rounded to 4 decimals: the sum of the reasons' contributions */
   score: number;
   reasons: MatchReason[];
+}
+
+/** What brokers decided on one item for needs like this one (same category and field). */
+export interface ItemFeedback {
+  accepted: number;
+  rejected: Partial<Record<RejectionReason, number>>;
 }
 
 export interface RankOptions {
   limit?: number;
   minScore?: number;
+  /** decisions on items for needs of this category and field, by supply id */
+  feedback?: ReadonlyMap<string, ItemFeedback>;
 }

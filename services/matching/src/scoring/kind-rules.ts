@@ -1,0 +1,86 @@
+import { NEED_CATEGORIES, SERVICE_TYPES, SUPPLY_KINDS, type NeedCategory, type ServiceType, type SupplyKind } from '@tt/contracts';
+
+/**
+ * Which supply can answer which kind of need (the category decides). A `primary` answer is what a
+ * broker hands over first; a `secondary` one helps in part (a testing agency for an equipment need).
+ * Service agencies answer only through the services they offer. Anything else is never proposed.
+ */
+export interface KindRule {
+  kind: SupplyKind;
+  fit: 'primary' | 'secondary';
+  /** for service agencies: the services that make it an answer (any of them) */
+  serviceTypes?: ServiceType[];
+}
+
+export const CATEGORY_KIND_RULES: Record<NeedCategory, KindRule[]> = {
+  'tech-breakthrough': [
+    { kind: 'institution', fit: 'primary' },
+    { kind: 'expert', fit: 'primary' },
+    { kind: 'achievement', fit: 'primary' },
+  ],
+  'achievement-transfer': [
+    { kind: 'achievement', fit: 'primary' },
+    { kind: 'institution', fit: 'secondary' },
+    { kind: 'expert', fit: 'secondary' },
+    { kind: 'service-agency', fit: 'secondary', serviceTypes: ['technology-intermediary', 'technology-assessment'] },
+  ],
+  financing: [{ kind: 'finance-product', fit: 'primary' }],
+  talent: [
+    { kind: 'expert', fit: 'primary' },
+    { kind: 'service-agency', fit: 'primary', serviceTypes: ['talent-services'] },
+    { kind: 'institution', fit: 'secondary' },
+  ],
+  'equipment-sharing': [
+    { kind: 'shared-equipment', fit: 'primary' },
+    { kind: 'service-agency', fit: 'secondary', serviceTypes: ['testing-certification'] },
+  ],
+  'intellectual-property': [
+    { kind: 'service-agency', fit: 'primary', serviceTypes: ['intellectual-property', 'legal-services'] },
+    { kind: 'service-agency', fit: 'secondary', serviceTypes: ['technology-assessment', 'technology-intermediary'] },
+  ],
+  'tech-service': [
+    {
+      kind: 'service-agency',
+      fit: 'primary',
+      serviceTypes: ['testing-certification', 'technology-assessment', 'technology-intermediary', 'consulting', 'incubation', 'standardisation', 'energy-services'],
+    },
+    { kind: 'shared-equipment', fit: 'secondary' },
+    { kind: 'service-agency', fit: 'secondary', serviceTypes: ['intellectual-property', 'legal-services', 'talent-services'] },
+  ],
+};
+
+/** Words a category implies even when the enterprise does not write them (a loan need is about 融资). */
+export const CATEGORY_CUE_TERMS: Record<NeedCategory, string[]> = {
+  'tech-breakthrough': [],
+  'achievement-transfer': ['成果转化'],
+  financing: ['融资'],
+  talent: ['人才'],
+  'equipment-sharing': ['仪器', '共享'],
+  'intellectual-property': ['知识产权'],
+  'tech-service': [],
+};
+
+export interface KindFit {
+  fit: 'primary' | 'secondary';
+  detail: string;
+}
+
+/**
+ * How an item's kind answers a need: by the kinds the broker named (`supplyKinds`, all primary), else
+ * by the category's rules. Undefined: this item cannot answer this need.
+ */
+export function kindFit(category: NeedCategory, wanted: readonly SupplyKind[] | undefined, item: { kind: SupplyKind; details?: Record<string, unknown> }): KindFit | undefined {
+  if (wanted && wanted.length > 0) {
+    return wanted.includes(item.kind) ? { fit: 'primary', detail: `经纪人指定资源类型 kind asked for: ${SUPPLY_KINDS[item.kind]}` } : undefined;
+  }
+  const offered = (item.details?.serviceTypes as ServiceType[] | undefined) ?? [];
+  for (const rule of CATEGORY_KIND_RULES[category]) {
+    if (rule.kind !== item.kind) continue;
+    const service = rule.serviceTypes ? offered.find((s) => rule.serviceTypes!.includes(s)) : undefined;
+    if (rule.serviceTypes && !service) continue;
+    const what = service ? `${SUPPLY_KINDS[item.kind]}（${SERVICE_TYPES[service]}）` : SUPPLY_KINDS[item.kind];
+    const role = rule.fit === 'primary' ? '可直接解决' : '可部分解决';
+    return { fit: rule.fit, detail: `${NEED_CATEGORIES[category]}需求 → ${what}${role} (${rule.fit} kind for ${category})` };
+  }
+  return undefined;
+}
