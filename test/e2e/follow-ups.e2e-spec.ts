@@ -41,7 +41,7 @@ describe('follow-ups and reminders', () => {
 
     // Deciding clears the reminder; the others stay.
     expect((await matching.post(`/proposals/${proposals[0].proposalId}/accept`)).status).toBe(200);
-    if (proposals.length > 1) expect((await matching.post(`/proposals/${proposals[1].proposalId}/reject`, { reason: '能力不匹配' })).status).toBe(200);
+    if (proposals.length > 1) expect((await matching.post(`/proposals/${proposals[1].proposalId}/reject`, { reasonCode: 'wrong-field', reason: '能力不匹配' })).status).toBe(200);
     const afterDecisions = await eventually(openReminders, (r) => !r.items.some((i) => i.proposalId === proposals[0].proposalId || i.proposalId === proposals[1]?.proposalId), {
       what: 'decided proposals off the list',
     });

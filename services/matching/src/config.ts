@@ -5,9 +5,9 @@ export const config = {
   ...loadServiceConfig('matching', 3002),
   /** The catalogue loaded at start; the sample ships with the repo (paths are relative to the repo root). */
   cataloguePath: resolve(process.env.CATALOGUE_PATH ?? 'services/matching/catalogue/sample-catalogue.json'),
-  /** How many candidates a need gets, and the least score worth proposing. */
+  /** How many candidates a need gets, and the least score worth proposing (the kind rule alone gives 0.1: some evidence must add to it). */
   proposalsPerNeed: Number(process.env.PROPOSALS_PER_NEED ?? 5),
-  minProposalScore: Number(process.env.MIN_PROPOSAL_SCORE ?? 0.05),
+  minProposalScore: Number(process.env.MIN_PROPOSAL_SCORE ?? 0.12),
   /** A proposal with no decision this long raises a reminder to the need's broker. */
   proposalIdleAfterSeconds: parseDuration(process.env.PROPOSAL_IDLE_AFTER ?? '7d', 'PROPOSAL_IDLE_AFTER'),
 };

@@ -1,4 +1,13 @@
-import { NEED_CATEGORIES, SERVICE_TYPES, SUPPLY_KINDS, type NeedCategory, type ServiceType, type SupplyKind } from '@tt/contracts';
+import {
+  FINANCE_PRODUCT_TYPES,
+  NEED_CATEGORIES,
+  SERVICE_TYPES,
+  SUPPLY_KINDS,
+  type FinanceProductType,
+  type NeedCategory,
+  type ServiceType,
+  type SupplyKind,
+} from '@tt/contracts';
 
 /**
  * Which supply can answer which kind of need (the category decides). A `primary` answer is what a
@@ -10,6 +19,8 @@ export interface KindRule {
   fit: 'primary' | 'secondary';
   /** for service agencies: the services that make it an answer (any of them) */
   serviceTypes?: ServiceType[];
+  /** for finance products: the product types that make it an answer (any of them) */
+  productTypes?: FinanceProductType[];
 }
 
 export const CATEGORY_KIND_RULES: Record<NeedCategory, KindRule[]> = {
@@ -24,11 +35,17 @@ export const CATEGORY_KIND_RULES: Record<NeedCategory, KindRule[]> = {
     { kind: 'expert', fit: 'secondary' },
     { kind: 'service-agency', fit: 'secondary', serviceTypes: ['technology-intermediary', 'technology-assessment'] },
   ],
-  financing: [{ kind: 'finance-product', fit: 'primary' }],
+  financing: [
+    { kind: 'finance-product', fit: 'primary' },
+    // 投融资顾问 (FA), 项目申报 and valuation help an enterprise to the money without being it.
+    { kind: 'service-agency', fit: 'secondary', serviceTypes: ['consulting', 'technology-assessment'] },
+  ],
   talent: [
     { kind: 'expert', fit: 'primary' },
     { kind: 'service-agency', fit: 'primary', serviceTypes: ['talent-services'] },
     { kind: 'institution', fit: 'secondary' },
+    // 人才补贴、安家补助 and talent loans pay for the people an enterprise brings in.
+    { kind: 'finance-product', fit: 'secondary', productTypes: ['subsidy', 'talent-loan'] },
   ],
   'equipment-sharing': [
     { kind: 'shared-equipment', fit: 'primary' },
@@ -74,11 +91,17 @@ export function kindFit(category: NeedCategory, wanted: readonly SupplyKind[] | 
     return wanted.includes(item.kind) ? { fit: 'primary', detail: `经纪人指定资源类型 kind asked for: ${SUPPLY_KINDS[item.kind]}` } : undefined;
   }
   const offered = (item.details?.serviceTypes as ServiceType[] | undefined) ?? [];
+  const productType = item.details?.productType as FinanceProductType | undefined;
   for (const rule of CATEGORY_KIND_RULES[category]) {
     if (rule.kind !== item.kind) continue;
     const service = rule.serviceTypes ? offered.find((s) => rule.serviceTypes!.includes(s)) : undefined;
     if (rule.serviceTypes && !service) continue;
-    const what = service ? `${SUPPLY_KINDS[item.kind]}（${SERVICE_TYPES[service]}）` : SUPPLY_KINDS[item.kind];
+    if (rule.productTypes && !(productType && rule.productTypes.includes(productType))) continue;
+    const what = service
+      ? `${SUPPLY_KINDS[item.kind]}（${SERVICE_TYPES[service]}）`
+      : rule.productTypes && productType
+        ? `${SUPPLY_KINDS[item.kind]}（${FINANCE_PRODUCT_TYPES[productType]}）`
+        : SUPPLY_KINDS[item.kind];
     const role = rule.fit === 'primary' ? '可直接解决' : '可部分解决';
     return { fit: rule.fit, detail: `${NEED_CATEGORIES[category]}需求 → ${what}${role} (${rule.fit} kind for ${category})` };
   }
