@@ -1,5 +1,5 @@
 import { brokerToken, eventually, TestSystem, type ApiClient } from '@tt/testing';
-import { BAD_ROW_CASES, fillTemplate, readSheets, validRows } from './collection-form';
+import { BAD_ROW_CASES, fillTemplate, readSheets, validRows, type FormRow } from './collection-form';
 
 /**
  * A 需求征集表 uploaded through intake's API: a template from the API, filled with 300 rows of which
@@ -88,5 +88,32 @@ describe('需求征集表 import', () => {
     const wrongType = await intake.upload('/needs/imports', 'form.pdf', Buffer.from('%PDF-1.4'));
     expect(wrongType.status).toBe(400);
     expect((await intake.post('/needs/imports', {})).status).toBe(400);
+  });
+
+  it('imports the columns of what is wanted and what is hard, and refuses a hard eligibility for an enterprise without qualifications', async () => {
+    const broker = intake.as(await brokerToken(`${park}-wanted`));
+    // Row 2's enterprise records two qualifications; row 3's records none.
+    const [qualified, unqualified] = validRows(2, 2, 'wanted');
+    const wanted = { 需要的资源类型: '高校院所/研发机构、专家', 期望成熟度TRL: '6', 需投产月数: '12', 优先地区代码: '320500，310000', 排除地区代码: '110000', 硬性约束: '地域、申请资格' };
+    const rows: FormRow[] = [{ ...qualified, ...wanted }, { ...unqualified, 硬性约束: '申请资格' }];
+    const headers = [...new Set(rows.flatMap((r) => Object.keys(r)))];
+    const csv = '\uFEFF' + [headers.join(','), ...rows.map((r) => headers.map((h) => `"${(r[h] ?? '').replace(/"/g, '""')}"`).join(','))].join('\r\n');
+    const accepted = await broker.upload('/needs/imports', 'wanted.csv', Buffer.from(csv, 'utf8'));
+    expect(accepted.status).toBe(202);
+    const done = await eventually(() => broker.get(`/needs/imports/${accepted.body.id}`), (r) => r.body.status === 'done', { timeoutMs: 120_000, what: 'the import' });
+    expect(done.body.counts).toEqual({ created: 1, alreadyImported: 0, invalid: 1, enterprisesCreated: 1 });
+
+    const sheets = await readSheets((await broker.download(`/needs/imports/${accepted.body.id}/report`)).bytes);
+    expect(sheets.get('问题清单')!.slice(1).map((p) => [p[0], p[1]])).toEqual([[3, '硬性约束']]);
+    const needId = sheets.get('导入结果')!.slice(1).find((o) => o[1] === '已导入')![2];
+    expect((await broker.get(`/needs/${needId}`)).body).toMatchObject({
+      supplyKinds: ['institution', 'expert'],
+      minTrl: 6,
+      neededWithinMonths: 12,
+      preferredRegionCodes: ['320500', '310000'],
+      excludedRegionCodes: ['110000'],
+      hardConstraints: ['region', 'eligibility'],
+    });
+    expect((await broker.get('/enterprises?pageSize=1')).body.total).toBe(1); // the refused row created no enterprise
   });
 });

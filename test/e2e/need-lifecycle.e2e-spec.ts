@@ -96,6 +96,37 @@ describe('needs that live', () => {
     expect(rescored.body.proposals.length).toBeGreaterThan(0);
   });
 
+  it('captures and revises what is wanted and what is hard, and need captured and need revised carry it', async () => {
+    const wanted = {
+      supplyKinds: ['institution', 'expert'],
+      minTrl: 6,
+      neededWithinMonths: 12,
+      preferredRegionCodes: ['320500', '310000'],
+      excludedRegionCodes: ['110000'],
+      hardConstraints: ['region', 'maturity', 'eligibility'],
+    };
+    const needId = await captureNeed(intake, chipNeed(enterpriseId, { title: '车规级芯片封装工艺（限长三角）', ...wanted }));
+    const read = await intake.get(`/needs/${needId}`);
+    expect(read.body).toMatchObject(wanted);
+    const payloads = (type: string) =>
+      Promise.resolve(probe.records.filter((r) => r.topic === system.topic(TOPICS.need) && r.key === needId && r.headers.ce_type === type).map((r) => JSON.parse(r.value!)));
+    const [captured] = await eventually(() => payloads('cn.techtransfer.need.captured.v1'), (p) => p.length > 0, { what: 'need captured on Kafka' });
+    // The enterprise's qualifications come from its record (createEnterprise records two).
+    expect(captured).toMatchObject({ ...wanted, enterpriseQualifications: ['high-tech-enterprise', 'listed-company'] });
+    expect(captured).not.toHaveProperty('contact');
+
+    // A revision is checked as the need would stand: 310000 is already preferred, so it cannot be excluded.
+    const etag = read.headers.get('etag')!;
+    const patch = (body: object) => intake.send('PATCH', `/needs/${needId}`, JSON.stringify(body), 'application/json', { 'If-Match': etag });
+    const overlap = await patch({ excludedRegionCodes: ['310000'] });
+    expect({ status: overlap.status, errors: overlap.body.errors }).toEqual({ status: 400, errors: [expect.objectContaining({ pointer: '/excludedRegionCodes' })] });
+    const revised = await patch({ hardConstraints: ['budget'], minTrl: 7 });
+    expect(revised.status).toBe(200);
+    expect(revised.body).toMatchObject({ ...wanted, hardConstraints: ['budget'], minTrl: 7, revision: 1 });
+    const [restated] = await eventually(() => payloads('cn.techtransfer.need.revised.v1'), (p) => p.length > 0, { what: 'need revised on Kafka' });
+    expect(restated).toMatchObject({ ...wanted, hardConstraints: ['budget'], minTrl: 7, revision: 1, enterpriseQualifications: ['high-tech-enterprise', 'listed-company'] });
+  });
+
   it('withdraws a need: matching accepts none of its proposals, and a second withdrawal is a 409', async () => {
     const needId = await captureNeed(intake, chipNeed(enterpriseId, { title: '芯片封装需求（将撤回）' }));
     const { proposals } = await awaitProposals(matching, needId);

@@ -25,7 +25,12 @@ export const IsKnownRegion = (options?: ValidationOptions) =>
     name: 'knownRegionCode',
     validator: {
       validate: (value: unknown) => typeof value !== 'string' || !REGION_CODE_PATTERN.test(value) || isKnownRegionCode(value),
-      defaultMessage: (args) => `${args?.property ?? 'regionCode'} ${String(args?.value)} is not in the GB/T 2260 list of administrative divisions`,
+      defaultMessage: (args) => {
+        if (!Array.isArray(args?.value)) return `${args?.property ?? 'regionCode'} ${String(args?.value)} is not in the GB/T 2260 list of administrative divisions`;
+        // A list ({each: true}): name only the codes that are not in it.
+        const unknown = args.value.filter((v: unknown) => typeof v === 'string' && REGION_CODE_PATTERN.test(v) && !isKnownRegionCode(v));
+        return `${args.property}: ${unknown.join(', ')} not in the GB/T 2260 list of administrative divisions`;
+      },
     },
   },
     options,

@@ -34,14 +34,20 @@ export class EnterprisesService {
     }
   }
 
+  /** The park's enterprise with this credit code, if it is recorded. */
+  async findByCreditCode(creditCode: string, parkId: string): Promise<EnterpriseView | undefined> {
+    const existing = await this.enterprises.findOne({ parkId, creditCode }).lean().exec();
+    return existing ? present(existing as Enterprise) : undefined;
+  }
+
   /**
    * The park's enterprise with this credit code (one per park, by the unique index), created from the
    * row when there is none yet. Two imports racing on the same new enterprise: one insert wins, the
    * other reads it.
    */
   async findOrCreate(dto: CreateEnterpriseDto, broker: Principal & { parkId: string }): Promise<{ enterprise: EnterpriseView; created: boolean }> {
-    const existing = await this.enterprises.findOne({ parkId: broker.parkId, creditCode: dto.creditCode }).lean().exec();
-    if (existing) return { enterprise: present(existing as Enterprise), created: false };
+    const existing = await this.findByCreditCode(dto.creditCode, broker.parkId);
+    if (existing) return { enterprise: existing, created: false };
     try {
       return { enterprise: await this.create(dto, broker), created: true };
     } catch (error) {

@@ -4,11 +4,14 @@ import {
   COOPERATION_MODES,
   ENTERPRISE_QUALIFICATIONS,
   NEED_CATEGORIES,
+  NEED_HARD_CONSTRAINTS,
+  SUPPLY_KINDS,
   TECHNICAL_FIELDS,
   type Confidentiality,
 } from '@tt/contracts';
 import { CreateEnterpriseDto } from '../enterprises/enterprise.dto';
 import { CreateNeedDto } from '../needs/need.dto';
+import { needRuleProblems, type NeedRuleFields } from '../needs/need-fields';
 
 /**
  * The 需求征集表 (need collection form) brokers fill in after a day of visits: one row per need, with
@@ -51,6 +54,18 @@ export const COLUMNS = {
   budgetMax: { header: '预算上限（万元）', required: false, guide: '数字，单位万元，不小于预算下限' },
   cooperationModes: { header: '合作方式', required: true, guide: `可多选，用顿号分隔：${list(COOPERATION_MODES)}`, vocabulary: COOPERATION_MODES, multiple: true },
   confidentiality: { header: '保密要求', required: false, guide: `${list(CONFIDENTIALITY_LABELS)}（默认仅园区内可见）`, vocabulary: CONFIDENTIALITY_LABELS },
+  supplyKinds: { header: '需要的资源类型', required: false, guide: `可多选，用顿号或逗号分隔：${list(SUPPLY_KINDS)}`, vocabulary: SUPPLY_KINDS, multiple: true },
+  minTrl: { header: '期望成熟度TRL', required: false, guide: '1至9的整数：可接受的最低技术成熟度（TRL）' },
+  neededWithinMonths: { header: '需投产月数', required: false, guide: '1至120的整数：多少个月内需投入使用或量产（明年就要上量填12）' },
+  preferredRegionCodes: { header: '优先地区代码', required: false, guide: '6位行政区划代码（GB/T 2260），最多20个，用顿号或逗号分隔，如320500、310000' },
+  excludedRegionCodes: { header: '排除地区代码', required: false, guide: '6位行政区划代码（GB/T 2260），最多20个，用顿号或逗号分隔；不能与优先地区重复' },
+  hardConstraints: {
+    header: '硬性约束',
+    required: false,
+    guide: `可多选，用顿号或逗号分隔：${list(NEED_HARD_CONSTRAINTS)}。选地域须填优先地区代码；选成熟度/时间须填期望成熟度TRL或需投产月数；选预算/额度须填预算上限；选申请资格须企业已登记资质`,
+    vocabulary: NEED_HARD_CONSTRAINTS,
+    multiple: true,
+  },
   contactName: { header: '联系人', required: true, guide: '1至50字' },
   contactPhone: { header: '联系电话', required: true, guide: '11位手机号或带区号的固定电话，如0512-66668888' },
   contactEmail: { header: '电子邮箱', required: false, guide: '' },
@@ -75,6 +90,12 @@ const COLUMN_OF_FIELD: Record<string, ColumnKey> = {
   budgetMaxFen: 'budgetMax',
   cooperationModes: 'cooperationModes',
   confidentiality: 'confidentiality',
+  supplyKinds: 'supplyKinds',
+  minTrl: 'minTrl',
+  neededWithinMonths: 'neededWithinMonths',
+  preferredRegionCodes: 'preferredRegionCodes',
+  excludedRegionCodes: 'excludedRegionCodes',
+  hardConstraints: 'hardConstraints',
   'contact.name': 'contactName',
   'contact.phone': 'contactPhone',
   'contact.email': 'contactEmail',
@@ -122,6 +143,16 @@ export function parseRow(values: Record<string, string>): ParsedRow {
     }
     return [...new Set(found)];
   };
+  const integer = (key: ColumnKey): number | undefined => {
+    const raw = cell(key);
+    if (raw === undefined) return undefined;
+    if (!/^\d{1,6}$/.test(raw)) {
+      problems.push({ field: COLUMNS[key].header, problem: `“${raw}”不是整数` });
+      return undefined;
+    }
+    return Number(raw); // the range is the API's validator's to check
+  };
+  const distinct = (parts: string[] | undefined) => (parts === undefined ? undefined : [...new Set(parts)]);
   const wan = (key: ColumnKey): number | undefined => {
     const raw = cell(key);
     if (raw === undefined) return undefined;
@@ -151,6 +182,12 @@ export function parseRow(values: Record<string, string>): ParsedRow {
     budgetMaxFen: wan('budgetMax'),
     cooperationModes: codes('cooperationModes'),
     confidentiality: code('confidentiality'),
+    supplyKinds: codes('supplyKinds'),
+    minTrl: integer('minTrl'),
+    neededWithinMonths: integer('neededWithinMonths'),
+    preferredRegionCodes: distinct(codes('preferredRegionCodes')),
+    excludedRegionCodes: distinct(codes('excludedRegionCodes')),
+    hardConstraints: codes('hardConstraints'),
     contact: defined({ name: cell('contactName'), phone: cell('contactPhone'), email: cell('contactEmail') }),
   }));
   const reported = new Set(problems.map((p) => p.field));
@@ -162,12 +199,35 @@ export function parseRow(values: Record<string, string>): ParsedRow {
       reported.add(field);
     }
   }
-  if (need.budgetMinFen !== undefined && need.budgetMaxFen !== undefined && need.budgetMinFen > need.budgetMaxFen) {
-    problems.push({ field: COLUMNS.budgetMin.header, problem: '预算下限不能大于预算上限' });
+  // The rules between fields, as the API applies them; the enterprise's qualifications are checked once
+  // the job knows which enterprise the row is for (see needRowRuleProblems).
+  for (const problem of needRowRuleProblems(need, undefined)) {
+    if (!reported.has(problem.field)) problems.push(problem);
+    reported.add(problem.field);
   }
   if (problems.length > 0) return { ok: false, problems };
   const { enterpriseId: _placeholder, ...needFields } = need;
   return { ok: true, enterprise, need: needFields };
+}
+
+/** Which column each cross-field rule's field is filled in. */
+const COLUMN_OF_RULE_FIELD: Record<keyof NeedRuleFields, ColumnKey> = {
+  budgetMinFen: 'budgetMin',
+  budgetMaxFen: 'budgetMax',
+  minTrl: 'minTrl',
+  neededWithinMonths: 'neededWithinMonths',
+  preferredRegionCodes: 'preferredRegionCodes',
+  excludedRegionCodes: 'excludedRegionCodes',
+  hardConstraints: 'hardConstraints',
+};
+
+/**
+ * The API's rules between a need's fields (needs/need-fields.ts), as problems of the row's columns.
+ * `enterpriseQualifications`: those of the enterprise the row's need would belong to (the park's record,
+ * or the row's own when the enterprise is new); undefined leaves the eligibility rule unchecked.
+ */
+export function needRowRuleProblems(need: NeedRuleFields, enterpriseQualifications: readonly string[] | undefined): RowProblem[] {
+  return needRuleProblems(need, enterpriseQualifications).map((p) => ({ field: COLUMNS[COLUMN_OF_RULE_FIELD[p.field]].header, problem: `${p.zh} (${p.reason})` }));
 }
 
 function flatten(error: ValidationError, prefix = ''): { path: string; message: string }[] {

@@ -8,7 +8,7 @@ import { invalid, notFound, readSpreadsheet, spreadsheetFormatOf, writeXlsx, typ
 import { traceparentForJob } from '@tt/messaging';
 import { EnterprisesService, type EnterpriseView } from '../enterprises/enterprises.service';
 import { NeedsService } from '../needs/needs.service';
-import { CONFIDENTIALITY_LABELS, HEADER_MARKER, parseRow, templateSpec } from './need-import-sheet';
+import { CONFIDENTIALITY_LABELS, HEADER_MARKER, needRowRuleProblems, parseRow, templateSpec } from './need-import-sheet';
 import { NEED_IMPORT_JOB_DEFAULTS, NEED_IMPORT_QUEUE, type NeedImportJob } from './need-import.queue';
 import { NEED_IMPORT_MODEL, type NeedImport, type RowOutcome } from './need-import.schema';
 
@@ -17,6 +17,7 @@ type Broker = Principal & { parkId: string };
 /** The most rows one upload may hold: a district's collection campaign, not a data dump. */
 export const MAX_IMPORT_ROWS = 10_000;
 const PROGRESS_EVERY = 100;
+const COUNT_OF_OUTCOME = { created: 'created', 'already-imported': 'alreadyImported', invalid: 'invalid' } as const;
 
 @Injectable()
 export class NeedImportsService {
@@ -102,30 +103,44 @@ export class NeedImportsService {
     const counts = { created: 0, alreadyImported: 0, invalid: 0, enterprisesCreated: 0 };
     const outcomes: RowOutcome[] = [];
     for (const [i, { rowNumber, values }] of sheet.rows.entries()) {
-      const parsed = parseRow(values);
-      if (!parsed.ok) {
-        counts.invalid++;
-        outcomes.push({ row: rowNumber, outcome: 'invalid', problems: parsed.problems });
-      } else {
-        let enterprise = enterprisesByCode.get(parsed.enterprise.creditCode);
-        if (!enterprise) {
-          const found = await this.enterprises.findOrCreate(parsed.enterprise, broker);
-          enterprise = found.enterprise;
-          enterprisesByCode.set(enterprise.creditCode, enterprise);
-          if (found.created) counts.enterprisesCreated++;
-        }
-        const result = await this.needs.captureImported({ ...parsed.need, enterpriseId: enterprise.id }, enterprise, broker, importId);
-        // A rerun of this import meets the needs its first run created: they are still this import's.
-        const created = result.created || result.importId === importId;
-        counts[created ? 'created' : 'alreadyImported']++;
-        outcomes.push({ row: rowNumber, outcome: created ? 'created' : 'already-imported', needId: result.needId, enterpriseName: enterprise.name });
-      }
+      const outcome = await this.importRow(rowNumber, values, enterprisesByCode, broker, importId, counts);
+      counts[COUNT_OF_OUTCOME[outcome.outcome]]++;
+      outcomes.push(outcome);
       if ((i + 1) % PROGRESS_EVERY === 0) await this.imports.updateOne({ _id: importId }, { $set: { processed: i + 1 } }).exec();
     }
     await this.imports
       .updateOne({ _id: importId }, { $set: { status: 'done', processed: sheet.rows.length, counts, outcomes, finishedAt: new Date() }, $unset: { file: 1 } })
       .exec();
     this.logger.log(`import ${importId}: ${counts.created} created, ${counts.alreadyImported} already imported, ${counts.invalid} invalid`);
+  }
+
+  /** One row: checked, then its enterprise found or created and its need captured; an invalid row writes nothing. */
+  private async importRow(
+    row: number,
+    values: Record<string, string>,
+    enterprisesByCode: Map<string, EnterpriseView>,
+    broker: Broker,
+    importId: string,
+    counts: { enterprisesCreated: number },
+  ): Promise<RowOutcome> {
+    const parsed = parseRow(values);
+    if (!parsed.ok) return { row, outcome: 'invalid', problems: parsed.problems };
+    const { creditCode } = parsed.enterprise;
+    let enterprise = enterprisesByCode.get(creditCode) ?? (await this.enterprises.findByCreditCode(creditCode, broker.parkId));
+    // The eligibility rule reads the qualifications of the enterprise the need would belong to: the
+    // park's record, or the row's own when the row creates the enterprise. Checked before any write.
+    const problems = needRowRuleProblems(parsed.need, enterprise ? enterprise.qualifications : (parsed.enterprise.qualifications ?? []));
+    if (problems.length > 0) return { row, outcome: 'invalid', problems };
+    if (!enterprise) {
+      const found = await this.enterprises.findOrCreate(parsed.enterprise, broker);
+      enterprise = found.enterprise;
+      if (found.created) counts.enterprisesCreated++;
+    }
+    enterprisesByCode.set(creditCode, enterprise);
+    const result = await this.needs.captureImported({ ...parsed.need, enterpriseId: enterprise.id }, enterprise, broker, importId);
+    // A rerun of this import meets the needs its first run created: they are still this import's.
+    const created = result.created || result.importId === importId;
+    return { row, outcome: created ? 'created' : 'already-imported', needId: result.needId, enterpriseName: enterprise.name };
   }
 
   async markFailed(importId: string, error: string): Promise<void> {

@@ -6,6 +6,7 @@ import { EventOutbox, type OutboxEntry } from '@tt/messaging';
 import { conflict, invalid, notFound, preconditionFailed } from '@tt/platform';
 import type { CloseNeedDto, ReviseNeedDto, WithdrawNeedDto } from './need.dto';
 import { EnterprisesService } from '../enterprises/enterprises.service';
+import { needRuleParams, optionalNeedState } from './need-fields';
 import { NEED_MODEL, type Need } from './need.schema';
 import { present, type NeedView } from './needs.service';
 import { applyDownstream, CLOSABLE_STATUSES, ENDED_STATUSES, WITHDRAWABLE_STATUSES, NO_FACTS, REVISABLE_STATUSES, statusFrom, type DownstreamEvent } from './need-status';
@@ -33,14 +34,14 @@ export class NeedLifecycleService {
     if (Object.keys(changes).length === 0) throw invalid([{ pointer: '', reason: 'send at least one field to change' }]);
     const need = await this.read(id, broker.parkId, expectedVersion);
     const next = { ...need, ...changes };
-    if (next.budgetMinFen !== undefined && next.budgetMaxFen !== undefined && next.budgetMinFen > next.budgetMaxFen) {
-      throw invalid([{ pointer: '/budgetMinFen', reason: 'budgetMinFen must not exceed budgetMaxFen' }]);
-    }
+    // The rules hold for the need as it would stand, with its enterprise as recorded now.
+    const enterprise = await this.enterprises.get(need.enterpriseId, broker.parkId);
+    const problems = needRuleParams(next, enterprise.qualifications);
+    if (problems.length > 0) throw invalid(problems);
     if (!REVISABLE_STATUSES.includes(need.status)) {
       throw conflict(`a need in status "${need.status}" cannot be revised; allowed from: ${REVISABLE_STATUSES.join(', ')}`, { currentStatus: need.status });
     }
     const revision = (need.revision ?? 0) + 1;
-    const enterprise = await this.enterprises.get(need.enterpriseId, broker.parkId);
     const revised = this.outbox.stage('cn.techtransfer.need.revised.v1', {
       needId: id,
       parkId: need.parkId,
@@ -58,6 +59,7 @@ export class NeedLifecycleService {
       ...(next.budgetMaxFen !== undefined ? { budgetMaxFen: next.budgetMaxFen } : {}),
       cooperationModes: next.cooperationModes,
       confidentiality: next.confidentiality,
+      ...optionalNeedState(next, enterprise.qualifications),
       revisedAt: new Date().toISOString(),
     });
     return this.write(need, { $set: { ...changes, revision } }, [revised], { statuses: REVISABLE_STATUSES });

@@ -17,21 +17,30 @@ import {
   Min,
   ValidateNested,
 } from 'class-validator';
-import { PageQuery } from '@tt/platform';
+import { IsKnownRegion, PageQuery } from '@tt/platform';
 import {
   CONFIDENTIALITY_LEVELS,
   COOPERATION_MODE_CODES,
   NEED_CATEGORY_CODES,
   NEED_CLOSE_OUTCOME_CODES,
+  NEED_HARD_CONSTRAINT_CODES,
+  NEED_HARD_CONSTRAINTS,
   NEED_STATUS_CODES,
+  REGION_CODE_PATTERN,
+  SUPPLY_KIND_CODES,
+  SUPPLY_KINDS,
   TECHNICAL_FIELD_CODES,
   type NeedCloseOutcome,
+  type NeedHardConstraint,
+  type SupplyKind,
   type NeedStatus,
   type Confidentiality,
   type CooperationMode,
   type NeedCategory,
   type TechnicalField,
 } from '@tt/contracts';
+
+const labelled = (vocabulary: Record<string, string>) => Object.entries(vocabulary).map(([code, label]) => `${code} ${label}`).join(', ');
 
 export class NeedContactDto {
   @ApiProperty({ example: '王工' })
@@ -107,6 +116,80 @@ export class CreateNeedDto {
   @IsOptional()
   @IsIn(CONFIDENTIALITY_LEVELS)
   confidentiality?: Confidentiality;
+
+  @ApiPropertyOptional({
+    enum: SUPPLY_KIND_CODES,
+    isArray: true,
+    description: `需要的资源类型 (the kinds of supply wanted, when narrower than the category implies): ${labelled(SUPPLY_KINDS)}`,
+    example: ['institution', 'expert'],
+  })
+  @IsOptional()
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayMaxSize(SUPPLY_KIND_CODES.length)
+  @ArrayUnique()
+  @IsIn(SUPPLY_KIND_CODES, { each: true })
+  supplyKinds?: SupplyKind[];
+
+  @ApiPropertyOptional({ description: '期望技术成熟度 TRL (the lowest technology readiness level wanted, 1 to 9)', minimum: 1, maximum: 9, example: 6 })
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(9)
+  minTrl?: number;
+
+  @ApiPropertyOptional({
+    description: '多少个月内需投入使用/量产 (months until the answer must be in use or production, 1 to 120; 明年就要上量 → 12)',
+    minimum: 1,
+    maximum: 120,
+    example: 12,
+  })
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(120)
+  neededWithinMonths?: number;
+
+  @ApiPropertyOptional({ type: [String], description: '优先地区 (preferred regions of the supply side: 6-digit GB/T 2260 codes, 1 to 20)', example: ['320500', '310000'] })
+  @IsOptional()
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayMaxSize(20)
+  @ArrayUnique()
+  @IsString({ each: true })
+  @Matches(REGION_CODE_PATTERN, { each: true, message: '$property must hold 6-digit administrative division codes' })
+  @IsKnownRegion({ each: true })
+  preferredRegionCodes?: string[];
+
+  @ApiPropertyOptional({
+    type: [String],
+    description: '排除地区 (regions the supply side must not be from: 6-digit GB/T 2260 codes, 1 to 20; none of them also preferred)',
+    example: ['110000'],
+  })
+  @IsOptional()
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayMaxSize(20)
+  @ArrayUnique()
+  @IsString({ each: true })
+  @Matches(REGION_CODE_PATTERN, { each: true, message: '$property must hold 6-digit administrative division codes' })
+  @IsKnownRegion({ each: true })
+  excludedRegionCodes?: string[];
+
+  @ApiPropertyOptional({
+    enum: NEED_HARD_CONSTRAINT_CODES,
+    isArray: true,
+    description:
+      `硬性约束 (constraints that filter rather than weigh: ${labelled(NEED_HARD_CONSTRAINTS)}). ` +
+      'region needs preferredRegionCodes; maturity needs minTrl or neededWithinMonths; budget needs budgetMaxFen; eligibility needs qualifications recorded on the enterprise',
+    example: ['region', 'budget'],
+  })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(NEED_HARD_CONSTRAINT_CODES.length)
+  @ArrayUnique()
+  @IsIn(NEED_HARD_CONSTRAINT_CODES, { each: true })
+  hardConstraints?: NeedHardConstraint[];
 
   @ApiProperty({ type: NeedContactDto })
   @ValidateNested()

@@ -1,7 +1,7 @@
 import type { FollowUp } from '@tt/platform';
 import { Schema } from 'mongoose';
 import { OutboxEntrySchema, type OutboxEntry } from '@tt/messaging';
-import type { Confidentiality, CooperationMode, NeedCategory, NeedCloseOutcome, NeedStatus, TechnicalField } from '@tt/contracts';
+import type { Confidentiality, CooperationMode, NeedCategory, NeedCloseOutcome, NeedHardConstraint, NeedStatus, SupplyKind, TechnicalField } from '@tt/contracts';
 import type { DownstreamFacts } from './need-status';
 
 export const NEED_MODEL = 'Need';
@@ -27,6 +27,16 @@ export interface Need {
   budgetMaxFen?: number;
   cooperationModes: CooperationMode[];
   confidentiality: Confidentiality;
+  /** 需要的资源类型, when the broker narrowed what the category implies */
+  supplyKinds?: SupplyKind[];
+  /** 期望技术成熟度 (TRL 1..9) */
+  minTrl?: number;
+  /** Months until the answer must be in use or production */
+  neededWithinMonths?: number;
+  preferredRegionCodes?: string[];
+  excludedRegionCodes?: string[];
+  /** Constraints that filter rather than weigh (see needs/need-fields.ts for what each requires) */
+  hardConstraints?: NeedHardConstraint[];
   contact: NeedContact;
   status: NeedStatus;
   /** Counts every write to the need: the ETag, and the compare-and-set guard of every change. */
@@ -65,6 +75,13 @@ export const NeedSchema = new Schema<Need>(
     budgetMaxFen: { type: Number },
     cooperationModes: { type: [String], default: [] },
     confidentiality: { type: String, required: true },
+    // Lists left absent when not sent (mongoose would otherwise default every array to []).
+    supplyKinds: { type: [String], default: undefined },
+    minTrl: { type: Number },
+    neededWithinMonths: { type: Number },
+    preferredRegionCodes: { type: [String], default: undefined },
+    excludedRegionCodes: { type: [String], default: undefined },
+    hardConstraints: { type: [String], default: undefined },
     contact: {
       name: { type: String, required: true },
       phone: { type: String, required: true },

@@ -7,6 +7,7 @@ import { EventOutbox, isDuplicateKey } from '@tt/messaging';
 import { entityTag, followUpOf, invalid, notFound, ProblemException, type FollowUpDto } from '@tt/platform';
 import { EnterprisesService, type EnterpriseView } from '../enterprises/enterprises.service';
 import type { CreateNeedDto, ListNeedsQuery } from './need.dto';
+import { needRuleParams, optionalNeedState } from './need-fields';
 import { NEED_MODEL, type Need } from './need.schema';
 
 type Broker = { subject: string; parkId: string };
@@ -25,15 +26,16 @@ export class NeedsService {
    * the need it created before, whichever instance served the first try.
    */
   async capture(dto: CreateNeedDto, broker: Broker, idempotencyKey?: string): Promise<{ need: NeedView; replayed: boolean }> {
-    if (dto.budgetMinFen !== undefined && dto.budgetMaxFen !== undefined && dto.budgetMinFen > dto.budgetMaxFen) {
-      throw invalid([{ pointer: '/budgetMinFen', reason: 'budgetMinFen must not exceed budgetMaxFen' }]);
-    }
     const enterprise = await this.enterprises.get(dto.enterpriseId, broker.parkId).catch((error: unknown) => {
-      if (error instanceof HttpException && error.getStatus() === 404) {
-        throw invalid([{ pointer: '/enterpriseId', reason: 'no enterprise with this id in your park' }]);
-      }
+      if (error instanceof HttpException && error.getStatus() === 404) return undefined;
       throw error;
     });
+    // One answer naming every field at fault: the enterprise, and the rules between the need's fields.
+    const problems = [
+      ...(enterprise ? [] : [{ pointer: '/enterpriseId', reason: 'no enterprise with this id in your park' }]),
+      ...needRuleParams(dto, enterprise?.qualifications),
+    ];
+    if (!enterprise || problems.length > 0) throw invalid(problems);
     // Keys sorted: the same body in another key order is the same request.
     const fingerprint = idempotencyKey === undefined ? undefined : sha256(stableStringify(dto) ?? '');
     const needId = idempotencyKey === undefined ? randomUUID() : uuidFrom(`${broker.parkId}|${broker.subject}|${idempotencyKey}`);
@@ -85,6 +87,7 @@ export class NeedsService {
       ...(dto.budgetMaxFen !== undefined ? { budgetMaxFen: dto.budgetMaxFen } : {}),
       cooperationModes: dto.cooperationModes,
       confidentiality,
+      ...optionalNeedState(dto, enterprise.qualifications),
       capturedAt: new Date().toISOString(),
     });
     const need = await this.needs.create({
@@ -102,6 +105,12 @@ export class NeedsService {
       budgetMaxFen: dto.budgetMaxFen,
       cooperationModes: dto.cooperationModes,
       confidentiality,
+      supplyKinds: dto.supplyKinds,
+      minTrl: dto.minTrl,
+      neededWithinMonths: dto.neededWithinMonths,
+      preferredRegionCodes: dto.preferredRegionCodes,
+      excludedRegionCodes: dto.excludedRegionCodes,
+      hardConstraints: dto.hardConstraints,
       contact: { name: dto.contact.name, phone: dto.contact.phone, email: dto.contact.email },
       status: 'open',
       version: 0,
