@@ -123,7 +123,8 @@ describe('the supply catalogue, managed', () => {
       ['a finance product without its details', { kind: 'finance-product', ...fin, details: undefined }, '/details'],
       ['a loan whose minimum exceeds its maximum', { kind: 'finance-product', ...fin, details: { ...fin.details, amountMinFen: 2_000_000_000 } }, '/details/amountMinFen'],
       ['an instrument with a TRL', { kind: 'shared-equipment', ...KINDS[5].item, trl: 6 }, '/trl'],
-      ['an expert without a TRL', { kind: 'expert', ...KINDS[1].item, trl: undefined }, '/trl'],
+      ['an achievement without a TRL', { kind: 'achievement', ...KINDS[2].item, trl: undefined }, '/trl'],
+      ['a service area that names no region', { kind: 'service-agency', ...KINDS[3].item, serviceArea: ['999999'] }, '/serviceArea'],
       ['an unknown service', { kind: 'service-agency', ...KINDS[3].item, details: { serviceTypes: ['massage'] } }, '/details/serviceTypes/0'],
       ['an unknown region', { kind: 'institution', ...KINDS[0].item, regionCode: '999999' }, '/regionCode'],
     ];

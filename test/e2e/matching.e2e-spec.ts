@@ -17,9 +17,9 @@ const ANSWERING_KINDS: Record<NeedCategory, SupplyKind[]> = {
   'achievement-transfer': ['achievement', 'institution', 'expert', 'service-agency'],
   financing: ['finance-product', 'service-agency'],
   talent: ['expert', 'service-agency', 'institution', 'finance-product'],
-  'equipment-sharing': ['shared-equipment', 'service-agency'],
+  'equipment-sharing': ['shared-equipment', 'service-agency', 'finance-product'],
   'intellectual-property': ['service-agency'],
-  'tech-service': ['service-agency', 'shared-equipment'],
+  'tech-service': ['service-agency', 'shared-equipment', 'expert', 'institution', 'achievement', 'finance-product'],
 };
 
 describe('matching through the APIs', () => {

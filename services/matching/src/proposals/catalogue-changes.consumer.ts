@@ -6,47 +6,59 @@ import type { Queue } from 'bullmq';
 import type { Model } from 'mongoose';
 import { SupplyListedV1, SupplyRetiredV1, SupplyRevisedV1, type PayloadOf } from '@tt/contracts';
 import { NEED_SNAPSHOT_MODEL, type NeedSnapshot } from '../needs/need-snapshot.schema';
-import { SCORING_JOB_DEFAULTS, SCORING_QUEUE, scoringJobId, type ScoringJob } from './scoring.queue';
+import { config } from '../config';
+import { CATALOGUE_FANOUT_MODEL, type CatalogueFanout } from './catalogue-fanout.schema';
+import { catalogueWindowOf, SCORING_JOB_DEFAULTS, SCORING_QUEUE, scoringJobId, type ScoringJob } from './scoring.queue';
 
 const BATCH = 500;
+/** After a window closes, how long its jobs wait for writes stamped just before the close to land. */
+const GRACE_MS = 1_000;
 
 /**
- * A catalogue item listed or revised reaches the needs already scored: every open need (not withdrawn
- * or closed) gets a scoring job for that change, and hears of the item if it now ranks among its
- * proposals. Matching reads its own supply topic for this, so a change whose write landed is never
- * lost between the write and the fan-out (the outbox publishes it at least once), and job ids per need
- * and change make a redelivery queue nothing twice.
+ * Catalogue items listed or revised reach the needs already scored, batched per time window: the
+ * first change of a window queues, for every open need (not withdrawn or closed), one delayed scoring
+ * job for the window, which runs once the window has closed against the catalogue as it then stands;
+ * the need hears of it if its proposals changed. Later changes of the same window find the window fanned
+ * out and queue nothing. Matching reads its own supply topic for this, so a change whose write landed
+ * is never lost between the write and the fan-out (the outbox publishes it at least once): a change
+ * consumed late, after its window's jobs ran, was in the store when they scored. Job ids per need and
+ * window make a redelivery, or a second instance, queue nothing twice.
  */
 @EventConsumer()
 export class CatalogueChangesConsumer {
   constructor(
     @InjectModel(NEED_SNAPSHOT_MODEL) private readonly needs: Model<NeedSnapshot>,
     @InjectQueue(SCORING_QUEUE) private readonly scoring: Queue<ScoringJob>,
+    @InjectModel(CATALOGUE_FANOUT_MODEL) private readonly fanouts: Model<CatalogueFanout>,
   ) {}
 
   @EventPattern(SupplyListedV1.type)
   async listed(@Payload() e: PayloadOf<typeof SupplyListedV1.type>) {
-    await this.rescoreOpenNeeds(e.item.supplyId, e.revision);
+    await this.rescoreOpenNeeds(e.at);
   }
 
   @EventPattern(SupplyRevisedV1.type)
   async revised(@Payload() e: PayloadOf<typeof SupplyRevisedV1.type>) {
-    await this.rescoreOpenNeeds(e.item.supplyId, e.revision);
+    await this.rescoreOpenNeeds(e.at);
   }
 
   /** Nothing to queue: a retired item leaves every model at its next rebuild, and accepting its proposals answers 409. */
   @EventPattern(SupplyRetiredV1.type)
   async retired(@Payload() _e: PayloadOf<typeof SupplyRetiredV1.type>) {}
 
-  private async rescoreOpenNeeds(supplyId: string, supplyRevision: number): Promise<void> {
-    const trigger = { supplyId, supplyRevision };
+  private async rescoreOpenNeeds(at: string): Promise<void> {
+    const windowMs = config.catalogueRescoreWindowMs;
+    const window = catalogueWindowOf(at, windowMs);
+    if (await this.fanouts.exists({ _id: window })) return; // this window's jobs are queued already
+    const trigger = { window };
+    const delay = Math.max(0, window + windowMs + GRACE_MS - Date.now());
     let batch: { needId: string; revision: number }[] = [];
     const flush = async () => {
       await this.scoring.addBulk(
         batch.map(({ needId, revision }) => ({
           name: 'score-need',
           data: { needId, revision, trigger },
-          opts: { ...SCORING_JOB_DEFAULTS, jobId: scoringJobId(needId, revision, trigger) },
+          opts: { ...SCORING_JOB_DEFAULTS, jobId: scoringJobId(needId, revision, trigger), delay },
         })),
       );
       batch = [];
@@ -56,5 +68,7 @@ export class CatalogueChangesConsumer {
       if (batch.length === BATCH) await flush();
     }
     if (batch.length > 0) await flush();
+    // Marked only once every job is queued: a crash before this leaves the window to the next change or redelivery.
+    await this.fanouts.updateOne({ _id: window }, { $setOnInsert: { fannedOutAt: new Date() } }, { upsert: true }).exec();
   }
 }

@@ -15,8 +15,8 @@ export interface MatchRun {
   /** Set on runs of revisions (runs of captured needs have the need id as `_id`). */
   needId?: string;
   revision?: number;
-  /** Set on runs a catalogue change asked for (see scoringJobId). */
-  trigger?: { supplyId: string; supplyRevision: number };
+  /** Set on runs catalogue changes asked for: the window they were made in (see scoringJobId). */
+  trigger?: { window: number };
   parkId: string;
   modelVersion: string;
   proposalIds: string[];

@@ -4,6 +4,7 @@ import { MongooseModule } from '@nestjs/mongoose';
 import { CatalogueModule } from '../catalogue/catalogue.module';
 import { NeedsModule } from '../needs/needs.module';
 import { MATCH_RUN_MODEL, MatchRunSchema, PROPOSAL_MODEL, ProposalSchema } from './proposal.schema';
+import { CATALOGUE_FANOUT_MODEL, CatalogueFanoutSchema } from './catalogue-fanout.schema';
 import { CatalogueChangesConsumer } from './catalogue-changes.consumer';
 import { ProposalsController } from './proposals.controller';
 import { ProposalsService } from './proposals.service';
@@ -14,6 +15,7 @@ import { SCORING_QUEUE } from './scoring.queue';
   imports: [
     MongooseModule.forFeature([
       { name: MATCH_RUN_MODEL, schema: MatchRunSchema },
+      { name: CATALOGUE_FANOUT_MODEL, schema: CatalogueFanoutSchema },
       { name: PROPOSAL_MODEL, schema: ProposalSchema },
     ]),
     BullModule.registerQueue({ name: SCORING_QUEUE }),

@@ -33,9 +33,9 @@ export class ProposalsService {
    * job publishes nothing twice. A revision superseded by a newer one, or a need withdrawn or closed,
    * is not scored.
    *
-   * With a `trigger` (a catalogue item listed or revised), the need is scored again against the
-   * catalogue as it now stands, and a run (with its match proposed) is recorded only when the item
-   * ranks among the need's proposals: the need hears of what is new, not of every catalogue change.
+   * With a `trigger` (catalogue changes of one window), the need is scored again against the catalogue
+   * as it now stands, and a run (with its match proposed) is recorded only when its proposals changed:
+   * the need hears of what is new, not of every catalogue change.
    */
   async scoreNeed(needId: string, revision = 0, trigger?: CatalogueTrigger): Promise<void> {
     const runId = scoringJobId(needId, revision, trigger);
@@ -45,11 +45,6 @@ export class ProposalsService {
     if (need.ended || (need.revision ?? 0) > revision) return;
     if ((need.revision ?? 0) < revision) throw new Error(`need ${needId} revision ${revision} not applied yet`); // retried
     const model = await this.catalogue.freshModel();
-    if (trigger && !model.has(trigger.supplyId, trigger.supplyRevision)) {
-      // The item was retired since, or this store is behind the event (retried until it catches up).
-      if (await this.catalogue.isActive(trigger.supplyId)) throw new Error(`catalogue item ${trigger.supplyId} revision ${trigger.supplyRevision} not in the model yet`);
-      return;
-    }
     const forMatching = needForMatching(need);
     const ranked = model.rank(forMatching, {
       limit: config.proposalsPerNeed,
@@ -72,7 +67,10 @@ export class ProposalsService {
       modelVersion: MODEL_VERSION,
       outbox: [],
     }));
-    if (trigger && !proposals.some((p) => p.supplyId === trigger.supplyId)) return; // nothing new for this need
+    if (trigger) {
+      const latest = await this.latestRun(needId);
+      if (latest && sameList(latest.proposalIds, proposals.map((p) => p._id))) return; // nothing new for this need
+    }
     if (proposals.length > 0) {
       // A supply proposed again keeps its proposal (and any decision on it); its rank and score follow the revision.
       await this.proposals.bulkWrite(
@@ -119,10 +117,7 @@ export class ProposalsService {
     const need = await this.needs.findOne({ _id: needId, parkId }, { _id: 1, ended: 1 }).lean().exec();
     if (!need) throw notFound('need', needId);
     const ended = need.ended ? { ended: need.ended.reason } : {};
-    // The latest run: of the newest revision or catalogue change scored, else of the need as captured.
-    const run =
-      (await this.runs.findOne({ needId }, { outbox: 0 }).sort({ revision: -1, proposedAt: -1 }).lean().exec()) ??
-      (await this.runs.findById(needId, { outbox: 0 }).lean().exec());
+    const run = await this.latestRun(needId);
     if (!run) return { needId, status: 'scoring', ...ended, proposals: [] };
     const current = new Set(run.proposalIds);
     const proposals = (await this.proposals.find({ needId, parkId }, { outbox: 0 }).sort({ rank: 1 }).lean().exec()).filter(
@@ -200,6 +195,14 @@ export class ProposalsService {
     return present(updated as Proposal);
   }
 
+  /** The latest run: of the newest revision or catalogue change scored, else of the need as captured. */
+  private async latestRun(needId: string): Promise<MatchRun | null> {
+    return (
+      (await this.runs.findOne({ needId }, { outbox: 0 }).sort({ revision: -1, proposedAt: -1 }).lean().exec()) ??
+      (await this.runs.findById(needId, { outbox: 0 }).lean().exec())
+    );
+  }
+
   /**
    * What brokers decided on items proposed for needs of this category and field, per item: the
    * decisions themselves are the record (each one a compare-and-set on its proposal), so any number
@@ -263,3 +266,5 @@ export function needForMatching(need: NeedSnapshot): NeedForMatching {
     hardConstraints,
   };
 }
+
+const sameList = (a: readonly string[], b: readonly string[]) => a.length === b.length && a.every((x, i) => x === b[i]);

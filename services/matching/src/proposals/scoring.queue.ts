@@ -6,27 +6,38 @@ import type { JobsOptions } from 'bullmq';
  */
 export const SCORING_QUEUE = 'matching-score-need';
 
-/** The catalogue change that asks for a need to be scored again. */
+/**
+ * Catalogue changes that ask for a need to be scored again, batched by time window: every change made
+ * within one window (by its event's `at`, so every instance and every redelivery agrees) is scored in
+ * one job per open need, which runs once the window has closed. An import of thousands of items thus
+ * queues one job per open need, not one per item and need.
+ */
 export interface CatalogueTrigger {
-  supplyId: string;
-  supplyRevision: number;
+  /** the window's start, ms since the epoch */
+  window: number;
+}
+
+/** The window a catalogue change at `at` falls in. */
+export function catalogueWindowOf(at: string | Date, windowMs: number): number {
+  const t = typeof at === 'string' ? Date.parse(at) : at.getTime();
+  return Math.floor(t / windowMs) * windowMs;
 }
 
 export interface ScoringJob {
   needId: string;
   /** The need's revision to score (0: as captured); absent on jobs queued by earlier versions. */
   revision?: number;
-  /** Set when a catalogue item listed or revised asks for the need to be scored again. */
+  /** Set when catalogue changes ask for the need to be scored again. */
   trigger?: CatalogueTrigger;
 }
 
 /**
- * One job (and one run) per need and revision, and per catalogue change: a redelivered event does
- * not queue a second scoring. `need`, `need@2`, `need@2~fin-3f9a1c0e@1`.
+ * One job (and one run) per need and revision, and per catalogue window: a redelivered event does
+ * not queue a second scoring. `need`, `need@2`, `need@2~catalogue@1765050000000`.
  */
 export function scoringJobId(needId: string, revision: number, trigger?: CatalogueTrigger): string {
   const base = revision === 0 ? needId : `${needId}@${revision}`;
-  return trigger ? `${base}~${trigger.supplyId}@${trigger.supplyRevision}` : base;
+  return trigger ? `${base}~catalogue@${trigger.window}` : base;
 }
 
 /**

@@ -50,6 +50,8 @@ export const CATEGORY_KIND_RULES: Record<NeedCategory, KindRule[]> = {
   'equipment-sharing': [
     { kind: 'shared-equipment', fit: 'primary' },
     { kind: 'service-agency', fit: 'secondary', serviceTypes: ['testing-certification'] },
+    // 科技创新券: vouchers that pay for instrument time and testing.
+    { kind: 'finance-product', fit: 'secondary', productTypes: ['subsidy'] },
   ],
   'intellectual-property': [
     { kind: 'service-agency', fit: 'primary', serviceTypes: ['intellectual-property', 'legal-services'] },
@@ -63,6 +65,11 @@ export const CATEGORY_KIND_RULES: Record<NeedCategory, KindRule[]> = {
     },
     { kind: 'shared-equipment', fit: 'secondary' },
     { kind: 'service-agency', fit: 'secondary', serviceTypes: ['intellectual-property', 'legal-services', 'talent-services'] },
+    // A 技术服务 is often done by an expert, a lab or the holder of a technology (an RTO supplier's engineers).
+    { kind: 'expert', fit: 'secondary' },
+    { kind: 'institution', fit: 'secondary' },
+    { kind: 'achievement', fit: 'secondary' },
+    { kind: 'finance-product', fit: 'secondary', productTypes: ['subsidy'] },
   ],
 };
 

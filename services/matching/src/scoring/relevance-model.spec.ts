@@ -61,10 +61,14 @@ describe(RelevanceModel.name, () => {
   });
 
   it('lets the category decide the kinds: a financing need gets finance products only', () => {
-    const ranked = model.rank({ ...sicNeed, title: '有六项发明专利，厂房是租的，银行不给贷', description: '想用专利做质押贷款补充流动资金。', category: 'financing' });
-    expect(ranked.length).toBeGreaterThan(0);
-    expect(new Set(ranked.map((c) => c.kind))).toEqual(new Set(['finance-product']));
-    expect(ranked[0].supplyId).toBe('fin-0003'); // the IP-pledge loan
+    const loan = { ...sicNeed, title: '有六项发明专利，厂房是租的，银行不给贷', description: '想用专利做质押贷款补充流动资金。', category: 'financing' as const };
+    const suzhou = model.rank({ ...loan, regionCode: '320506' });
+    expect(suzhou.length).toBeGreaterThan(0);
+    expect(new Set(suzhou.map((c) => c.kind))).toEqual(new Set(['finance-product']));
+    expect(suzhou[0].supplyId).toBe('fin-0003'); // 苏州's IP-pledge loan
+    const hangzhou = model.rank({ ...loan, regionCode: '330108' });
+    expect(hangzhou.map((c) => c.supplyId)).not.toContain('fin-0003'); // it serves 苏州 only
+    expect(hangzhou.map((c) => c.supplyId)).toContain('fin-0001'); // 杭州银行's loan serves 浙江
   });
 
   it('matches a listed company chip-design need to the CAS chip-design platform', () => {

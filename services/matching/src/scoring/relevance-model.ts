@@ -9,7 +9,7 @@ import type { ItemFeedback, MatchReason, NeedForMatching, RankedCandidate, RankO
 /**
  * The weight of each factor; a factor's contribution is its weight × its value in 0..1, so the score,
  * their sum, stays within 0..1. The context factors (field … cooperation) count in proportion to the
- * text evidence (see TEXT_GATE): a right field or a near address never carries an item with nothing
+ * text evidence (see textGate): a right field or a near address never carries an item with nothing
  * to say about the need.
  */
 export const SCORE_WEIGHTS = {
@@ -23,16 +23,23 @@ export const SCORE_WEIGHTS = {
   cooperation: 0.04,
   feedback: 0.05,
 } as const;
-/** A secondary kind (helps in part) gets this share of the kind weight. */
-const SECONDARY_KIND = 0.5;
-/** Rejections may take up to this much off (feedback's positive side is capped at SCORE_WEIGHTS.feedback). */
-const FEEDBACK_PENALTY = 0.15;
-/** Text relevance at which the context factors count in full. */
-const TEXT_GATE = 0.25;
-/** Share of the text score that comes from segmented words (BM25F) rather than character overlap. */
-const WORD_SHARE = 0.7;
-/** Title and explicit keywords state what the need is about; the description adds context. */
-const QUERY_WEIGHT = { title: 2, keywords: 2, description: 1, category: 0.5 } as const;
+
+/** Everything the model's behaviour is tuned by, in one place (tuned on the evaluation set's dev half). */
+export const MODEL_PARAMS = {
+  weights: SCORE_WEIGHTS as Record<keyof typeof SCORE_WEIGHTS, number>,
+  /** A secondary kind (helps in part) gets this share of the kind weight. */
+  secondaryKind: 0.5,
+  /** Rejections may take up to this much off (feedback's positive side is capped at weights.feedback). */
+  feedbackPenalty: 0.15,
+  /** Text relevance at which the context factors count in full. */
+  textGate: 0.25,
+  /** Share of the text score that comes from segmented words (BM25F) rather than character overlap. */
+  wordShare: 0.7,
+  /** Title and explicit keywords state what the need is about; the description adds context. */
+  queryWeight: { title: 2, keywords: 2, description: 1, category: 0.5 },
+};
+export type ModelParams = typeof MODEL_PARAMS;
+
 /** How much each rejection reason says about the item for other needs of the same kind. */
 const REJECTION_WEIGHT: Record<RejectionReason, number> = {
   'wrong-kind': 1,
@@ -80,9 +87,11 @@ export class RelevanceModel {
   private readonly bigrams: BigramIndex;
   private readonly lexicon: DomainLexicon;
   private readonly texts: string[];
+  private readonly params: ModelParams;
 
-  constructor(catalogue: readonly SupplyItem[], lexicon: DomainLexicon = domainLexicon()) {
-    this.lexicon = lexicon;
+  constructor(catalogue: readonly SupplyItem[], options: { lexicon?: DomainLexicon; params?: Partial<ModelParams> } = {}) {
+    this.lexicon = options.lexicon ?? domainLexicon();
+    this.params = { ...MODEL_PARAMS, ...options.params };
     const docs: FieldTokens[] = [];
     for (const item of catalogue) {
       if (this.position.has(item.id)) throw new Error(`duplicate supply id ${item.id}`);
@@ -144,7 +153,7 @@ export class RelevanceModel {
       const fit = kindFit(need.category, need.supplyKinds, item);
       if (!fit) continue;
       const words = bound > 0 ? Math.min(1, wordScore[doc] / bound) : 0;
-      const text = WORD_SHARE * words + (1 - WORD_SHARE) * Math.min(1, overlap[doc]);
+      const text = this.params.wordShare * words + (1 - this.params.wordShare) * Math.min(1, overlap[doc]);
       if (words === 0 && overlap[doc] < 0.1) continue; // no word in common, and barely a character: nothing to say
       const verdicts = this.constraintVerdicts(need, item);
       if (verdicts.some((v) => v.verdict && 'excluded' in v.verdict)) continue;
@@ -163,10 +172,11 @@ export class RelevanceModel {
     const add = (text: string, weight: number) => {
       for (const term of tokenize(text)) weights.set(term, Math.max(weight, weights.get(term) ?? 0));
     };
-    add(need.title, QUERY_WEIGHT.title);
-    add(need.description, QUERY_WEIGHT.description);
-    for (const keyword of need.keywords ?? []) add(keyword, QUERY_WEIGHT.keywords);
-    for (const cue of CATEGORY_CUE_TERMS[need.category]) if (!weights.has(cue)) weights.set(cue, QUERY_WEIGHT.category);
+    const q = this.params.queryWeight;
+    add(need.title, q.title);
+    add(need.description, q.description);
+    for (const keyword of need.keywords ?? []) add(keyword, q.keywords);
+    for (const cue of CATEGORY_CUE_TERMS[need.category]) if (!weights.has(cue)) weights.set(cue, q.category);
     const groups: QueryGroup[] = [];
     for (const [term, weight] of weights) {
       const sense = this.lexicon.senseOf(term, needText);
@@ -208,19 +218,19 @@ export class RelevanceModel {
     feedback: ItemFeedback | undefined,
   ): MatchReason[] {
     const reasons: MatchReason[] = [
-      { kind: 'kind', detail: fit.detail, contribution: SCORE_WEIGHTS.kind * (fit.fit === 'primary' ? 1 : SECONDARY_KIND) },
+      { kind: 'kind', detail: fit.detail, contribution: this.params.weights.kind * (fit.fit === 'primary' ? 1 : this.params.secondaryKind) },
       this.termsReason(doc, text, words, overlap, groups, bound),
     ];
-    const gate = Math.min(1, text / TEXT_GATE);
+    const gate = Math.min(1, text / this.params.textGate);
     const affinity = item.kind === 'finance-product' || item.kind === 'service-agency' ? 0 : fieldAffinity(need.technicalField, item.technicalField);
     if (affinity > 0) {
       const detail = affinity === 1 ? `同一技术领域 same field: ${fieldLabel(item.technicalField)}` : `相邻技术领域 neighbouring field: ${fieldLabel(item.technicalField)}`;
-      reasons.push({ kind: 'field', detail, contribution: SCORE_WEIGHTS.field * affinity * gate });
+      reasons.push({ kind: 'field', detail, contribution: this.params.weights.field * affinity * gate });
     }
     for (const { kind, verdict } of verdicts) {
-      if (verdict && 'factor' in verdict) reasons.push({ kind, detail: verdict.detail, contribution: SCORE_WEIGHTS[kind] * verdict.factor * gate });
+      if (verdict && 'factor' in verdict) reasons.push({ kind, detail: verdict.detail, contribution: this.params.weights[kind] * verdict.factor * gate });
     }
-    const prior = feedbackReason(feedback);
+    const prior = feedbackReason(feedback, this.params);
     const before = reasons.reduce((s, r) => s + round4(r.contribution), 0);
     if (prior) reasons.push({ ...prior, contribution: Math.max(prior.contribution, -before) }); // a score never goes below 0
     for (const r of reasons) r.contribution = round4(r.contribution);
@@ -229,7 +239,7 @@ export class RelevanceModel {
 
   /** The text evidence, term by term: each need term's best variant in this item, and the character overlap. */
   private termsReason(doc: number, text: number, words: number, overlap: number, groups: QueryGroup[], bound: number): MatchReason {
-    const contribution = round4(SCORE_WEIGHTS.text * text);
+    const contribution = round4(this.params.weights.text * text);
     const parts: ReasonPart[] = [];
     const terms: string[] = [];
     const clashes: string[] = [];
@@ -254,7 +264,7 @@ export class RelevanceModel {
       }
       const total = raw.reduce((s, r) => s + r.value, 0);
       // The word share is capped at 1 × bound; spread what it contributes over the terms in proportion.
-      const wordContribution = SCORE_WEIGHTS.text * WORD_SHARE * words;
+      const wordContribution = this.params.weights.text * this.params.wordShare * words;
       raw.sort((a, b) => b.value - a.value);
       for (const r of raw) {
         // Search-mode segmentation matches 碳化, 化硅 and 碳化硅 together: name the longest word only.
@@ -262,7 +272,7 @@ export class RelevanceModel {
         parts.push({ label: r.label, contribution: total > 0 ? (wordContribution * r.value) / total : 0 });
       }
     }
-    if (overlap > 0) parts.push({ label: '字面相似 character overlap', contribution: SCORE_WEIGHTS.text * (1 - WORD_SHARE) * Math.min(1, overlap) });
+    if (overlap > 0) parts.push({ label: '字面相似 character overlap', contribution: this.params.weights.text * (1 - this.params.wordShare) * Math.min(1, overlap) });
     // Parts are rounded; the last one absorbs the rounding so that they add up to the contribution shown.
     for (const p of parts) p.contribution = round4(p.contribution);
     if (parts.length) parts[parts.length - 1].contribution = round4(contribution - parts.slice(0, -1).reduce((s, p) => s + p.contribution, 0));
@@ -273,7 +283,7 @@ export class RelevanceModel {
 }
 
 /** Brokers' decisions on this item for needs like this one: accepted raise it a little, coded rejections lower it. */
-function feedbackReason(feedback: ItemFeedback | undefined): MatchReason | undefined {
+function feedbackReason(feedback: ItemFeedback | undefined, params: ModelParams): MatchReason | undefined {
   if (!feedback) return undefined;
   const rejectedEntries = Object.entries(feedback.rejected) as [RejectionReason, number][];
   const rejected = rejectedEntries.reduce((s, [, c]) => s + c, 0);
@@ -285,6 +295,6 @@ function feedbackReason(feedback: ItemFeedback | undefined): MatchReason | undef
   return {
     kind: 'feedback',
     detail: `同类需求的经纪人反馈 decisions on similar needs: 采纳×${feedback.accepted}${said.length ? `, 拒绝: ${said.join('、')}` : ''}`,
-    contribution: net > 0 ? SCORE_WEIGHTS.feedback * net : FEEDBACK_PENALTY * net,
+    contribution: net > 0 ? params.weights.feedback * net : params.feedbackPenalty * net,
   };
 }
