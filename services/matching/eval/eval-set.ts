@@ -32,6 +32,8 @@ const judgedNeedSchema = z.strictObject({
   subsets: z.array(z.enum(SUBSETS)).max(2),
   judgments: z.record(z.string(), z.union([z.literal(1), z.literal(2), z.literal(3)])),
   note: z.string().optional(),
+  /** Items of other slices judged for this need by pooling (graded ones are in `judgments`, the rest are 0) */
+  pooled: z.array(z.string()).optional(),
 });
 
 const evalRole = z.strictObject({ role: z.enum(['target', 'hard-negative', 'filler']), note: z.string().optional() });
@@ -77,7 +79,7 @@ export function loadEvalNeeds(knownItems: ReadonlySet<string>, dir = join(EVAL_D
     rows.forEach((row, i) => {
       const parsed = judgedNeedSchema.safeParse(row);
       if (!parsed.success) throw new Error(`${file}[${i}]: ${parsed.error.issues.map((x) => `[${x.path.join('.')}] ${x.message}`).join('; ')}`);
-      const { id, subsets, judgments, note, ...need } = parsed.data;
+      const { id, subsets, judgments, note, pooled: _pooled, ...need } = parsed.data;
       for (const itemId of Object.keys(judgments)) if (!knownItems.has(itemId)) throw new Error(`${file} ${id}: judgment of unknown item ${itemId}`);
       if (!Object.values(judgments).includes(3)) throw new Error(`${file} ${id}: no item judged exactly right (3)`);
       needs.push({ id, need: need as NeedForMatching, subsets, judgments, note });

@@ -1,6 +1,6 @@
 import { NEED_CATEGORY_CODES } from '@tt/contracts';
 import { RelevanceModel } from '../src/scoring/relevance-model';
-import type { SupplyItem } from '../src/scoring/scoring.types';
+import type { ItemFeedback, SupplyItem } from '../src/scoring/scoring.types';
 import { bigramBaseline, bm25Baseline, type Ranker } from './baselines';
 import { generateDistractors } from './distractors';
 import { loadEvalCatalogue, loadEvalNeeds, type JudgedNeed } from './eval-set';
@@ -63,7 +63,7 @@ export interface EvalRun {
 }
 
 /** The whole evaluation: the set, with and without generated distractors, the project against both baselines. */
-export function runEvaluation(distractorCount = 5000): { plain: EvalRun; withDistractors: EvalRun } {
+export function runEvaluation(distractorCount = 5000): { plain: EvalRun; withDistractors: EvalRun; replay: ReturnType<typeof replayDecisions> } {
   const catalogue = loadEvalCatalogue();
   const needs = loadEvalNeeds(new Set(catalogue.map((i) => i.id)));
   const hardNegativeShare = catalogue.filter((i) => i.role === 'hard-negative').length / catalogue.length;
@@ -76,7 +76,7 @@ export function runEvaluation(distractorCount = 5000): { plain: EvalRun; withDis
   });
   const plain = run(catalogue, 0);
   const withDistractors = run([...catalogue, ...generateDistractors(distractorCount)], distractorCount);
-  return { plain, withDistractors };
+  return { plain, withDistractors, replay: replayDecisions(catalogue, needs) };
 }
 
 export const SUBSET_ORDER = ['all', 'trap', 'constraint', ...NEED_CATEGORY_CODES, 'dev (odd ids)', 'held-out (even ids)'];
@@ -95,4 +95,40 @@ export function formatTable(run: EvalRun): string {
     lines.push(`| ${subset} | ${row[PROJECT].needs} | ${cells.join(' | ')} | ${margin >= 0 ? '+' : ''}${margin.toFixed(3)} |`);
   }
   return lines.join('\n');
+}
+
+/**
+ * Learning from brokers, replayed: a simulated broker decides on the top 5 of every dev need (odd ids)
+ * as the judgments say (grade 3 accepted, grade 0 rejected with the reason code a broker would give),
+ * and the held-out needs (even ids) are then ranked with and without those decisions as feedback.
+ * The decisions are recorded the way matching records them (per item, for needs of one category and
+ * field), so this measures what the feedback factor does on needs it has not seen.
+ */
+export function replayDecisions(items: readonly SupplyItem[], needs: readonly JudgedNeed[]): { decisions: number; without: Scores; with: Scores } {
+  const model = new RelevanceModel(items);
+  const byKey = new Map<string, Map<string, ItemFeedback>>();
+  const keyOf = (n: JudgedNeed) => `${n.need.category}/${n.need.technicalField}`;
+  let decisions = 0;
+  for (const n of needs.filter((x) => Number(x.id.slice(2)) % 2 === 1)) {
+    const feedback = byKey.get(keyOf(n)) ?? new Map<string, ItemFeedback>();
+    byKey.set(keyOf(n), feedback);
+    for (const c of model.rank(n.need, { limit: 5 })) {
+      const grade = n.judgments[c.supplyId] ?? 0;
+      if (grade !== 0 && grade !== 3) continue; // a broker leaves the partly useful ones undecided
+      const entry = feedback.get(c.supplyId) ?? { accepted: 0, rejected: {} };
+      if (grade === 3) entry.accepted += 1;
+      else {
+        const reason = c.reasons.some((r) => r.kind === 'field') ? 'other' : 'wrong-field';
+        entry.rejected[reason] = (entry.rejected[reason] ?? 0) + 1;
+      }
+      feedback.set(c.supplyId, entry);
+      decisions += 1;
+    }
+  }
+  const heldOut = needs.filter((x) => Number(x.id.slice(2)) % 2 === 0);
+  const score = (withFeedback: boolean): Scores => {
+    const ranker: Ranker = { name: PROJECT, rank: (need, limit) => model.rank(need, { limit, feedback: withFeedback ? byKey.get(`${need.category}/${need.technicalField}`) : undefined }).map((c) => c.supplyId) };
+    return scoreRankers(heldOut, [ranker]).all[PROJECT];
+  };
+  return { decisions, without: score(false), with: score(true) };
 }

@@ -12,7 +12,7 @@ import { formatTable, runEvaluation } from './evaluate';
 
 const distractors = Number(process.env.EVAL_DISTRACTORS ?? 5000);
 const started = Date.now();
-const { plain, withDistractors } = runEvaluation(distractors);
+const { plain, withDistractors, replay } = runEvaluation(distractors);
 const out = {
   at: new Date().toISOString(),
   modelVersion: MODEL_VERSION,
@@ -21,12 +21,16 @@ const out = {
   seconds: (Date.now() - started) / 1000,
   plain,
   withDistractors,
+  replay,
 };
 console.log(`Matching evaluation, model ${MODEL_VERSION}, lexicon ${out.lexiconVersion}`);
 console.log(`\n${plain.items} items (${(plain.hardNegativeShare * 100).toFixed(0)} % hard negatives), ${plain.needs} needs:\n`);
 console.log(formatTable(plain));
 console.log(`\nWith ${distractors} generated distractors (${withDistractors.items} items):\n`);
 console.log(formatTable(withDistractors));
+const f = (s: { ndcg5: number; recall5: number; mrr: number }) => `${s.ndcg5.toFixed(3)} / ${s.recall5.toFixed(3)} / ${s.mrr.toFixed(3)}`;
+console.log(`\nDecisions replayed (${replay.decisions} simulated decisions on the dev half, held-out half ranked, nDCG@5 / R@5 / MRR):`);
+console.log(`| held-out needs | without feedback | with feedback |\n|---|---|---|\n| ${replay.without.needs} | ${f(replay.without)} | ${f(replay.with)} |`);
 const dir = join(process.cwd(), '.infra', 'eval');
 mkdirSync(dir, { recursive: true });
 const file = join(dir, `matching-${out.at.replace(/[:.]/g, '-')}.json`);
