@@ -21,7 +21,7 @@ function topK(scores: Float32Array, touched: readonly number[], items: readonly 
 
 /** Character-bigram TF-IDF cosine over the whole item text, nothing else (no bigram skipped). */
 export function bigramBaseline(items: readonly SupplyItem[]): Ranker {
-  const index = new BigramIndex(items.map(itemText), 1);
+  const index = new BigramIndex(items.map(itemText), 1, Infinity);
   return {
     name: 'character-bigram TF-IDF cosine',
     rank(need, limit) {

@@ -10,12 +10,15 @@ import { NEED_SNAPSHOT_MODEL, type NeedSnapshot } from '../needs/need-snapshot.s
 import { MATCH_RUN_MODEL, PROPOSAL_MODEL, type MatchRun, type Proposal } from './proposal.schema';
 import { scoringJobId, type CatalogueTrigger } from './scoring.queue';
 import { MODEL_VERSION } from '../scoring/relevance-model';
-import type { ItemFeedback, NeedForMatching } from '../scoring/scoring.types';
+import type { FeedbackDecision, NeedForMatching } from '../scoring/scoring.types';
 import { REJECTION_REASONS, type RejectionReason } from '@tt/contracts';
 
 export { MODEL_VERSION };
 
 type Broker = { subject: string; parkId: string };
+
+/** How many recent decisions per category and field the ranking learns from. */
+const FEEDBACK_DECISIONS = 2000;
 
 @Injectable()
 export class ProposalsService {
@@ -204,23 +207,26 @@ export class ProposalsService {
   }
 
   /**
-   * What brokers decided on items proposed for needs of this category and field, per item: the
-   * decisions themselves are the record (each one a compare-and-set on its proposal), so any number
-   * of instances read the same, and a redelivered event cannot count twice.
+   * What brokers decided on items proposed for needs of this category and field (the latest
+   * FEEDBACK_DECISIONS), each with the terms that need was matched on, so the model can weigh a decision
+   * by how similar that need was. The decisions themselves are the record (each one a compare-and-set
+   * on its proposal), so any number of instances read the same, and a redelivered event cannot count twice.
    */
-  private async feedbackFor(need: NeedForMatching): Promise<Map<string, ItemFeedback>> {
-    const rows = await this.proposals
-      .aggregate<{ _id: { supplyId: string; status: string; code?: RejectionReason }; n: number }>([
-        { $match: { needCategory: need.category, needField: need.technicalField, status: { $in: ['accepted', 'rejected'] } } },
-        { $group: { _id: { supplyId: '$supplyId', status: '$status', code: '$rejectionCode' }, n: { $sum: 1 } } },
-      ])
+  private async feedbackFor(need: NeedForMatching): Promise<Map<string, FeedbackDecision[]>> {
+    const decided = await this.proposals
+      .find(
+        { needCategory: need.category, needField: need.technicalField, status: { $in: ['accepted', 'rejected'] } },
+        { supplyId: 1, status: 1, rejectionCode: 1, reasons: 1 },
+      )
+      .sort({ decidedAt: -1 })
+      .limit(FEEDBACK_DECISIONS)
+      .lean()
       .exec();
-    const feedback = new Map<string, ItemFeedback>();
-    for (const { _id, n } of rows) {
-      const entry = feedback.get(_id.supplyId) ?? { accepted: 0, rejected: {} };
-      if (_id.status === 'accepted') entry.accepted += n;
-      else entry.rejected[_id.code ?? 'other'] = (entry.rejected[_id.code ?? 'other'] ?? 0) + n;
-      feedback.set(_id.supplyId, entry);
+    const feedback = new Map<string, FeedbackDecision[]>();
+    for (const p of decided) {
+      const terms = p.reasons?.find((r) => r.kind === 'terms')?.terms ?? [];
+      const outcome = p.status === 'accepted' ? 'accepted' : (p.rejectionCode ?? 'other');
+      feedback.set(p.supplyId, [...(feedback.get(p.supplyId) ?? []), { outcome, terms }]);
     }
     return feedback;
   }

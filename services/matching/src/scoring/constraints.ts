@@ -32,7 +32,8 @@ const LOCALITY: Record<SupplyKind, number> = {
 };
 
 const hard = (need: NeedForMatching, c: NeedHardConstraint) => need.hardConstraints?.includes(c) ?? false;
-const yuan = (fen: number) => `${(fen / 1_000_000).toLocaleString('zh-CN', { maximumFractionDigits: 1 })}万元`;
+/** 万元 with at most one decimal (toLocaleString is slow on a hot path). */
+const yuan = (fen: number) => `${(fen / 1_000_000).toFixed(1).replace(/\.0$/, '')}万元`;
 
 export function serviceAreaVerdict(need: NeedForMatching, item: SupplyItem): Verdict {
   if (item.serviceArea && !item.serviceArea.some((a) => regionWithin(need.regionCode, a))) {
@@ -56,18 +57,23 @@ export function regionVerdict(need: NeedForMatching, item: SupplyItem): Verdict 
   return { factor, detail: `${level.label} (${item.regionCode})` };
 }
 
-/** The TRL a need asks for: stated, or implied by its timeline (in use within a year → TRL 7, two → 6). */
+/**
+ * The TRL a need asks for: as the broker stated it, else implied by its timeline (in use within a
+ * year → TRL 7, within two → 6). A stated TRL wins: the broker knows what "送样认证" needs.
+ */
 export function wantedTrl(need: NeedForMatching): number | undefined {
+  if (need.minTrl !== undefined) return need.minTrl;
   const byTime = need.neededWithinMonths === undefined ? 0 : need.neededWithinMonths <= 12 ? 7 : need.neededWithinMonths <= 24 ? 6 : 0;
-  const wanted = Math.max(need.minTrl ?? 0, byTime);
-  return wanted > 0 ? wanted : undefined;
+  return byTime > 0 ? byTime : undefined;
 }
 
 export function maturityVerdict(need: NeedForMatching, item: SupplyItem): Verdict {
   const wanted = wantedTrl(need);
   if (wanted === undefined) {
-    // Unasked, readiness still tells a transfer apart from a lab result; a lab or an expert is not judged by it.
-    return item.kind === 'achievement' && item.trl !== undefined ? { factor: item.trl / 9, detail: `技术就绪度 TRL ${item.trl}/9` } : undefined;
+    // Unasked, readiness still tells a transfer (成果转化) apart from a lab result. For an R&D problem
+    // (技术攻关) a lab or an expert is asked for capability, and an achievement's TRL must not outrank them.
+    const transfer = need.category === 'achievement-transfer';
+    return transfer && item.kind === 'achievement' && item.trl !== undefined ? { factor: item.trl / 9, detail: `技术就绪度 TRL ${item.trl}/9` } : undefined;
   }
   if (item.trl === undefined) {
     return item.kind === 'institution' || item.kind === 'expert' ? { factor: 0.5, detail: `成熟度未标注 TRL not stated (需要 TRL ≥ ${wanted})` } : undefined;

@@ -3,8 +3,9 @@ import { registerDomainTerms, tokenizeChinese } from './chinese-tokenizer';
 
 /**
  * The domain dictionary (lexicon/domain-lexicon.json), kept as data and versioned with the model:
- * synonyms (集成电路 ⇄ 芯片), broader terms (三坐标 → 测量) and homographs (EMC: 电磁兼容 or 合同能源管理),
- * each homograph sense recognised by cue words around it.
+ * synonyms (集成电路 ⇄ 芯片), broader terms (三坐标 → 测量), symptoms (鼓包 → 腐蚀, 防护涂层: what an
+ * enterprise suffers, to what answers it) and homographs (EMC: 电磁兼容 or 合同能源管理), each homograph
+ * sense recognised by cue words around it.
  */
 export interface Expansion {
   term: string;
@@ -30,11 +31,20 @@ export class DomainLexicon {
   private readonly broader = new Map<string, string[]>();
   private readonly homographs = new Map<string, HomographSense[]>();
 
-  constructor(data: { version: string; synonyms: string[][]; broader: Record<string, string[]>; homographs: { term: string; senses: HomographSense[] }[] }) {
+  constructor(data: {
+    version: string;
+    synonyms: string[][];
+    broader: Record<string, string[]>;
+    symptoms?: Record<string, string[]>;
+    homographs: { term: string; senses: HomographSense[] }[];
+  }) {
     this.version = data.version;
     this.synonymGroups = data.synonyms.map((g) => g.map(normalise));
     this.synonymGroups.forEach((group, i) => group.forEach((t) => this.groupsOf.set(t, [...(this.groupsOf.get(t) ?? []), i])));
-    for (const [term, wider] of Object.entries(data.broader)) this.broader.set(normalise(term), wider.map(normalise));
+    // A symptom leads to the capabilities that answer it the way a term leads to its broader terms.
+    for (const [term, wider] of [...Object.entries(data.broader), ...Object.entries(data.symptoms ?? {})]) {
+      this.broader.set(normalise(term), [...new Set([...(this.broader.get(normalise(term)) ?? []), ...wider.map(normalise)])]);
+    }
     for (const h of data.homographs) this.homographs.set(normalise(h.term), h.senses.map((s) => ({ label: s.label, cues: s.cues.map(normalise) })));
   }
 
@@ -84,6 +94,9 @@ export class DomainLexicon {
     return [...out.values()];
   }
 }
+
+/** The shipped dictionary's version (part of the model version). */
+export const LEXICON_VERSION: string = lexiconData.version;
 
 let shared: DomainLexicon | undefined;
 

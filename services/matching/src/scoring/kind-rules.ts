@@ -86,7 +86,8 @@ export const CATEGORY_CUE_TERMS: Record<NeedCategory, string[]> = {
 
 export interface KindFit {
   fit: 'primary' | 'secondary';
-  detail: string;
+  /** the reason's words (built only for the proposals shown) */
+  describe(): string;
 }
 
 /**
@@ -95,7 +96,7 @@ export interface KindFit {
  */
 export function kindFit(category: NeedCategory, wanted: readonly SupplyKind[] | undefined, item: { kind: SupplyKind; details?: Record<string, unknown> }): KindFit | undefined {
   if (wanted && wanted.length > 0) {
-    return wanted.includes(item.kind) ? { fit: 'primary', detail: `经纪人指定资源类型 kind asked for: ${SUPPLY_KINDS[item.kind]}` } : undefined;
+    return wanted.includes(item.kind) ? { fit: 'primary', describe: () => `经纪人指定资源类型 kind asked for: ${SUPPLY_KINDS[item.kind]}` } : undefined;
   }
   const offered = (item.details?.serviceTypes as ServiceType[] | undefined) ?? [];
   const productType = item.details?.productType as FinanceProductType | undefined;
@@ -104,13 +105,18 @@ export function kindFit(category: NeedCategory, wanted: readonly SupplyKind[] | 
     const service = rule.serviceTypes ? offered.find((s) => rule.serviceTypes!.includes(s)) : undefined;
     if (rule.serviceTypes && !service) continue;
     if (rule.productTypes && !(productType && rule.productTypes.includes(productType))) continue;
-    const what = service
-      ? `${SUPPLY_KINDS[item.kind]}（${SERVICE_TYPES[service]}）`
-      : rule.productTypes && productType
-        ? `${SUPPLY_KINDS[item.kind]}（${FINANCE_PRODUCT_TYPES[productType]}）`
-        : SUPPLY_KINDS[item.kind];
-    const role = rule.fit === 'primary' ? '可直接解决' : '可部分解决';
-    return { fit: rule.fit, detail: `${NEED_CATEGORIES[category]}需求 → ${what}${role} (${rule.fit} kind for ${category})` };
+    return {
+      fit: rule.fit,
+      describe: () => {
+        const what = service
+          ? `${SUPPLY_KINDS[item.kind]}（${SERVICE_TYPES[service]}）`
+          : rule.productTypes && productType
+            ? `${SUPPLY_KINDS[item.kind]}（${FINANCE_PRODUCT_TYPES[productType]}）`
+            : SUPPLY_KINDS[item.kind];
+        const role = rule.fit === 'primary' ? '可直接解决' : '可部分解决';
+        return `${NEED_CATEGORIES[category]}需求 → ${what}${role} (${rule.fit} kind for ${category})`;
+      },
+    };
   }
   return undefined;
 }

@@ -139,15 +139,29 @@ describe(RelevanceModel.name, () => {
     const m = new RelevanceModel([item({ id: 'inst-0001' }), item({ id: 'inst-0002' })]);
     const q = need({});
     expect(m.rank(q)[0].supplyId).toBe('inst-0001'); // tie broken by id
-    const feedback = new Map([['inst-0001', { accepted: 0, rejected: { 'wrong-field': 2 } }]]);
-    const ranked = m.rank(q, { feedback });
+    const rejectedTwice = [
+      { outcome: 'wrong-field' as const, terms: ['锂电池', '隔膜'] },
+      { outcome: 'wrong-field' as const, terms: ['锂电池', '隔膜'] },
+    ];
+    const ranked = m.rank(q, { feedback: new Map([['inst-0001', rejectedTwice]]) });
     expect(ranked[0].supplyId).toBe('inst-0002');
     const rejected = ranked.find((c) => c.supplyId === 'inst-0001')!;
     expect(reason(rejected, 'feedback')!.contribution).toBeLessThan(0);
     expect(reason(rejected, 'feedback')!.detail).toContain('技术领域不对×2');
     expect(Math.abs(sumOfContributions(rejected) - rejected.score)).toBeLessThanOrEqual(1e-3);
-    const tried = m.rank(q, { feedback: new Map([['inst-0001', { accepted: 0, rejected: { 'already-tried': 3 } }]]) });
+    const tried = m.rank(q, { feedback: new Map([['inst-0001', [{ outcome: 'already-tried' as const, terms: ['锂电池', '隔膜'] }]]]) });
     expect(tried[0].supplyId).toBe('inst-0001'); // about that enterprise, not the item
+  });
+
+  it('weighs a decision by how much that need asked the same of the item', () => {
+    const m = new RelevanceModel([item({ id: 'inst-0001', keywords: ['锂电池', '隔膜', '热失控'] }), item({ id: 'inst-0002', keywords: ['锂电池', '隔膜', '热失控'] })]);
+    const q = need({ title: '锂电池热失控' });
+    const penalty = (terms: string[]) => {
+      const c = m.rank(q, { feedback: new Map([['inst-0001', [{ outcome: 'wrong-field' as const, terms }]]]) }).find((x) => x.supplyId === 'inst-0001')!;
+      return reason(c, 'feedback')?.contribution ?? 0;
+    };
+    expect(penalty(['锂电池', '热失控'])).toBeLessThan(penalty(['锂电池', '隔膜', '回收']));
+    expect(penalty(['光伏'])).toBe(0); // a need that asked something else of it says nothing
   });
 
   it('weighs the field by the one taxonomy: same field over a neighbour over an unrelated one', () => {

@@ -81,11 +81,15 @@ export interface RankedCandidate {
   reasons: MatchReason[];
 }
 
-/** What brokers decided on one item for needs like this one (same category and field). */
-export interface ItemFeedback {
-  accepted: number;
-  rejected: Partial<Record<RejectionReason, number>>;
+/** One broker decision on an item proposed for a need: accepted, or rejected with a reason code. */
+export interface FeedbackDecision {
+  outcome: 'accepted' | RejectionReason;
+  /** the need terms the item was matched on then (its `terms` reason): what that need asked of it */
+  terms: readonly string[];
 }
+
+/** What brokers decided on one item for needs of the same category and field. */
+export type ItemFeedback = readonly FeedbackDecision[];
 
 export interface RankOptions {
   limit?: number;

@@ -66,6 +66,11 @@ export class WordIndex {
     return df === 0 ? 0 : Math.log(1 + (this.size - df + 0.5) / (df + 0.5));
   }
 
+  /** How many documents hold the term. */
+  documentFrequency(term: string): number {
+    return this.postings.get(term)?.docs.length ?? 0;
+  }
+
   /** Calls back for each document holding the term, with its BM25F term score (idf × saturation). */
   forEachPosting(term: string, visit: (doc: number, score: number) => void): void {
     const p = this.postings.get(term);
@@ -91,6 +96,9 @@ export class WordIndex {
     return undefined;
   }
 }
+
+/** A bigram held by more items than this (and by more than 2 % of them) is skipped when scoring. */
+const MAX_BIGRAM_POSTINGS = 5000;
 
 /** Character bigrams of a text (CJK runs as bigrams, ASCII words whole), with counts. */
 export function characterBigrams(text: string): Map<string, number> {
@@ -118,7 +126,13 @@ export class BigramIndex {
   private readonly postings = new Map<string, { docs: Int32Array; weights: Float32Array }>();
   private readonly idfOf = new Map<string, number>();
 
-  constructor(texts: readonly string[], private readonly maxDocShare = 0.3) {
+  constructor(
+    texts: readonly string[],
+    /** Bigrams in more than this share of the items are skipped (1: none) */
+    private readonly maxDocShare = 0.3,
+    /** … and those in more than this many items, when that is also over 2 % of them (Infinity: none) */
+    private readonly maxPostings = MAX_BIGRAM_POSTINGS,
+  ) {
     this.size = texts.length;
     const bags = texts.map(characterBigrams);
     const df = new Map<string, number>();
@@ -158,7 +172,8 @@ export class BigramIndex {
     }
     for (const [g, tf] of bag) if (!this.idfOf.has(g)) norm += (1 + Math.log(tf)) ** 2 * (Math.log(1 + this.size) + 1) ** 2;
     norm = Math.sqrt(norm) || 1;
-    const limit = this.maxDocShare * this.size;
+    // Bigrams in very many items (技术, 服务…) say little and cost most: skipped past a share or a count.
+    const limit = Math.min(this.maxDocShare * this.size, Math.max(this.maxPostings, 0.02 * this.size));
     for (const [g, w] of q) {
       const p = this.postings.get(g)!;
       if (p.docs.length > limit && this.size > 20) continue;
