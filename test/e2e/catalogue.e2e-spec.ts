@@ -1,6 +1,8 @@
 import { adminToken, analystToken, brokerToken, eventually, KafkaProbe, TestSystem, type ApiClient } from '@tt/testing';
 import { TOPICS } from '@tt/contracts';
 import ExcelJS from 'exceljs';
+import { Queue } from 'bullmq';
+import { redisConnection } from '@tt/platform';
 import { awaitDealFor, awaitProposals, captureNeed, chipNeed, createEnterprise, registration, signature } from './broker-workflow';
 
 /**
@@ -251,5 +253,45 @@ describe('the supply catalogue, managed', () => {
     const again = await admin.upload('/catalogue/import', '资源库.xlsx', file);
     expect(again.body).toMatchObject({ total: 4, created: 0, revised: 0, unchanged: 3, invalid: 1 });
     expect((await matching.upload('/catalogue/import', '资源库.xlsx', file)).status).toBe(403); // brokers cannot
+  });
+
+  it('rescores the open needs once per window for a whole import, not once per item and need', async () => {
+    const needIds = [];
+    for (let i = 0; i < 3; i++) needIds.push(await captureNeed(intake, chipNeed(enterpriseId, { title: `稀土永磁电机控制器联合研发 ${i}`, keywords: ['永磁电机'] })));
+    for (const needId of needIds) await awaitProposals(matching, needId);
+    const queue = new Queue('matching-score-need', { connection: redisConnection(process.env.REDIS_URL ?? 'redis://127.0.0.1:6380'), prefix: `bull:${system.database('matching')}` });
+    const catalogueJobs = async () => (await queue.getJobs(['completed', 'waiting', 'delayed', 'active', 'failed'], 0, -1)).filter((j) => j.id?.includes('~catalogue@'));
+    const before = new Set((await catalogueJobs()).map((j) => j.id));
+
+    const items = 40;
+    const workbook = new ExcelJS.Workbook();
+    const sheet = workbook.addWorksheet('资源库导入表');
+    sheet.addRow(['资源类型', '名称', '所属机构', '简介', '技术领域', '关键词', '所在地区代码', '技术就绪度']);
+    for (let i = 0; i < items; i++) sheet.addRow(['专家', `永磁电机控制专家 ${i}`, `某大学电机系 ${i}`, '研究稀土永磁电机控制器与驱动算法。', '先进制造与自动化', '永磁电机、电机控制器', '320506', '']);
+    const res = await admin.upload('/catalogue/import', '资源库.xlsx', Buffer.from(await workbook.xlsx.writeBuffer()));
+    expect(res.body).toMatchObject({ total: items, created: items });
+
+    // The windows the import's changes fell in (by their events' time), and the open needs then.
+    const ids = new Set(res.body.rows.map((r: { id: string }) => r.id));
+    const listed = await eventually(
+      async () => probe.records.filter((r) => r.key !== null && ids.has(r.key)),
+      (records) => records.length === items,
+      { what: 'the import’s supply listed events' },
+    );
+    const windows = new Set(listed.map((r) => Math.floor(Date.parse(JSON.parse(r.value!).at) / 2000))).size;
+    const jobs = await eventually(
+      async () => (await catalogueJobs()).filter((j) => !before.has(j.id)),
+      (found) => found.length > 0 && found.every((j) => j.finishedOn !== undefined),
+      { timeoutMs: 60_000, what: 'the import’s rescoring jobs to finish' },
+    );
+    // Every open need is rescored, once per window: never once per item and need (that would be 40 each).
+    expect(new Set(jobs.map((j) => j.id!.split('~catalogue@')[1])).size).toBeLessThanOrEqual(windows);
+    for (const needId of needIds) {
+      const mine = jobs.filter((j) => j.data.needId === needId).length;
+      expect(mine).toBeGreaterThanOrEqual(1);
+      expect(mine).toBeLessThanOrEqual(windows);
+    }
+    expect(windows).toBeLessThan(items / 4); // the import took a few windows, so the bound above is far below one job per item
+    await queue.close();
   });
 });

@@ -1,4 +1,4 @@
-import { adminToken, brokerToken, TestSystem, type ApiClient } from '@tt/testing';
+import { adminToken, analystToken, brokerToken, TestSystem, type ApiClient } from '@tt/testing';
 import type { NeedCategory, SupplyKind } from '@tt/contracts';
 import { awaitProposals, captureNeed, chipNeed, creditCode } from './broker-workflow';
 
@@ -170,6 +170,15 @@ describe('matching through the APIs', () => {
     expect(again!.score).toBeLessThan(target.score - 0.05);
     expect(again!.rank).toBeGreaterThanOrEqual(target.rank);
     expectExplained(again!);
+
+    // Each proposal names its model version; analysts compare versions on the decisions.
+    const stats = await system.api('matching', await analystToken()).get('/proposals/acceptance');
+    expect(stats.status).toBe(200);
+    const current = stats.body.items.find((v: { modelVersion: string }) => v.modelVersion === target.modelVersion);
+    expect(current).toMatchObject({ rejected: expect.any(Number), rejectionsByReason: { 'wrong-field': expect.any(Number) } });
+    expect(current.rejectionsByReason['wrong-field']).toBeGreaterThanOrEqual(2);
+    expect(current.proposed).toBeGreaterThan(current.rejected);
+    expect((await matching.get('/proposals/acceptance')).status).toBe(403); // brokers see their own needs, not the model's record
 
     // A need of another category is not "similar": its ranking of the item is untouched.
     const other = await proposalsFor({ ...similar, category: 'achievement-transfer' });

@@ -44,6 +44,15 @@ export class ProposalsController {
     return this.proposals.listForNeed(needId, parkOf(broker));
   }
 
+  @Get('proposals/acceptance')
+  @Roles('admin', 'analyst')
+  @ApiOperation({
+    summary: 'How brokers received each model version’s proposals: proposed, accepted, rejected by reason code, and the acceptance rate among decided ones',
+  })
+  acceptance() {
+    return this.proposals.acceptanceByModelVersion();
+  }
+
   @Post('proposals/:proposalId/accept')
   @HttpCode(200)
   @ApiOperation({ summary: 'Accept a proposal (publishes match accepted, which opens a deal)' })

@@ -198,6 +198,36 @@ export class ProposalsService {
     return present(updated as Proposal);
   }
 
+  /**
+   * How brokers received each model version's proposals: proposed, accepted, rejected (by reason
+   * code) and the acceptance rate among decided ones, so versions can be compared on real decisions.
+   * Proposals recorded before versions were kept on them count under `unrecorded`.
+   */
+  async acceptanceByModelVersion() {
+    const rows = await this.proposals
+      .aggregate<{ _id: { modelVersion?: string; status: string; code?: RejectionReason }; n: number }>([
+        { $group: { _id: { modelVersion: '$modelVersion', status: '$status', code: '$rejectionCode' }, n: { $sum: 1 } } },
+      ])
+      .exec();
+    const byVersion = new Map<string, { modelVersion: string; proposed: number; accepted: number; rejected: number; rejectionsByReason: Record<string, number> }>();
+    for (const { _id, n } of rows) {
+      const modelVersion = _id.modelVersion ?? 'unrecorded';
+      const entry = byVersion.get(modelVersion) ?? { modelVersion, proposed: 0, accepted: 0, rejected: 0, rejectionsByReason: {} };
+      entry.proposed += n;
+      if (_id.status === 'accepted') entry.accepted += n;
+      if (_id.status === 'rejected') {
+        entry.rejected += n;
+        const code = _id.code ?? 'other';
+        entry.rejectionsByReason[code] = (entry.rejectionsByReason[code] ?? 0) + n;
+      }
+      byVersion.set(modelVersion, entry);
+    }
+    const items = [...byVersion.values()]
+      .map((v) => ({ ...v, acceptanceRate: v.accepted + v.rejected > 0 ? Math.round((v.accepted / (v.accepted + v.rejected)) * 1e4) / 1e4 : null }))
+      .sort((a, b) => (a.modelVersion < b.modelVersion ? -1 : 1));
+    return { items };
+  }
+
   /** The latest run: of the newest revision or catalogue change scored, else of the need as captured. */
   private async latestRun(needId: string): Promise<MatchRun | null> {
     return (
