@@ -278,9 +278,10 @@ describe('the supply catalogue, managed', () => {
       (records) => records.length === items,
       { what: 'the import’s supply listed events' },
     );
-    const windows = new Set(listed.map((r) => Math.floor(Date.parse(JSON.parse(r.value!).at) / 2000))).size;
+    const importWindows = new Set(listed.map((r) => String(Math.floor(Date.parse(JSON.parse(r.value!).at) / 2000) * 2000)));
+    const windows = importWindows.size;
     const jobs = await eventually(
-      async () => (await catalogueJobs()).filter((j) => !before.has(j.id)),
+      async () => (await catalogueJobs()).filter((j) => !before.has(j.id) && importWindows.has(j.id!.split('~catalogue@')[1])),
       (found) => found.length > 0 && found.every((j) => j.finishedOn !== undefined),
       { timeoutMs: 60_000, what: 'the import’s rescoring jobs to finish' },
     );

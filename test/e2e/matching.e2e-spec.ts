@@ -1,4 +1,4 @@
-import { adminToken, analystToken, brokerToken, TestSystem, type ApiClient } from '@tt/testing';
+import { adminToken, analystToken, brokerToken, eventually, TestSystem, type ApiClient } from '@tt/testing';
 import type { NeedCategory, SupplyKind } from '@tt/contracts';
 import { awaitProposals, captureNeed, chipNeed, creditCode } from './broker-workflow';
 
@@ -22,6 +22,8 @@ const ANSWERING_KINDS: Record<NeedCategory, SupplyKind[]> = {
   'tech-service': ['service-agency', 'shared-equipment', 'expert', 'institution', 'achievement', 'finance-product'],
 };
 
+const WINDOW_MS = 6_000;
+
 describe('matching through the APIs', () => {
   let system: TestSystem;
   let intake: ApiClient, matching: ApiClient, admin: ApiClient;
@@ -30,7 +32,8 @@ describe('matching through the APIs', () => {
   const catalogue = new Map<string, { regionCode: string; trl?: number; kind: SupplyKind; details?: { serviceTypes?: string[] } }>();
 
   beforeAll(async () => {
-    system = await TestSystem.start();
+    // A wide rescoring window, so the test below can act twice within one window.
+    system = await TestSystem.start({ env: { matching: { CATALOGUE_RESCORE_WINDOW: `${WINDOW_MS / 1000}s` } } });
     const broker = await brokerToken(park);
     intake = system.api('intake', broker);
     matching = system.api('matching', broker);
@@ -183,6 +186,30 @@ describe('matching through the APIs', () => {
     // A need of another category is not "similar": its ranking of the item is untouched.
     const other = await proposalsFor({ ...similar, category: 'achievement-transfer' });
     for (const p of other) expect(p.reasons.some((r) => r.kind === 'feedback')).toBe(false);
+  });
+
+  it('a need scored inside a catalogue window that was already fanned out still hears of the window’s later items', async () => {
+    // Start just after a window boundary, so the three steps below fall in one window.
+    await new Promise((r) => setTimeout(r, WINDOW_MS - (Date.now() % WINDOW_MS) + 100));
+    const window = Math.floor(Date.now() / WINDOW_MS);
+    const item = (name: string, keywords: string[]) => ({ kind: 'institution', name, organisation: '某研究院', summary: `${name}，面向企业联合研发。`, technicalField: 'new-materials', keywords, regionCode: '320506' });
+    // 1. A change opens the window and fans out to the needs open then.
+    expect((await admin.post('/catalogue', item('古籍纸张脱酸加固实验室', ['纸张脱酸', '古籍修复']))).status).toBe(201);
+    await new Promise((r) => setTimeout(r, 500));
+    // 2. A need captured and scored after that fan-out, in the same window.
+    const needId = await captureNeed(intake, chipNeed(enterpriseId, { title: '钙钛矿量子点色转换膜的水氧稳定性', description: '钙钛矿量子点色转换膜在高温高湿下衰减快，寻求封装与稳定性提升。', technicalField: 'new-materials', keywords: [], budgetMinFen: undefined, budgetMaxFen: undefined }));
+    const first = await awaitProposals(matching, needId);
+    // 3. A second item of the same window, exactly what the need asks for.
+    const created = await admin.post('/catalogue', item('钙钛矿量子点色转换膜稳定性联合实验室', ['钙钛矿量子点', '色转换膜', '水氧稳定性']));
+    expect(created.status).toBe(201);
+    expect(Math.floor(Date.now() / WINDOW_MS)).toBe(window); // all three in one window: the scenario held
+    expect(first.proposals.map((p) => p.supplyId)).not.toContain(created.body.id);
+    const later = await eventually(
+      () => matching.get(`/needs/${needId}/proposals`),
+      (r) => r.body.proposals?.some((p: { supplyId: string }) => p.supplyId === created.body.id),
+      { timeoutMs: 30_000, what: 'the window’s later item proposed to the need' },
+    );
+    expect(later.body.proposals[0].supplyId).toBe(created.body.id);
   });
 
   it('a rejection needs a reason code from the list', async () => {

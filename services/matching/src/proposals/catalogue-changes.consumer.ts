@@ -8,11 +8,9 @@ import { SupplyListedV1, SupplyRetiredV1, SupplyRevisedV1, type PayloadOf } from
 import { NEED_SNAPSHOT_MODEL, type NeedSnapshot } from '../needs/need-snapshot.schema';
 import { config } from '../config';
 import { CATALOGUE_FANOUT_MODEL, type CatalogueFanout } from './catalogue-fanout.schema';
-import { catalogueWindowOf, SCORING_JOB_DEFAULTS, SCORING_QUEUE, scoringJobId, type ScoringJob } from './scoring.queue';
+import { catalogueRescoreJob, catalogueWindowOf, SCORING_QUEUE, type ScoringJob } from './scoring.queue';
 
 const BATCH = 500;
-/** After a window closes, how long its jobs wait for writes stamped just before the close to land. */
-const GRACE_MS = 1_000;
 
 /**
  * Catalogue items listed or revised reach the needs already scored, batched per time window: the
@@ -21,8 +19,9 @@ const GRACE_MS = 1_000;
  * the need hears of it if its proposals changed. Later changes of the same window find the window fanned
  * out and queue nothing. Matching reads its own supply topic for this, so a change whose write landed
  * is never lost between the write and the fan-out (the outbox publishes it at least once): a change
- * consumed late, after its window's jobs ran, was in the store when they scored. Job ids per need and
- * window make a redelivery, or a second instance, queue nothing twice.
+ * consumed late, after its window's jobs ran, was in the store when they scored. A need scored while a
+ * window is open (and perhaps after its fan-out) queues its own job for that window (see scoreNeed).
+ * Job ids per need and window make a redelivery, or a second instance, queue nothing twice.
  */
 @EventConsumer()
 export class CatalogueChangesConsumer {
@@ -50,17 +49,9 @@ export class CatalogueChangesConsumer {
     const windowMs = config.catalogueRescoreWindowMs;
     const window = catalogueWindowOf(at, windowMs);
     if (await this.fanouts.exists({ _id: window })) return; // this window's jobs are queued already
-    const trigger = { window };
-    const delay = Math.max(0, window + windowMs + GRACE_MS - Date.now());
     let batch: { needId: string; revision: number }[] = [];
     const flush = async () => {
-      await this.scoring.addBulk(
-        batch.map(({ needId, revision }) => ({
-          name: 'score-need',
-          data: { needId, revision, trigger },
-          opts: { ...SCORING_JOB_DEFAULTS, jobId: scoringJobId(needId, revision, trigger), delay },
-        })),
-      );
+      await this.scoring.addBulk(batch.map(({ needId, revision }) => catalogueRescoreJob(needId, revision, window, windowMs)));
       batch = [];
     };
     for await (const need of this.needs.find({ ended: { $exists: false } }, { _id: 1, revision: 1 }).lean().cursor()) {

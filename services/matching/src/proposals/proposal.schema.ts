@@ -21,6 +21,8 @@ export interface MatchRun {
   modelVersion: string;
   proposalIds: string[];
   proposedAt: Date;
+  /** When the catalogue was read for this run (its catalogue window is followed, see followCatalogue) */
+  modelReadAt?: Date;
   outbox: OutboxEntry[];
 }
 
@@ -34,6 +36,7 @@ export const MatchRunSchema = new Schema<MatchRun>(
     modelVersion: { type: String, required: true },
     proposalIds: { type: [String], default: [] },
     proposedAt: { type: Date, required: true },
+    modelReadAt: { type: Date },
     outbox: { type: [OutboxEntrySchema], default: [] },
   },
   { collection: 'match_runs', versionKey: false },

@@ -8,7 +8,9 @@ import { CatalogueService } from '../catalogue/catalogue.service';
 import { config } from '../config';
 import { NEED_SNAPSHOT_MODEL, type NeedSnapshot } from '../needs/need-snapshot.schema';
 import { MATCH_RUN_MODEL, PROPOSAL_MODEL, type MatchRun, type Proposal } from './proposal.schema';
-import { scoringJobId, type CatalogueTrigger } from './scoring.queue';
+import { catalogueRescoreJob, catalogueWindowOf, SCORING_QUEUE, scoringJobId, type CatalogueTrigger, type ScoringJob } from './scoring.queue';
+import { InjectQueue } from '@nestjs/bullmq';
+import type { Queue } from 'bullmq';
 import { MODEL_VERSION } from '../scoring/relevance-model';
 import type { FeedbackDecision, NeedForMatching } from '../scoring/scoring.types';
 import { REJECTION_REASONS, type RejectionReason } from '@tt/contracts';
@@ -28,6 +30,7 @@ export class ProposalsService {
     @InjectModel(PROPOSAL_MODEL) private readonly proposals: Model<Proposal>,
     private readonly catalogue: CatalogueService,
     private readonly outbox: EventOutbox,
+    @InjectQueue(SCORING_QUEUE) private readonly scoring: Queue<ScoringJob>,
   ) {}
 
   /**
@@ -42,11 +45,16 @@ export class ProposalsService {
    */
   async scoreNeed(needId: string, revision = 0, trigger?: CatalogueTrigger): Promise<void> {
     const runId = scoringJobId(needId, revision, trigger);
-    if (await this.runs.exists({ _id: runId })) return;
+    const done = await this.runs.findById(runId, { modelReadAt: 1 }).lean().exec();
+    if (done) {
+      if (!trigger) await this.followCatalogue(needId, revision, done.modelReadAt ?? new Date()); // a retry after a crash before it was queued
+      return;
+    }
     const need = await this.needs.findById(needId).lean().exec();
     if (!need) throw new Error(`need ${needId} has no snapshot yet`);
     if (need.ended || (need.revision ?? 0) > revision) return;
     if ((need.revision ?? 0) < revision) throw new Error(`need ${needId} revision ${revision} not applied yet`); // retried
+    const modelReadAt = new Date();
     const model = await this.catalogue.freshModel();
     const forMatching = needForMatching(need);
     const ranked = model.rank(forMatching, {
@@ -108,12 +116,26 @@ export class ProposalsService {
         modelVersion: MODEL_VERSION,
         proposalIds: proposals.map((p) => p._id),
         proposedAt,
+        modelReadAt,
         outbox: [event],
       });
     } catch (error) {
       if (!isDuplicateKey(error)) throw error; // already scored by an earlier attempt
     }
     this.outbox.flush(this.runs, runId);
+    if (!trigger) await this.followCatalogue(needId, revision, modelReadAt);
+  }
+
+  /**
+   * Catalogue changes are rescored per window, fanned out to the needs open when the window's first
+   * change is consumed. A need scored while a window is still open may have missed that fan-out, so
+   * it queues its own job for the window its catalogue was read in: changes after the read, within the
+   * window, reach it once the window closes (later windows fan out to it as an open need).
+   */
+  private async followCatalogue(needId: string, revision: number, readAt: Date): Promise<void> {
+    const windowMs = config.catalogueRescoreWindowMs;
+    const job = catalogueRescoreJob(needId, revision, catalogueWindowOf(readAt, windowMs), windowMs);
+    await this.scoring.add(job.name, job.data, job.opts);
   }
 
   async listForNeed(needId: string, parkId: string) {

@@ -23,14 +23,6 @@ export function catalogueWindowOf(at: string | Date, windowMs: number): number {
   return Math.floor(t / windowMs) * windowMs;
 }
 
-export interface ScoringJob {
-  needId: string;
-  /** The need's revision to score (0: as captured); absent on jobs queued by earlier versions. */
-  revision?: number;
-  /** Set when catalogue changes ask for the need to be scored again. */
-  trigger?: CatalogueTrigger;
-}
-
 /**
  * One job (and one run) per need and revision, and per catalogue window: a redelivered event does
  * not queue a second scoring. `need`, `need@2`, `need@2~catalogue@1765050000000`.
@@ -54,3 +46,24 @@ export const SCORING_JOB_DEFAULTS: JobsOptions = {
   removeOnComplete: { age: 24 * 3600, count: 10_000 },
   removeOnFail: { age: 14 * 24 * 3600 },
 };
+
+/** After a window closes, how long its jobs wait for writes stamped just before the close to land. */
+export const CATALOGUE_GRACE_MS = 1_000;
+
+/** The job that rescores one need (at one revision) for the catalogue changes of one window, due once it has closed. */
+export function catalogueRescoreJob(needId: string, revision: number, window: number, windowMs: number) {
+  const trigger = { window };
+  return {
+    name: 'score-need' as const,
+    data: { needId, revision, trigger },
+    opts: { ...SCORING_JOB_DEFAULTS, jobId: scoringJobId(needId, revision, trigger), delay: Math.max(0, window + windowMs + CATALOGUE_GRACE_MS - Date.now()) },
+  };
+}
+
+export interface ScoringJob {
+  needId: string;
+  /** The need's revision to score (0: as captured); absent on jobs queued by earlier versions. */
+  revision?: number;
+  /** Set when catalogue changes ask for the need to be scored again. */
+  trigger?: CatalogueTrigger;
+}
