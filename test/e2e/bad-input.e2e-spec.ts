@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { request } from 'node:http';
 import { TOPICS } from '@tt/contracts';
-import { brokerToken, eventually, TestSystem, type ApiClient, type ApiResponse } from '@tt/testing';
+import { importJWK, SignJWT } from 'jose';
+import { TOKEN_AUDIENCE, TOKEN_ISSUER } from '@tt/platform';
+import { brokerToken, eventually, TEST_SIGNING_KEY, TestSystem, type ApiClient, type ApiResponse } from '@tt/testing';
 import { chipNeed, createEnterprise, signature } from './broker-workflow';
 
 /**
@@ -143,10 +145,42 @@ describe('bad input', () => {
     expect(body).not.toContain(token.slice(-20));
   });
 
+  it('refuses a token issued in the future, one spelt in a non-canonical encoding, and two Authorization headers', async () => {
+    const now = Math.floor(Date.now() / 1000);
+    const tenYears = 10 * 365 * 86400;
+    const key = await importJWK(TEST_SIGNING_KEY, 'EdDSA');
+    const future = await new SignJWT({ role: 'broker', park })
+      .setProtectedHeader({ alg: 'EdDSA', ...(TEST_SIGNING_KEY.kid ? { kid: TEST_SIGNING_KEY.kid } : {}) })
+      .setSubject('broker-future')
+      .setIssuer(TOKEN_ISSUER)
+      .setAudience(TOKEN_AUDIENCE)
+      .setIssuedAt(now + tenYears)
+      .setExpirationTime(now + tenYears + 23 * 3600)
+      .sign(key);
+    const valid = await brokerToken(park);
+    const [h, p, signature] = valid.split('.');
+    const status = async (token: string) => (await intake.as(token).get('/needs')).status;
+    expect(await status(valid)).toBe(200); // the controls below differ from this one only in what they test
+    expect(await status(future)).toBe(401);
+    expect(await status(`${h}.${p}.${signature}==`)).toBe(401);
+    expect(await status(`${h}.${p}.${Buffer.from(signature, 'base64url').toString('base64')}`)).toBe(401);
+    // node:http sends both header lines (fetch would join them into one).
+    const twoHeaders = await new Promise<number>((resolve, reject) => {
+      // A flat [name, value, name, value] list: node:http sends each pair as its own header line.
+      const req = request(new URL('/needs', system.services.intake.url), { headers: ['Authorization', `Bearer ${valid}`, 'Authorization', `Bearer ${valid}`] }, (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode!));
+      });
+      req.on('error', reject);
+      req.end();
+    });
+    expect(twoHeaders).toBe(401);
+  });
+
   it('answers a method a resource does not have with 405 and Allow, and an unknown path with 404', async () => {
     const token = await brokerToken(park);
     // node:http, since fetch refuses to send TRACE.
-    const send = (service: 'intake' | 'contract-tracking', method: string, path: string) =>
+    const send = (service: 'intake' | 'contract-tracking' | 'matching', method: string, path: string) =>
       new Promise<{ status: number; allow?: string; type?: string }>((resolve, reject) => {
         const req = request(new URL(path, system.services[service].url), { method, headers: { authorization: `Bearer ${token}` } }, (res) => {
           res.resume();
@@ -159,7 +193,26 @@ describe('bad input', () => {
     expect(await send('intake', 'DELETE', `/needs/${randomUUID()}`)).toMatchObject({ status: 405, allow: 'GET, HEAD, PATCH' });
     expect(await send('contract-tracking', 'PUT', `/deals/${randomUUID()}/sign`)).toMatchObject({ status: 405, allow: 'POST' });
     expect((await send('intake', 'DELETE', '/no-such-resource')).status).toBe(404);
+    // A path spelt out is its own resource, though `/catalogue/:id` would also fit it.
+    expect(await send('matching', 'GET', '/catalogue/import')).toMatchObject({ status: 405, allow: 'POST' });
     expect((await intake.get('/needs')).body.total).toBe(0);
+  });
+
+  it('sends nosniff with every answer: data, problems, files, pages and probes', async () => {
+    const token = await brokerToken(park);
+    const answers = [
+      await fetch(`${system.services.intake.url}/needs`, { headers: { authorization: `Bearer ${token}` } }), // 200 JSON
+      await fetch(`${system.services.intake.url}/needs`), // 401 problem
+      await fetch(`${system.services.intake.url}/needs/${randomUUID()}`, { headers: { authorization: `Bearer ${token}` } }), // 404 problem
+      await fetch(`${system.services.intake.url}/needs/imports/template`, { headers: { authorization: `Bearer ${token}` } }), // a download
+      await fetch(`${system.services.matching.url}/docs`), // the OpenAPI UI
+      await fetch(`${system.services['contract-tracking'].url}/health/live`), // a probe
+      await fetch(`${system.services.reporting.url}/dashboard`), // a page
+    ];
+    for (const answer of answers) {
+      await answer.arrayBuffer();
+      expect({ url: answer.url, nosniff: answer.headers.get('x-content-type-options') }).toEqual({ url: answer.url, nosniff: 'nosniff' });
+    }
   });
 
   it('still accepts the valid request the cases were derived from', async () => {

@@ -17,6 +17,10 @@ export class AuthGuard implements CanActivate {
     const targets = [context.getHandler(), context.getClass()];
     if (this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, targets)) return true;
     const request = context.switchToHttp().getRequest();
+    // Node keeps the first of repeated Authorization headers and drops the rest: which credential a
+    // request carries must not depend on that, so more than one is refused.
+    const raw: string[] = request.rawHeaders ?? [];
+    if (raw.filter((name, i) => i % 2 === 0 && name.toLowerCase() === 'authorization').length > 1) throw unauthorized('Send one Authorization header.');
     const header: string | undefined = request.headers?.authorization;
     const token = header?.startsWith('Bearer ') ? header.slice(7).trim() : undefined;
     if (!token) throw unauthorized('A bearer token is required.');

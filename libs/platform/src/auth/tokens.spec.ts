@@ -1,7 +1,7 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { importJWK, SignJWT, type JWK } from 'jose';
 import { publicPart } from './keys';
-import { MAX_TOKEN_LIFETIME_SECONDS, TOKEN_AUDIENCE, TOKEN_ISSUER, keyResolver, signToken as sign, verifyToken as verify } from './tokens';
+import { CLOCK_SKEW_SECONDS, MAX_TOKEN_LIFETIME_SECONDS, TOKEN_AUDIENCE, TOKEN_ISSUER, keyResolver, signToken as sign, verifyToken as verify } from './tokens';
 
 const newKey = (kid: string): JWK => ({ ...(generateKeyPairSync('ed25519').privateKey.export({ format: 'jwk' }) as JWK), kid, alg: 'EdDSA' });
 /** The issuer's key; the verifier holds only its public half. */
@@ -79,5 +79,40 @@ describe(verifyToken.name, () => {
     await expect(verifyToken(await token('a\u0000b', now, now + 3600), verifierKeys)).rejects.toThrow();
     // The limits themselves pass.
     await expect(verifyToken(await token('b'.repeat(64), now, now + MAX_TOKEN_LIFETIME_SECONDS), verifierKeys)).resolves.toEqual({ subject: 'b'.repeat(64), role: 'analyst' });
+  });
+
+  it('holds a token to its lifetime from now: an iat in the future, or an expiry over a day away, is refused', async () => {
+    const key = await importJWK(issuerKey, 'EdDSA');
+    const now = Math.floor(Date.now() / 1000);
+    const token = (iat: number, exp: number) =>
+      new SignJWT({ role: 'analyst' }).setProtectedHeader({ alg: 'EdDSA', kid: 'issuer-1' }).setSubject('a').setIssuer(TOKEN_ISSUER).setAudience(TOKEN_AUDIENCE).setIssuedAt(iat).setExpirationTime(exp).sign(key);
+    const tenYears = 10 * 365 * 86400;
+    await expect(verifyToken(await token(now + tenYears, now + tenYears + 23 * 3600), verifierKeys)).rejects.toThrow(/future/);
+    await expect(verifyToken(await token(now + CLOCK_SKEW_SECONDS + 5, now + 3600), verifierKeys)).rejects.toThrow(/future/);
+    await expect(verifyToken(await token(now + CLOCK_SKEW_SECONDS + 5, now + MAX_TOKEN_LIFETIME_SECONDS), verifierKeys)).rejects.toThrow(/future/);
+    await expect(verifyToken(await token(now - 3600, now + MAX_TOKEN_LIFETIME_SECONDS + 5), verifierKeys)).rejects.toThrow(/at most/);
+    // Within the clock skew it passes: clocks drift a little.
+    await expect(verifyToken(await token(now + 30, now + 3600), verifierKeys)).resolves.toEqual({ subject: 'a', role: 'analyst' });
+  });
+
+  it('accepts only the canonical encoding of a token', async () => {
+    const token = await signToken({ subject: 'a', role: 'analyst' });
+    await expect(verifyToken(token, verifierKeys)).resolves.toEqual({ subject: 'a', role: 'analyst' });
+    const [header, payload, signature] = token.split('.');
+    const flipLowBit = (s: string) => {
+      const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+      const last = alphabet.indexOf(s[s.length - 1]);
+      return s.slice(0, -1) + alphabet[last ^ 1];
+    };
+    const variants = [
+      `${header}.${payload}.${signature}==`, // padding
+      `${header}.${payload}.${Buffer.from(signature, 'base64url').toString('base64')}`, // standard base64
+      `${header}.${payload}.${flipLowBit(signature)}`, // an unused bit set: the same bytes, another spelling
+      `${header}.${payload}.${signature}.`, // a fourth segment
+    ];
+    for (const variant of variants) {
+      expect(variant).not.toBe(token);
+      await expect(verifyToken(variant, verifierKeys)).rejects.toThrow();
+    }
   });
 });

@@ -29,10 +29,26 @@ const claims = z
   ])
   .refine((c) => c.exp - c.iat <= MAX_TOKEN_LIFETIME_SECONDS, { message: `tokens may be valid for at most ${MAX_TOKEN_LIFETIME_SECONDS} s` });
 
+/** How far a token's `iat` may lie ahead of this server's clock (clocks drift; a decade ahead is forgery). */
+export const CLOCK_SKEW_SECONDS = 60;
+
+/**
+ * A JWT in its one canonical form: three base64url segments without padding, each the exact encoding
+ * of its bytes (no `=`, no standard-base64 `+` or `/`, and the unused low bits of the last character
+ * zero). The signature check alone accepts several spellings of one signature; a token is an
+ * identifier too (logs, replay checks), so only one spelling is valid.
+ */
+function isCanonicalCompactJws(token: string): boolean {
+  const segments = token.split('.');
+  if (segments.length !== 3) return false;
+  return segments.every((s) => /^[A-Za-z0-9_-]+$/.test(s) && Buffer.from(s, 'base64url').toString('base64url') === s);
+}
+
 /** The verifier's view of a JWKS: picks the key by the token's `kid` and algorithm. */
 export const keyResolver = (set: JSONWebKeySet): JWTVerifyGetKey => createLocalJWKSet(set);
 
-export async function verifyToken(token: string, keys: JWTVerifyGetKey): Promise<Principal> {
+export async function verifyToken(token: string, keys: JWTVerifyGetKey, now: number = Math.floor(Date.now() / 1000)): Promise<Principal> {
+  if (!isCanonicalCompactJws(token)) throw new Error('the token is not a canonical compact JWS (base64url, no padding)');
   const { payload } = await jwtVerify(token, keys, {
     issuer: TOKEN_ISSUER,
     audience: TOKEN_AUDIENCE,
@@ -40,6 +56,10 @@ export async function verifyToken(token: string, keys: JWTVerifyGetKey): Promise
     requiredClaims: ['exp', 'iat', 'sub'],
   });
   const parsed = claims.parse(payload);
+  // Held to its lifetime from now, not from what it claims: a token "issued" ten years ahead with a
+  // 23-hour span would otherwise be good for ten years. With iat at most the skew ahead, and exp − iat
+  // at most a day (above), no token is valid for more than a day (and the skew) from now.
+  if (parsed.iat > now + CLOCK_SKEW_SECONDS) throw new Error('the token was issued in the future');
   return parsed.role === 'broker'
     ? { subject: parsed.sub, role: 'broker', parkId: parsed.park }
     : { subject: parsed.sub, role: parsed.role };
