@@ -34,3 +34,25 @@ describe('spreadsheets', () => {
     expect(spreadsheetFormatOf('x.pdf', Buffer.from('PK'))).toBeUndefined();
   });
 });
+
+describe('neutraliseCell', () => {
+  it('turns text a spreadsheet would read as a formula into text, and leaves numbers and plain text alone', async () => {
+    const { neutraliseCell } = await import('./spreadsheets');
+    for (const formula of ['=1+1', '+1', '-2-3', '@SUM(A1)', '\t=1', '\r=1']) expect(neutraliseCell(formula)).toBe(`'${formula}`);
+    expect(neutraliseCell(-5)).toBe(-5);
+    expect(neutraliseCell(1234.5)).toBe(1234.5);
+    expect(neutraliseCell('园区-2')).toBe('园区-2');
+    expect(neutraliseCell('')).toBe('');
+  });
+
+  it('writes neutralised text cells into an XLSX, numbers still numeric', async () => {
+    const { writeXlsx } = await import('./spreadsheets');
+    const ExcelJS = (await import('exceljs')).default;
+    const bytes = await writeXlsx([{ name: 's', columns: [{ header: 'park', key: 'park' }, { header: 'n', key: 'n' }], rows: [{ park: '-2-3', n: -7 }] }]);
+    const workbook = new ExcelJS.Workbook();
+    await workbook.xlsx.load(bytes as never);
+    const row = workbook.getWorksheet('s')!.getRow(2);
+    expect(row.getCell(1).value).toBe("'-2-3");
+    expect(row.getCell(2).value).toBe(-7);
+  });
+});

@@ -93,7 +93,16 @@ export interface SheetSpec {
   lists?: Record<string, string[]>;
 }
 
-/** An XLSX workbook of the given sheets: bold, frozen header row; column formats as given. */
+/**
+ * OWASP's CSV-injection rule: a text cell that begins with =, +, -, @, a tab or a carriage return is
+ * read as a formula by spreadsheet programs (a park id `-2-3`, a name `=HYPERLINK(…)`), so it gets a
+ * leading apostrophe and is shown as the text it is. Numbers stay numbers.
+ */
+export function neutraliseCell<T>(value: T): T | string {
+  return typeof value === 'string' && /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
+}
+
+/** An XLSX workbook of the given sheets: bold, frozen header row; column formats as given; text cells neutralised. */
 export async function writeXlsx(sheets: SheetSpec[], meta: { subject?: string } = {}): Promise<Buffer> {
   const workbook = new ExcelJS.Workbook();
   workbook.creator = 'techtransfer';
@@ -103,7 +112,7 @@ export async function writeXlsx(sheets: SheetSpec[], meta: { subject?: string } 
     sheet.columns = spec.columns.map((c) => ({ header: c.header, key: c.key, width: c.width ?? Math.max(12, c.header.length * 2 + 2), style: c.numFmt ? { numFmt: c.numFmt } : {} }));
     sheet.getRow(1).font = { bold: true };
     sheet.views = [{ state: 'frozen', ySplit: 1 }];
-    for (const row of spec.rows) sheet.addRow(row);
+    for (const row of spec.rows) sheet.addRow(Object.fromEntries(Object.entries(row).map(([k, v]) => [k, neutraliseCell(v)])));
     for (const [key, values] of Object.entries(spec.lists ?? {})) {
       const column = sheet.getColumn(key);
       // Excel caps an inline list at 255 characters; longer lists are documented in the guide sheet instead.

@@ -1,5 +1,5 @@
 import { stringify } from 'csv-stringify/sync';
-import { writeXlsx } from '@tt/platform';
+import { neutraliseCell, writeXlsx } from '@tt/platform';
 import { FUNNEL_STAGES } from '../funnel/funnel.schema';
 import { DIMENSIONS, type Dimension } from './dimensions';
 import type { TotalsReport } from './totals.service';
@@ -130,7 +130,7 @@ export const REPORT_TABLE_NAMES = ['summary', 'byMonth', ...Object.keys(DIMENSIO
 
 export function toCsv(table: ReportTable): Buffer {
   const text = stringify(
-    table.rows.map((row) => table.columns.map((c) => row[c.key] ?? '')),
+    table.rows.map((row) => table.columns.map((c) => neutraliseCell(row[c.key] ?? ''))),
     { header: true, columns: table.columns.map((c) => c.header), bom: true, record_delimiter: 'windows' },
   );
   return Buffer.from(text, 'utf8');
