@@ -75,4 +75,27 @@ describe('the dashboard in a browser', () => {
     // No script error and no Content-Security-Policy violation on the page (the 401 of the wrong token aside).
     expect(problems.filter((p) => !p.includes('401'))).toEqual([]);
   });
+
+  it('serves the OpenAPI UI under its Content-Security-Policy, unframeable, and it still works', async () => {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    const problems: string[] = [];
+    page.on('console', (m) => m.type() === 'error' && problems.push(m.text()));
+    page.on('pageerror', (e) => problems.push(e.message));
+    const response = await page.goto(`${system.services.matching.url}/docs`);
+    expect(response!.headers()['content-security-policy']).toContain("frame-ancestors 'none'");
+    expect(response!.headers()['x-frame-options']).toBe('DENY');
+    expect(response!.headers()['x-content-type-options']).toBe('nosniff');
+    // Swagger UI rendered the document: the operations are listed and expand.
+    await page.waitForSelector('.opblock-summary-path', { timeout: 30_000 });
+    const paths = await page.locator('.opblock-summary-path').allTextContents();
+    expect(paths.join(' ')).toContain('/needs/{needId}/proposals');
+    await page.screenshot({ path: join(REPO_ROOT, '.infra', 'test-artifacts', 'openapi-ui.png') });
+    expect(problems).toEqual([]); // no script error, no CSP violation
+    // A page of another origin cannot frame it.
+    const framer = await browser.newPage();
+    await framer.setContent(`<iframe id="f" src="${system.services.matching.url}/docs"></iframe>`);
+    await new Promise((r) => setTimeout(r, 1_500));
+    const framed = framer.frames().find((f) => f.url().includes('/docs'));
+    expect(await framed?.$('.opblock-summary-path').catch(() => null)).toBeFalsy();
+  });
 });

@@ -17,6 +17,7 @@ import { Logger, LoggerModule } from 'nestjs-pino';
 import { loggerParams } from './logging/logging';
 import { IdempotencyInterceptor } from './idempotency/idempotency.interceptor';
 import { methodNotAllowed } from './http/method-not-allowed';
+import { securityHeaders } from './http/security-headers';
 import { PrincipalRateLimitGuard } from './http/rate-limit';
 
 const RATE_LIMIT_STORAGE = Symbol('RATE_LIMIT_STORAGE');
@@ -61,6 +62,7 @@ export async function bootstrapService(options: BootstrapOptions): Promise<INest
 
   // Say nothing about the stack to whoever asks.
   app.getHttpAdapter().getInstance().disable('x-powered-by');
+  app.use(securityHeaders());
   startProcessMetrics(config.service);
   app.use(httpMetrics);
   app.use(methodNotAllowed(app.getHttpAdapter().getInstance()));

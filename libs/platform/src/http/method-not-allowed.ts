@@ -12,11 +12,13 @@ interface RouteLayer {
  */
 export function methodNotAllowed(express: { router?: { stack: RouteLayer[] } }): RequestHandler {
   return (req: Request, res: Response, next: NextFunction) => {
+    const matching = (express.router?.stack ?? []).filter(
+      (layer) => layer.route && !layer.route.path.includes('{*') && layer.match(req.path), // not Nest's catch-all 404 route
+    );
+    // A path spelt out (`/catalogue/import`) is that resource, even where a parameter (`/catalogue/:id`) also fits it.
+    const exact = matching.filter((layer) => !layer.route!.path.includes(':'));
     const allowed = new Set<string>();
-    for (const layer of express.router?.stack ?? []) {
-      if (!layer.route || layer.route.path.includes('{*')) continue; // Nest's catch-all 404 route
-      if (layer.match(req.path)) for (const method of Object.keys(layer.route.methods)) allowed.add(method.toUpperCase());
-    }
+    for (const layer of exact.length ? exact : matching) for (const method of Object.keys(layer.route!.methods)) allowed.add(method.toUpperCase());
     if (allowed.has('GET')) allowed.add('HEAD');
     if (allowed.size === 0 || allowed.has(req.method) || req.method === 'OPTIONS') return next();
     const allow = [...allowed].sort().join(', ');
