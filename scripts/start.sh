@@ -57,7 +57,9 @@ Technology-transfer brokerage is running ($(($(date +%s) - started)) s).
                -d '{"url":"http://127.0.0.1:9000/hooks/deals","types":["cn.techtransfer.transaction.logged.v2"],"parks":["park-demo"]}'
              The answer holds the whsec_ signing secret (shown once); deliveries follow Standard Webhooks
              (webhook-id, webhook-timestamp, webhook-signature), are retried with backoff, and are listed at
-             /webhooks/<id>/deliveries. Kafka itself: topic techtransfer.contracts.deal.v1 (docs/asyncapi.yaml).
+             /webhooks/<id>/deliveries. Receivers on loopback or a private network are refused unless
+             allowed: start with WEBHOOK_ALLOWED_TARGETS=127.0.0.1/32 npm start for a local receiver.
+             Kafka itself: topic techtransfer.contracts.deal.v1 (docs/asyncapi.yaml).
 
   Kafka $KAFKA_BROKERS · MongoDB-wire $MONGO_URL · Redis $REDIS_URL
 

@@ -49,6 +49,8 @@ export class TestSystem {
               KAFKA_GROUP_ID: `${runId}-${name}`,
               MONGO_DB: `t_${runId}_${name.replace(/-/g, '_')}`,
               KAFKAJS_NO_PARTITIONER_WARNING: '1',
+              // The tests' webhook receivers listen on loopback, which is refused unless allowed.
+              ...(name === 'reporting' ? { WEBHOOK_ALLOWED_TARGETS: '127.0.0.1/32' } : {}),
               ...env[name],
             },
             logDir,

@@ -15,5 +15,11 @@ export const config = {
     secretOverlapSeconds: parseDuration(process.env.WEBHOOK_SECRET_OVERLAP ?? '24h', 'WEBHOOK_SECRET_OVERLAP'),
     /** Plain-http endpoints: only outside production (tests and local runs post to localhost). */
     allowHttp: base.env !== 'production',
+    /**
+     * Targets allowed although internal (see webhooks/webhook-target.ts): comma-separated CIDRs,
+     * addresses or host names, for on-premise receivers and tests. Empty by default: loopback,
+     * private, link-local and the like are refused, in development as in production.
+     */
+    allowedTargets: (process.env.WEBHOOK_ALLOWED_TARGETS ?? '').split(',').filter((t) => t.trim() !== ''),
   },
 };

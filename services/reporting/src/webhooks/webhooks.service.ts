@@ -8,6 +8,7 @@ import { AnalystEventsService, publicEvent, type AnalystEvent } from '../analyst
 import { config } from '../config';
 import type { CreateWebhookDto } from './webhook.dto';
 import { liveSecrets, newSigningSecret, signedHeaders } from './webhook-signing';
+import { postPinned, WebhookTargetPolicy } from './webhook-target';
 import { WEBHOOK_DELIVERY_MODEL, WEBHOOK_SUBSCRIPTION_MODEL, type WebhookDeliveryRow, type WebhookSubscriptionRow } from './webhook.schema';
 
 /** A subscriber keeps at most this many webhooks. */
@@ -41,6 +42,7 @@ export type DeliveryPass = { state: 'caught-up' | 'inactive' } | { state: 'faili
 @Injectable()
 export class WebhooksService implements OnModuleInit {
   private readonly logger = new Logger(WebhooksService.name);
+  private readonly targets = new WebhookTargetPolicy(config.webhooks.allowedTargets);
 
   constructor(
     @InjectModel(WEBHOOK_SUBSCRIPTION_MODEL) private readonly subscriptions: Model<WebhookSubscriptionRow>,
@@ -63,6 +65,8 @@ export class WebhooksService implements OnModuleInit {
     if (/^[a-z]+:\/\/[^/]*@/i.test(dto.url)) {
       throw invalid([{ pointer: '/url', reason: 'must not carry credentials' }]);
     }
+    const target = await this.targets.check(new URL(dto.url));
+    if (!target.ok) throw invalid([{ pointer: '/url', reason: target.reason }]);
     if ((await this.subscriptions.countDocuments({ owner: owner.subject })) >= MAX_WEBHOOKS_PER_OWNER) {
       throw conflict(`A subscriber keeps at most ${MAX_WEBHOOKS_PER_OWNER} webhooks; delete one first.`);
     }
@@ -170,19 +174,18 @@ export class WebhooksService implements OnModuleInit {
     const started = Date.now();
     let statusCode: number | undefined;
     let error: string | undefined;
-    try {
-      const response = await fetch(sub.url, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', 'user-agent': 'techtransfer-webhooks/1', ...signedHeaders(event.eventId, body, liveSecrets(sub.secrets)) },
-        body,
-        redirect: 'manual',
-        signal: AbortSignal.timeout(config.webhooks.timeoutSeconds * 1000),
-      });
-      statusCode = response.status;
-      await response.body?.cancel().catch(() => undefined);
-      if (statusCode < 200 || statusCode >= 300) error = `the endpoint answered ${statusCode}`;
-    } catch (e) {
-      error = describe(e);
+    // Checked again at every delivery (the name may resolve elsewhere by now), and connected to the address checked.
+    const url = new URL(sub.url);
+    const target = await this.targets.check(url);
+    if (!target.ok) error = 'target refused';
+    else {
+      const headers = { 'content-type': 'application/json', 'user-agent': 'techtransfer-webhooks/1', ...signedHeaders(event.eventId, body, liveSecrets(sub.secrets)) };
+      const result = await postPinned(url, target, headers, body, config.webhooks.timeoutSeconds * 1000);
+      if ('failure' in result) error = result.failure;
+      else {
+        statusCode = result.status;
+        if (statusCode < 200 || statusCode >= 300) error = `the endpoint answered ${statusCode}`;
+      }
     }
     const outcome = error ? 'failed' : 'delivered';
     deliveries.inc({ outcome });
@@ -248,10 +251,3 @@ export class WebhooksService implements OnModuleInit {
   }
 }
 
-function describe(error: unknown): string {
-  if (error instanceof Error) {
-    const cause = (error as { cause?: { code?: string } }).cause?.code;
-    return error.name === 'TimeoutError' ? 'timed out' : cause ? `${error.message} (${cause})` : error.message;
-  }
-  return String(error);
-}
