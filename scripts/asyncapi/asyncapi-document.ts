@@ -9,6 +9,7 @@ import {
   type EventType,
   type Topic,
 } from '@tt/contracts';
+import { DEAD_LETTER_REASONS } from '@tt/messaging';
 
 /**
  * The AsyncAPI 3.0 description of the platform's events, built from the contracts so it cannot drift
@@ -140,7 +141,7 @@ function cloudEventHeaders(type: string, producer: ServiceName): Record<string, 
 }
 
 /** Reasons a consumer dead-letters a record (InvalidEventError reasons and exhausted handler retries). */
-export const DEAD_LETTER_REASONS = ['invalid-envelope', 'unknown-type', 'schema-violation', 'handler-failed'] as const;
+export { DEAD_LETTER_REASONS };
 
 function deadLetterMessage(): Record<string, unknown> {
   return {

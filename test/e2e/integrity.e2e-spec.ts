@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { deadLetterTopicOf, EVENT_SOURCES, TOPICS, TransactionLoggedV1, type PayloadOf } from '@tt/contracts';
+import { deadLetterTopicOf, EVENT_EXAMPLES, EVENT_SOURCES, TOPICS, TransactionLoggedV1, type PayloadOf } from '@tt/contracts';
 import { encodeCloudEvent } from '@tt/messaging';
 import { analystToken, brokerToken, eventually, KafkaProbe, TestSystem, type ApiClient } from '@tt/testing';
 import { awaitDealFor, awaitProposals, captureNeed, chipNeed, createEnterprise, inPool, registration, registrationNumber, signature } from './broker-workflow';
@@ -138,5 +138,52 @@ describe('integrity of registrations and of the totals', () => {
     expect(await totals()).toEqual(before);
     expect(parkedBy('reporting')).toHaveLength(3);
     expect(dlq.records).toHaveLength(5);
+  });
+
+  it('a type on a topic not its own, and real deal events replayed under new ids, change nothing analysts see', async () => {
+    const analyst = system.api('reporting', await analystToken('analyst-integrity'));
+    const allEvents = async () => {
+      const items: { eventId: string; dealId: string; type: string }[] = [];
+      for (let after = '0'; ; ) {
+        const page = (await analyst.get(`/events?after=${after}&limit=500`)).body;
+        items.push(...page.items);
+        if (page.items.length === 0 || page.next === after) return items;
+        after = page.next;
+      }
+    };
+    const totals = async () => (await reporting.get(`/totals?year=2026&parkId=${park}`)).body;
+    const totalsBefore = await totals();
+    const logBefore = await allEvents();
+
+    // The real deal events of one registered deal, as contract-tracking published them.
+    const deals = await KafkaProbe.start(system.kafka, [system.topic(TOPICS.deal)]);
+    const dealId = logBefore[0].dealId;
+    const real = await eventually(
+      async () => deals.records.filter((r) => r.key === dealId && r.headers.ce_type !== 'cn.techtransfer.deal.reminder.v1'),
+      (records) => records.length >= 6,
+      { what: 'the deal’s own events' },
+    );
+    await deals.stop();
+    const replayed = real.map((r) => ({ key: r.key, value: r.value, headers: { ...r.headers, ce_id: randomUUID() } as Record<string, string> }));
+    // A need captured (intake's, from intake) written onto the deal topic.
+    const need = { ...EVENT_EXAMPLES['cn.techtransfer.need.captured.v1'], parkId: park, needId: randomUUID() };
+    const misplaced = encodeCloudEvent({ id: randomUUID(), type: 'cn.techtransfer.need.captured.v1', source: EVENT_SOURCES.intake, subject: need.needId, time: new Date().toISOString(), traceparent: '', data: need });
+
+    const producer = system.kafka.producer();
+    await producer.connect();
+    await producer.send({ topic: system.topic(TOPICS.deal), messages: [...replayed, misplaced] });
+    await producer.disconnect();
+
+    // Every reader of the deal topic parks the misplaced event as such.
+    const misplacedLetters = async () => dlq.records.filter((r) => r.headers.ce_id === misplaced.headers!.ce_id);
+    const letters = await eventually(misplacedLetters, (r) => r.length >= 3, { what: 'the misplaced event parked by each reader', timeoutMs: 60_000 });
+    expect(letters.map((r) => r.headers.dlq_reason)).toEqual(['wrong-topic', 'wrong-topic', 'wrong-topic']);
+    // The replayed events were consumed (redelivery-safe), and added nothing.
+    await eventually(async () => (await allEvents()).length, () => true, { what: 'the log' });
+    await new Promise((r) => setTimeout(r, 3_000)); // room for a wrong append or count to show up
+    const logAfter = await allEvents();
+    expect(logAfter.map((e) => e.eventId)).toEqual(logBefore.map((e) => e.eventId));
+    expect(await totals()).toEqual(totalsBefore);
+    expect((await totals()).funnel).toEqual(totalsBefore.funnel);
   });
 });

@@ -1,3 +1,4 @@
+import type { DeadLetterReason } from './dead-letters/dead-letter-reasons';
 import type { IHeaders, Message } from 'kafkajs';
 import { findEventDefinition, type EventDefinition } from '@tt/contracts';
 
@@ -29,7 +30,7 @@ export const CE_HEADERS = {
 export class InvalidEventError extends Error {
   constructor(
     message: string,
-    readonly reason: 'invalid-envelope' | 'unknown-type' | 'schema-violation' | 'untrusted-source',
+    readonly reason: Exclude<DeadLetterReason, 'rejected' | 'handler-failed'>,
   ) {
     super(message);
   }

@@ -10,6 +10,7 @@ export * from './consumer/event-context';
 export * from './consumer/processed-event.store';
 export * from './consumer/kafka-event.transport';
 export * from './consumer/rethrow-event-errors.filter';
+export * from './dead-letters/dead-letter-reasons';
 export * from './dead-letters/replay';
 export * from './metrics';
 export * from './tracing';

@@ -3,7 +3,7 @@ import { NestFactory } from '@nestjs/core';
 import { Ctx, EventPattern, Payload } from '@nestjs/microservices';
 import { randomUUID } from 'node:crypto';
 import mongoose, { type Connection } from 'mongoose';
-import { deadLetterTopicOf, EVENT_CATALOG, EVENT_SOURCES, EVENT_TYPES, NeedCapturedV1, TOPICS, type PayloadOf } from '@tt/contracts';
+import { deadLetterTopicOf, EVENT_CATALOG, EVENT_EXAMPLES, EVENT_SOURCES, EVENT_TYPES, NeedCapturedV1, TOPICS, type PayloadOf } from '@tt/contracts';
 import { KafkaProbe, eventually } from '@tt/testing';
 import { encodeCloudEvent } from '../cloud-event.codec';
 import { createKafka, wireTopic } from '../kafka/kafka-client';
@@ -136,6 +136,16 @@ describe(KafkaEventTransport.name, () => {
         record(randomUUID(), need(waits, 'store away'), key),
         record(randomUUID(), need(rejected, 'can never apply'), key),
         record(randomUUID(), need(forged, 'works'), key, EVENT_SOURCES.matching), // need events belong to intake
+        // A type of the match topic, from its owner, but on the need topic: never where its owner writes it.
+        encodeCloudEvent({
+          id: randomUUID(),
+          type: 'cn.techtransfer.match.proposed.v1',
+          source: EVENT_SOURCES.matching,
+          subject: key,
+          time: new Date().toISOString(),
+          traceparent: '',
+          data: EVENT_EXAMPLES['cn.techtransfer.match.proposed.v1'],
+        }),
         record(randomUUID(), need(after, 'works'), key),
       ],
     });
@@ -144,11 +154,13 @@ describe(KafkaEventTransport.name, () => {
     await eventually(async () => handled.filter((h) => h.needId === after), (h) => h.length === 1, { what: 'the event behind them' });
     // Retried 8 times (maxAttempts is 3) because the failure was the store's, then handled.
     expect(handled.filter((h) => h.needId === waits)).toEqual([{ needId: waits, attempt: 9 }]);
-    const parked = await eventually(async () => dlq.records.filter((r) => r.key === key), (r) => r.length >= 2, { what: 'two dead letters' });
+    const parked = await eventually(async () => dlq.records.filter((r) => r.key === key), (r) => r.length >= 3, { what: 'three dead letters' });
     expect(parked.map((r) => [JSON.parse(r.value!).needId, r.headers.dlq_reason])).toEqual([
       [rejected, 'rejected'],
       [forged, 'untrusted-source'],
+      [EVENT_EXAMPLES['cn.techtransfer.match.proposed.v1'].needId, 'wrong-topic'],
     ]);
+    expect(parked[2].headers.dlq_error).toContain(`belongs on ${wireTopic(TOPICS.match)}`);
     expect(parked[0].headers.dlq_error).toBe('this need contradicts what is known');
     expect(parked[1].headers.dlq_error).toContain('must come from /techtransfer/intake');
     expect(handled.filter((h) => h.needId === rejected || h.needId === forged)).toEqual([]);

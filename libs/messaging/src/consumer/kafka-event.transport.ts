@@ -11,6 +11,7 @@ import { ensureTopics } from '../kafka/ensure-topics';
 import { EventContext } from './event-context';
 import { eventsConsumed } from '../metrics';
 import type { ProcessedEventStore } from './processed-event.store';
+import type { DeadLetterReason } from '../dead-letters/dead-letter-reasons';
 
 export interface KafkaEventTransportOptions {
   kafka: Kafka;
@@ -197,6 +198,10 @@ export class KafkaEventTransport extends Server implements CustomTransportStrate
     if (event.source !== owner) {
       throw new InvalidEventError(`${event.type} must come from ${owner}, not ${event.source}`, 'untrusted-source');
     }
+    // Every type has one topic: one read elsewhere was written where its owner never writes it.
+    if (topic !== wireTopic(definition.topic)) {
+      throw new InvalidEventError(`${event.type} belongs on ${wireTopic(definition.topic)}, not ${topic}`, 'wrong-topic');
+    }
     if ((this.options.ignore as string[] | undefined)?.includes(event.type)) return 'ignored'; // declared in `ignore`: no database round trip
     if (await processedEvents.has(groupId, event.id)) {
       this.logger.debug(`duplicate ${event.type} ${event.id} at ${topic}[${partition}]@${message.offset}: acknowledged`);
@@ -237,7 +242,7 @@ export class KafkaEventTransport extends Server implements CustomTransportStrate
     topic: string,
     partition: number,
     message: EachMessagePayload['message'],
-    reason: string,
+    reason: DeadLetterReason,
     error: Error,
   ): Promise<void> {
     this.logger.error(`dead-lettering ${topic}[${partition}]@${message.offset} (${reason}): ${error.message}`);
@@ -264,7 +269,7 @@ export class KafkaEventTransport extends Server implements CustomTransportStrate
   }
 }
 
-function reasonOf(error: InvalidEventError | EventRejectedError): string {
+function reasonOf(error: InvalidEventError | EventRejectedError): DeadLetterReason {
   return error instanceof InvalidEventError ? error.reason : 'rejected';
 }
 

@@ -2,6 +2,7 @@ import { Partitioners, type IHeaders, type Kafka, type KafkaMessage, type Produc
 import { ALL_TOPICS, deadLetterTopicOf } from '@tt/contracts';
 import { CE_HEADERS, headerText } from '../cloud-event.codec';
 import { wireTopic } from '../kafka/kafka-client';
+import { UNREPLAYABLE_REASONS, type DeadLetterReason } from './dead-letter-reasons';
 
 /** Headers `KafkaEventTransport` adds to a dead letter all start with this; a replay drops them. */
 export const DEAD_LETTER_HEADER_PREFIX = 'dlq_';
@@ -14,13 +15,14 @@ export const REPLAY_HEADERS = {
 } as const;
 
 /**
- * Reasons that are properties of the record itself, not of the consumer's code: a record without a
- * CloudEvents envelope, or from a service that does not own the topic. No fix makes them valid, and
- * republishing them would only make every consumer group of the topic dead-letter them again (a
- * record without `ce_id` cannot even be recognised as a duplicate, so each replay would multiply
- * them). They are skipped and committed: they never become replayable.
+ * Reasons that are properties of the record itself, not of the consumer's code (UNREPLAYABLE_REASONS):
+ * a record without a CloudEvents envelope, from a service that does not own its type, or on a topic
+ * its type does not belong to. No fix makes them valid, and republishing them would only make every
+ * consumer group of the topic dead-letter them again (a record without `ce_id` cannot even be
+ * recognised as a duplicate, so each replay would multiply them). They are skipped and committed:
+ * they never become replayable.
  */
-export const UNREPLAYABLE_REASONS: readonly string[] = ['invalid-envelope', 'untrusted-source'];
+export { UNREPLAYABLE_REASONS };
 
 export interface ReplayDeadLettersOptions {
   kafka: Kafka;
@@ -154,7 +156,7 @@ export async function replayDeadLetters(options: ReplayDeadLettersOptions): Prom
     summary.scanned++;
     let skip: string | undefined;
     if (consumerGroup !== undefined && group !== consumerGroup) skip = 'other-consumer-group';
-    else if (UNREPLAYABLE_REASONS.includes(reason)) skip = `unreplayable:${reason}`;
+    else if (UNREPLAYABLE_REASONS.includes(reason as DeadLetterReason)) skip = `unreplayable:${reason}`;
     else if (source !== sourceTopic) skip = source ? 'other-source-topic' : 'no-source-topic'; // only ever back where it came from
     else if (id !== undefined && replayedIds.has(id)) skip = 'same-event-replayed-in-this-run'; // one republish reaches every group
     if (skip) {

@@ -15,8 +15,13 @@ export const FEED_COUNTER_MODEL = 'FeedCounter';
  */
 export interface AnalystEventRow {
   _id: number;
-  /** The CloudEvent id: unique, so a redelivered event is logged once. `void:<seq>` on a void row. */
+  /** The CloudEvent id. `void:<seq>` on a void row. */
   eventId: string;
+  /**
+   * What the event is, whatever its id: deal, type and revision (see naturalKeyOf). Unique, so a
+   * redelivery, or a replay under new ids, is logged once. Absent on rows logged before it was kept.
+   */
+  naturalKey?: string;
   type: string;
   /** The CloudEvent time (when contract-tracking recorded the change). */
   time: string;
@@ -31,6 +36,7 @@ export const AnalystEventSchema = new Schema<AnalystEventRow>(
   {
     _id: { type: Number, required: true },
     eventId: { type: String, required: true, unique: true },
+    naturalKey: { type: String, unique: true, sparse: true },
     type: { type: String, required: true },
     time: { type: String, required: true },
     dealId: String,

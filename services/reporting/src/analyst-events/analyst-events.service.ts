@@ -26,6 +26,16 @@ export interface AnalystEvent {
   data: Record<string, unknown>;
 }
 
+/**
+ * A deal event's identity apart from its CloudEvent id: a deal is opened, signed, registered and
+ * logged once per version of each event type; corrections, amendments and revocations once per
+ * revision of the transaction. Undefined when the payload names no deal.
+ */
+export function naturalKeyOf(type: string, data: Record<string, unknown>): string | undefined {
+  if (typeof data.dealId !== 'string') return undefined;
+  return typeof data.revision === 'number' ? `${data.dealId}|${type}|${data.revision}` : `${data.dealId}|${type}`;
+}
+
 /** The event as analysts get it everywhere: GET /events items, SSE `data:` and webhook bodies. */
 export const publicEvent = (e: AnalystEvent) => ({ id: String(e.seq), eventId: e.eventId, type: e.type, time: e.time, dealId: e.dealId, parkId: e.parkId, data: e.data });
 
@@ -58,16 +68,21 @@ export class AnalystEventsService implements OnModuleInit {
     await this.counters.updateOne({ _id: COUNTER_ID }, { $setOnInsert: { seq: 0 } }, { upsert: true }).catch(() => undefined);
   }
 
-  /** Logs an applied deal event once, whatever the redeliveries and however many instances. */
+  /**
+   * Logs an applied deal event once, whatever the redeliveries, replays under new ids and however many
+   * instances: by its natural identity (deal, type, revision), not its id.
+   */
   async record(event: CloudEvent): Promise<void> {
-    if (await this.events.exists({ eventId: event.id })) return;
+    const data = (event.data ?? {}) as Record<string, unknown>;
+    const naturalKey = naturalKeyOf(event.type, data) ?? `event:${event.id}`;
+    if (await this.events.exists({ $or: [{ naturalKey }, { eventId: event.id }] })) return;
     const counter = await this.counters.findOneAndUpdate({ _id: COUNTER_ID }, { $inc: { seq: 1 } }, { new: true, upsert: true }).lean();
     const seq = counter!.seq;
-    const data = (event.data ?? {}) as Record<string, unknown>;
     try {
       await this.events.create({
         _id: seq,
         eventId: event.id,
+        naturalKey,
         type: event.type,
         time: event.time,
         dealId: typeof data.dealId === 'string' ? data.dealId : undefined,
