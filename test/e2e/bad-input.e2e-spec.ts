@@ -166,8 +166,9 @@ describe('bad input', () => {
     expect(await status(`${h}.${p}.${Buffer.from(signature, 'base64url').toString('base64')}`)).toBe(401);
     // node:http sends both header lines (fetch would join them into one).
     const twoHeaders = await new Promise<number>((resolve, reject) => {
-      // A flat [name, value, name, value] list: node:http sends each pair as its own header line.
-      const req = request(new URL('/needs', system.services.intake.url), { headers: ['Authorization', `Bearer ${valid}`, 'Authorization', `Bearer ${valid}`] }, (res) => {
+      // A flat [name, value, name, value] list: node:http sends each pair as its own header line (and adds no Host).
+      const url = new URL('/needs', system.services.intake.url);
+      const req = request(url, { headers: ['Host', url.host, 'Authorization', `Bearer ${valid}`, 'Authorization', `Bearer ${valid}`] }, (res) => {
         res.resume();
         res.on('end', () => resolve(res.statusCode!));
       });

@@ -116,4 +116,52 @@ describe('需求征集表 import', () => {
     });
     expect((await broker.get('/enterprises?pageSize=1')).body.total).toBe(1); // the refused row created no enterprise
   });
+
+  it('refuses bombs and oversized sheets without parsing them whole, stays live meanwhile, and refuses text with control characters', async () => {
+    const broker = intake.as(await brokerToken(`${park}-hostile`));
+    const livenessDuring = async (work: () => Promise<unknown>) => {
+      // A probe of /health/live every 50 ms while the upload is handled: its slowest answer.
+      let slowest = 0;
+      let running = true;
+      const probing = (async () => {
+        while (running) {
+          const started = Date.now();
+          await fetch(`${system.services.intake.url}/health/live`).then((r) => r.arrayBuffer());
+          slowest = Math.max(slowest, Date.now() - started);
+          await new Promise((r) => setTimeout(r, 50));
+        }
+      })();
+      const result = await work();
+      running = false;
+      await probing;
+      return { result, slowest };
+    };
+
+    // One cell that inflates 3,000-fold (a few kB on the wire, 30 MB of XML).
+    const ExcelJS = (await import('exceljs')).default;
+    const workbook = new ExcelJS.Workbook();
+    workbook.addWorksheet('需求征集表').addRow(['需求名称']).worksheet.addRow(['长'.repeat(10_000_000)]);
+    const bomb = Buffer.from(await workbook.xlsx.writeBuffer());
+    const bombed = await livenessDuring(() => broker.upload('/needs/imports', 'bomb.xlsx', bomb));
+    expect((bombed.result as { status: number }).status).toBe(413);
+    // Far more rows than an import takes: refused at the first row past the limit.
+    const rows = ['企业名称,需求名称', ...Array.from({ length: 60_000 }, (_, i) => `企业${i},需求${i}`)].join('\n');
+    const flooded = await livenessDuring(() => broker.upload('/needs/imports', 'flood.csv', Buffer.from(rows)));
+    expect((flooded.result as { status: number; body: { detail: string; errors: { reason: string }[] } }).status).toBe(413);
+    expect(JSON.stringify((flooded.result as { body: unknown }).body)).toContain('rows');
+    // Reported, not asserted on: timing is the benchmark's business, not a test's (the note quotes these).
+    console.log(`hostile uploads: /health/live slowest ${bombed.slowest} ms during the bomb, ${flooded.slowest} ms during the flood`);
+    expect((await broker.get('/needs')).body.total).toBe(0);
+
+    // Text with control characters is refused in a row as the JSON API refuses it.
+    const [row] = validRows(1, 1, 'ctrl');
+    const dirty: FormRow = { ...row, 需求描述: `${row['需求描述'] ?? '描述'}\u001b[31m红色` };
+    const headers = Object.keys(dirty);
+    const csv = '\uFEFF' + [headers.join(','), headers.map((h) => `"${(dirty[h] ?? '').replace(/"/g, '""')}"`).join(',')].join('\r\n');
+    const accepted = await broker.upload('/needs/imports', 'dirty.csv', Buffer.from(csv, 'utf8'));
+    expect(accepted.status).toBe(202);
+    const done = await eventually(() => broker.get(`/needs/imports/${accepted.body.id}`), (r) => r.body.status === 'done', { timeoutMs: 60_000, what: 'the import' });
+    expect(done.body.counts).toMatchObject({ created: 0, invalid: 1 });
+    expect((await broker.get('/needs')).body.total).toBe(0);
+  });
 });

@@ -45,6 +45,10 @@ export const conflict = (detail: string, extra: Record<string, unknown> = {}) =>
 export const invalid = (errors: InvalidParam[], detail = 'The request has invalid fields.') =>
   new ProblemException({ status: HttpStatus.BAD_REQUEST, title: 'Bad Request', type: '/problems/validation', detail, errors });
 
+/** An upload refused for its size or what it would inflate to: 413, naming the field and why. */
+export const tooLarge = (errors: InvalidParam[], detail = 'The upload is larger than this service takes.') =>
+  new ProblemException({ status: HttpStatus.PAYLOAD_TOO_LARGE, title: 'Payload Too Large', type: '/problems/entity-too-large', detail, errors });
+
 function slug(title: string): string {
   return title.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '');
 }

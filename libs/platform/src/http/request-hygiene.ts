@@ -29,8 +29,8 @@ const MAX_DEPTH = 16;
 export const MAX_ARRAY_ITEMS = 200;
 /** At most this many problems are reported: enough to fix a form, never a megabyte of errors. */
 export const MAX_REPORTED_PROBLEMS = 20;
-/** C0 controls but tab, line feed and carriage return, and DEL: never part of a name, a title or a text. */
-const CONTROL_CHARACTERS = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]/;
+/** C0 controls but tab, line feed and carriage return, and DEL: never part of a name, a title or a text (ESC starts ANSI sequences). */
+export const CONTROL_CHARACTERS = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]/;
 
 /**
  * Finds what no route accepts, before any DTO sees the body, in one bounded walk:

@@ -1,9 +1,20 @@
-import { parse } from 'csv-parse/sync';
+import { parse } from 'csv-parse';
 import ExcelJS from 'exceljs';
+import { Readable } from 'node:stream';
+import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
+import { CONTROL_CHARACTERS } from '../http/request-hygiene';
+import { invalid, tooLarge } from '../http/problem';
+import { DEFAULT_ZIP_LIMITS, inspectZip, type ZipLimits } from './zip-inspection';
 
 /**
  * Reading the spreadsheets brokers and admins upload (XLSX or CSV, as Excel and WPS save them) and
  * writing the ones the platform hands back (templates, reports, exports), in one place.
+ *
+ * Uploads are hostile until read: an XLSX's declared sizes are checked before anything inflates
+ * (zip-inspection.ts); rows are then streamed, with the row and cell limits applied while reading
+ * (a sheet of a million rows stops at the first row past the limit), yielding to the event loop
+ * every few hundred rows so the service keeps answering; and a cell with control characters (NUL,
+ * ANSI escapes) is kept out of the row, named in `unsafe`, as the JSON API refuses the same text.
  */
 
 export type SpreadsheetFormat = 'xlsx' | 'csv';
@@ -13,12 +24,43 @@ export interface SheetRow {
   rowNumber: number;
   /** Cell text by column header, trimmed; empty cells absent. */
   values: Record<string, string>;
+  /** Headers of the cells left out because they hold control characters (the row should be refused). */
+  unsafe?: string[];
 }
 
 export interface ReadSheet {
   headers: string[];
   rows: SheetRow[];
 }
+
+export interface ReadLimits {
+  /** Data rows under the header: one more and reading stops with a SpreadsheetRefused. */
+  maxRows: number;
+  /** Characters in one cell. */
+  maxCellChars: number;
+  zip: ZipLimits;
+}
+
+export const DEFAULT_READ_LIMITS: ReadLimits = { maxRows: 5_000, maxCellChars: 5_000, zip: DEFAULT_ZIP_LIMITS };
+
+/** An upload refused for what it is (too big, a bomb, too many rows, a giant cell): `tooLarge` → 413, else 400. */
+export class SpreadsheetRefused extends Error {
+  constructor(
+    message: string,
+    readonly tooLarge: boolean,
+  ) {
+    super(message);
+  }
+}
+
+/** The problem an upload's refusal answers with: 413 for its size, 400 for what it is. */
+export function spreadsheetProblem(error: unknown, pointer: string, explain: (message: string) => string) {
+  const message = (error as Error).message;
+  return error instanceof SpreadsheetRefused && error.tooLarge ? tooLarge([{ pointer, reason: message }]) : invalid([{ pointer, reason: explain(message) }]);
+}
+
+/** How many rows are read between two yields to the event loop. */
+const ROWS_PER_YIELD = 200;
 
 /** The format an upload claims by its name (and, for XLSX, its ZIP signature). */
 export function spreadsheetFormatOf(filename: string, bytes: Buffer): SpreadsheetFormat | undefined {
@@ -28,47 +70,81 @@ export function spreadsheetFormatOf(filename: string, bytes: Buffer): Spreadshee
   return undefined;
 }
 
+/** What can be checked of an upload without reading it: an XLSX's declared sizes. Throws SpreadsheetRefused. */
+export function checkSpreadsheetUpload(bytes: Buffer, format: SpreadsheetFormat, limits: ReadLimits = DEFAULT_READ_LIMITS): void {
+  if (format !== 'xlsx') return;
+  const verdict = inspectZip(bytes, limits.zip);
+  if (!verdict.ok) throw new SpreadsheetRefused(verdict.reason, verdict.tooLarge);
+}
+
 /**
  * The first sheet's rows under the header row: the first of the first ten rows that contains
  * `headerMarker` (so a title row above the headers is skipped). Blank rows are left out.
  */
-export async function readSpreadsheet(bytes: Buffer, format: SpreadsheetFormat, headerMarker: string): Promise<ReadSheet> {
-  const grid = format === 'csv' ? readCsvGrid(bytes) : await readXlsxGrid(bytes);
+export async function readSpreadsheet(bytes: Buffer, format: SpreadsheetFormat, headerMarker: string, limits: Partial<ReadLimits> = {}): Promise<ReadSheet> {
+  const bounds = { ...DEFAULT_READ_LIMITS, ...limits };
+  checkSpreadsheetUpload(bytes, format, bounds);
   // A header may carry the template's required mark (需求名称*).
   const header = (cell: string) => cell.replace(/[*＊]$/, '').trim();
-  const headerIndex = grid.slice(0, 10).findIndex((row) => row.some((cell) => header(cell) === headerMarker));
-  if (headerIndex < 0) throw new Error(`no header row with “${headerMarker}” in the first ten rows`);
-  const headers = grid[headerIndex].map(header);
+  let headers: string[] | undefined;
   const rows: SheetRow[] = [];
-  for (let i = headerIndex + 1; i < grid.length; i++) {
+  let seen = 0;
+  for await (const { rowNumber, cells } of format === 'csv' ? csvRows(bytes) : xlsxRows(bytes)) {
+    if (++seen % ROWS_PER_YIELD === 0) await yieldToEventLoop();
+    for (const cell of cells) {
+      if (cell.length > bounds.maxCellChars) throw new SpreadsheetRefused(`row ${rowNumber} has a cell of ${cell.length} characters (at most ${bounds.maxCellChars})`, true);
+    }
+    if (!headers) {
+      if (cells.some((cell) => header(cell) === headerMarker)) headers = cells.map(header);
+      else if (rowNumber >= 10) break;
+      continue;
+    }
     const values: Record<string, string> = {};
-    grid[i].forEach((cell, c) => {
-      if (headers[c] && cell !== '') values[headers[c]] = cell;
+    const unsafe: string[] = [];
+    cells.forEach((cell, c) => {
+      const name = headers![c];
+      if (!name || cell === '') return;
+      if (CONTROL_CHARACTERS.test(cell)) unsafe.push(name);
+      else values[name] = cell;
     });
-    if (Object.keys(values).length > 0) rows.push({ rowNumber: i + 1, values });
+    if (Object.keys(values).length === 0 && unsafe.length === 0) continue;
+    rows.push({ rowNumber, values, ...(unsafe.length ? { unsafe } : {}) });
+    if (rows.length > bounds.maxRows) throw new SpreadsheetRefused(`more than ${bounds.maxRows} rows`, true);
   }
+  if (!headers) throw new Error(`no header row with “${headerMarker}” in the first ten rows`);
   return { headers: headers.filter(Boolean), rows };
 }
 
-function readCsvGrid(bytes: Buffer): string[][] {
-  const records = parse(bytes, { bom: true, relax_column_count: true, skip_empty_lines: false }) as string[][];
-  return records.map((r) => r.map((cell) => cell.trim()));
+async function* csvRows(bytes: Buffer): AsyncGenerator<{ rowNumber: number; cells: string[] }> {
+  // Fed in pieces cut at line ends: the parser turns each piece into rows at once, so one piece is
+  // the longest the event loop waits (a whole megabyte at once held it for a fifth of a second).
+  const parser = Readable.from(linePieces(bytes, 16 * 1024)).pipe(parse({ bom: true, relax_column_count: true, skip_empty_lines: false }));
+  let rowNumber = 0;
+  for await (const record of parser as AsyncIterable<string[]>) yield { rowNumber: ++rowNumber, cells: record.map((cell) => cell.trim()) };
 }
 
-async function readXlsxGrid(bytes: Buffer): Promise<string[][]> {
-  const workbook = new ExcelJS.Workbook();
-  await workbook.xlsx.load(bytes as unknown as ArrayBuffer);
-  const sheet = workbook.worksheets[0];
-  if (!sheet) return [];
-  const grid: string[][] = [];
-  sheet.eachRow({ includeEmpty: true }, (row, rowNumber) => {
-    const cells: string[] = [];
-    row.eachCell({ includeEmpty: true }, (cell, col) => {
-      cells[col - 1] = cellText(cell.value);
-    });
-    grid[rowNumber - 1] = Array.from(cells, (c) => c ?? '');
-  });
-  return Array.from(grid, (r) => r ?? []);
+/** The bytes in pieces of about `size`, each ending at a line end (so no character or row is cut). */
+function* linePieces(bytes: Buffer, size: number): Generator<Buffer> {
+  for (let start = 0; start < bytes.length; ) {
+    let end = Math.min(bytes.length, start + size);
+    if (end < bytes.length) {
+      const newline = bytes.indexOf(0x0a, end);
+      end = newline < 0 ? bytes.length : newline + 1;
+    }
+    yield bytes.subarray(start, end);
+    start = end;
+  }
+}
+
+async function* xlsxRows(bytes: Buffer): AsyncGenerator<{ rowNumber: number; cells: string[] }> {
+  const reader = new ExcelJS.stream.xlsx.WorkbookReader(Readable.from([bytes]), { sharedStrings: 'cache', hyperlinks: 'ignore', styles: 'cache', worksheets: 'emit', entries: 'emit' });
+  for await (const sheet of reader) {
+    for await (const row of sheet as AsyncIterable<ExcelJS.Row>) {
+      const values = row.values as ExcelJS.CellValue[];
+      yield { rowNumber: row.number, cells: Array.from({ length: Math.max(0, values.length - 1) }, (_, i) => cellText(values[i + 1])) };
+    }
+    return; // the first sheet only
+  }
 }
 
 /** What a cell shows, as text: numbers without float noise, dates as YYYY-MM-DD, rich text joined. */

@@ -4,7 +4,7 @@ import { InjectModel } from '@nestjs/mongoose';
 import type { Queue } from 'bullmq';
 import { createHash, randomUUID } from 'node:crypto';
 import type { Model } from 'mongoose';
-import { invalid, notFound, readSpreadsheet, spreadsheetFormatOf, writeXlsx, type Principal, type ReadSheet } from '@tt/platform';
+import { invalid, notFound, readSpreadsheet, spreadsheetFormatOf, spreadsheetProblem, writeXlsx, type Principal, type ReadSheet } from '@tt/platform';
 import { traceparentForJob } from '@tt/messaging';
 import { EnterprisesService, type EnterpriseView } from '../enterprises/enterprises.service';
 import { NeedsService } from '../needs/needs.service';
@@ -59,12 +59,12 @@ export class NeedImportsService {
     if (!format) throw invalid([{ pointer: 'body.file', reason: 'the file must be an .xlsx workbook or a .csv (UTF-8) file' }]);
     let sheet: ReadSheet;
     try {
-      sheet = await readSpreadsheet(file.buffer, format, HEADER_MARKER);
+      // Sizes checked before inflating, rows streamed with the limits applied while reading (see @tt/platform spreadsheets).
+      sheet = await readSpreadsheet(file.buffer, format, HEADER_MARKER, { maxRows: MAX_IMPORT_ROWS });
     } catch (error) {
-      throw invalid([{ pointer: 'body.file', reason: `not a 需求征集表: ${(error as Error).message}; download the template from GET /needs/imports/template` }]);
+      throw spreadsheetProblem(error, 'body.file', (message) => `not a 需求征集表: ${message}; download the template from GET /needs/imports/template`);
     }
     if (sheet.rows.length === 0) throw invalid([{ pointer: 'body.file', reason: 'the form has no rows under its header' }]);
-    if (sheet.rows.length > MAX_IMPORT_ROWS) throw invalid([{ pointer: 'body.file', reason: `at most ${MAX_IMPORT_ROWS} rows per upload (this one has ${sheet.rows.length})` }]);
     const id = randomUUID();
     await this.imports.create({
       _id: id,
@@ -97,13 +97,16 @@ export class NeedImportsService {
     await this.imports.updateOne({ _id: importId }, { $set: { status: 'running', startedAt: new Date(), processed: 0 } }).exec();
     // lean() gives the stored bytes as a BSON Binary (its `buffer` is exactly the data), a Buffer when mongoose hydrates.
     const bytes = Buffer.isBuffer(job.file) ? job.file : Buffer.from((job.file as unknown as { buffer: Uint8Array }).buffer);
-    const sheet = await readSpreadsheet(bytes, job.format, HEADER_MARKER);
+    const sheet = await readSpreadsheet(bytes, job.format, HEADER_MARKER, { maxRows: MAX_IMPORT_ROWS });
     const broker: Broker = { subject: job.brokerId, parkId: job.parkId, role: 'broker' } as Broker;
     const enterprisesByCode = new Map<string, EnterpriseView>();
     const counts = { created: 0, alreadyImported: 0, invalid: 0, enterprisesCreated: 0 };
     const outcomes: RowOutcome[] = [];
-    for (const [i, { rowNumber, values }] of sheet.rows.entries()) {
-      const outcome = await this.importRow(rowNumber, values, enterprisesByCode, broker, importId, counts);
+    for (const [i, { rowNumber, values, unsafe }] of sheet.rows.entries()) {
+      // Text with control characters is refused as the JSON API refuses it.
+      const outcome: RowOutcome = unsafe
+        ? { row: rowNumber, outcome: 'invalid', problems: unsafe.map((field) => ({ field, problem: '含控制字符 (control characters such as NUL or escape sequences are not allowed in text)' })) }
+        : await this.importRow(rowNumber, values, enterprisesByCode, broker, importId, counts);
       counts[COUNT_OF_OUTCOME[outcome.outcome]]++;
       outcomes.push(outcome);
       if ((i + 1) % PROGRESS_EVERY === 0) await this.imports.updateOne({ _id: importId }, { $set: { processed: i + 1 } }).exec();

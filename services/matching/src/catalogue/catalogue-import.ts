@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { COOPERATION_MODES, isKnownRegionCode, SUPPLY_KINDS, TECHNICAL_FIELDS, type CooperationMode, type SupplyKind } from '@tt/contracts';
-import { invalid, readSpreadsheet, spreadsheetFormatOf, type ReadSheet } from '@tt/platform';
+import { invalid, readSpreadsheet, spreadsheetFormatOf, spreadsheetProblem, type ReadSheet } from '@tt/platform';
 import { CatalogueService, checked, type SupplyContent } from './catalogue.service';
 
 /** The columns of a catalogue sheet (资源库导入表): Chinese headers; codes or their labels in the two lists. */
@@ -43,13 +43,17 @@ export class CatalogueImportService {
     if (!format) throw invalid([{ pointer: 'body.file', reason: 'the file must be an .xlsx workbook or a .csv (UTF-8) file' }]);
     let sheet: ReadSheet;
     try {
-      sheet = await readSpreadsheet(file.buffer, format, CATALOGUE_COLUMNS.name);
+      // The row limit applies while reading: a sheet of a million rows stops at row 2,001.
+      sheet = await readSpreadsheet(file.buffer, format, CATALOGUE_COLUMNS.name, { maxRows: MAX_ROWS });
     } catch (error) {
-      throw invalid([{ pointer: 'body.file', reason: `not a catalogue sheet: ${(error as Error).message}` }]);
+      throw spreadsheetProblem(error, 'body.file', (message) => `not a catalogue sheet: ${message}`);
     }
-    if (sheet.rows.length > MAX_ROWS) throw invalid([{ pointer: 'body.file', reason: `at most ${MAX_ROWS} rows per import` }]);
     const rows: CatalogueImportRow[] = [];
-    for (const { rowNumber, values } of sheet.rows) rows.push(await this.importRow(rowNumber, values, admin));
+    for (const { rowNumber, values, unsafe } of sheet.rows) {
+      // Text with control characters is refused here as the JSON API refuses it.
+      if (unsafe) rows.push({ row: rowNumber, outcome: 'invalid', problems: unsafe.map((field) => ({ field, problem: 'control characters (such as NUL or escape sequences) are not allowed in text' })) });
+      else rows.push(await this.importRow(rowNumber, values, admin));
+    }
     const count = (outcome: CatalogueImportRow['outcome']) => rows.filter((r) => r.outcome === outcome).length;
     return { total: rows.length, created: count('created'), revised: count('revised'), unchanged: count('unchanged'), invalid: count('invalid'), rows };
   }
