@@ -92,8 +92,7 @@ describe('two instances of every service, with kill -9', () => {
     expect(dlq.records.map((r) => `${r.topic} ${r.headers.dlq_reason}: ${r.headers.dlq_error}`)).toEqual([]);
 
     // The analysts' event log: every transaction once, whichever instance logged it, through the kills.
-    // (An instance killed between taking a position and writing leaves a hole, which readers pass after
-    // 30 s; an empty page means "nothing more yet", so read until all are there.)
+    // (An empty page means "nothing more yet", so read until all are there.)
     type Logged = { eventId: string; dealId: string; data: { contractAmountFen: number } };
     const readLog = async () => {
       const items: Logged[] = [];

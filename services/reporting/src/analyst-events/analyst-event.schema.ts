@@ -1,17 +1,15 @@
 import { Schema } from 'mongoose';
 
 export const ANALYST_EVENT_MODEL = 'AnalystEvent';
-export const FEED_COUNTER_MODEL = 'FeedCounter';
 
 /**
  * The analysts' event log: the deal events reporting has applied, each under a gap-free sequence
  * number (`_id`) that is the cursor of `GET /events`, the `id:` of the SSE stream and the position of
  * each webhook subscription. The payload is the analysts' view (see analyst-view.ts), never the raw event.
  *
- * A number is taken from a counter before the insert, so two instances may commit out of order for a
- * moment; readers stop at a hole until it fills (see AnalystEventsService.readAfter). A number whose
- * event turned out to be already logged is filled with a `void` row, so holes are left only by a crash
- * between taking a number and inserting.
+ * An event takes its position in the insert that writes it, the next after the newest (see
+ * AnalystEventsService.record): the log has no holes, and readers never wait. `void` rows are from
+ * earlier versions, which took numbers from a counter first; readers skip them.
  */
 export interface AnalystEventRow {
   _id: number;
@@ -46,14 +44,4 @@ export const AnalystEventSchema = new Schema<AnalystEventRow>(
     recordedAt: { type: Date, required: true },
   },
   { collection: 'analyst_events', versionKey: false, minimize: false },
-);
-
-export interface FeedCounterRow {
-  _id: string;
-  seq: number;
-}
-
-export const FeedCounterSchema = new Schema<FeedCounterRow>(
-  { _id: { type: String, required: true }, seq: { type: Number, required: true } },
-  { collection: 'counters', versionKey: false },
 );

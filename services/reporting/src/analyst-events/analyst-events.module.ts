@@ -1,6 +1,6 @@
 import { Module } from '@nestjs/common';
 import { MongooseModule } from '@nestjs/mongoose';
-import { ANALYST_EVENT_MODEL, AnalystEventSchema, FEED_COUNTER_MODEL, FeedCounterSchema } from './analyst-event.schema';
+import { ANALYST_EVENT_MODEL, AnalystEventSchema } from './analyst-event.schema';
 import { AnalystEventsService } from './analyst-events.service';
 import { EventsController } from './events.controller';
 
@@ -9,7 +9,6 @@ import { EventsController } from './events.controller';
   imports: [
     MongooseModule.forFeature([
       { name: ANALYST_EVENT_MODEL, schema: AnalystEventSchema },
-      { name: FEED_COUNTER_MODEL, schema: FeedCounterSchema },
     ]),
   ],
   controllers: [EventsController],

@@ -3,17 +3,10 @@ import { InjectModel } from '@nestjs/mongoose';
 import type { Model } from 'mongoose';
 import { Subject } from 'rxjs';
 import { isDuplicateKey, type CloudEvent } from '@tt/messaging';
-import { ANALYST_EVENT_MODEL, FEED_COUNTER_MODEL, type AnalystEventRow, type FeedCounterRow } from './analyst-event.schema';
+import { ANALYST_EVENT_MODEL, type AnalystEventRow } from './analyst-event.schema';
 import { analystView } from './analyst-view';
 
 export { ANALYST_EVENT_TYPES } from '@tt/contracts';
-
-/**
- * How long a reader waits at a hole in the sequence before passing it. A hole is a number taken by
- * an instance whose insert has not landed yet (milliseconds), or by one that crashed in between (never).
- */
-export const HOLE_WAIT_MS = 30_000;
-const COUNTER_ID = 'analyst-events';
 
 export interface AnalystEvent {
   /** The position in the log: the cursor, the SSE `id:`. */
@@ -58,47 +51,52 @@ export class AnalystEventsService implements OnModuleInit {
 
   constructor(
     @InjectModel(ANALYST_EVENT_MODEL) private readonly events: Model<AnalystEventRow>,
-    @InjectModel(FEED_COUNTER_MODEL) private readonly counters: Model<FeedCounterRow>,
   ) {}
 
   /** The collections and the unique index exist before the first event races to create them. */
   async onModuleInit(): Promise<void> {
     await this.events.createCollection().catch(() => undefined);
     await this.events.init();
-    await this.counters.updateOne({ _id: COUNTER_ID }, { $setOnInsert: { seq: 0 } }, { upsert: true }).catch(() => undefined);
   }
 
   /**
    * Logs an applied deal event once, whatever the redeliveries, replays under new ids and however many
    * instances: by its natural identity (deal, type, revision), not its id.
+   *
+   * Gap-free by construction: an event takes its position in the insert that writes it, as the next
+   * after the newest row (`_id` is unique, so of two instances racing for a position one wins and the
+   * other takes the next). A position exists only once its event does, and only after every lower one,
+   * so a reader never meets a hole and never has to wait at one: a writer that stalls, or dies, between
+   * deciding to log and logging holds no position anyone could read past.
    */
   async record(event: CloudEvent): Promise<void> {
     const data = (event.data ?? {}) as Record<string, unknown>;
     const naturalKey = naturalKeyOf(event.type, data) ?? `event:${event.id}`;
-    if (await this.events.exists({ $or: [{ naturalKey }, { eventId: event.id }] })) return;
-    const counter = await this.counters.findOneAndUpdate({ _id: COUNTER_ID }, { $inc: { seq: 1 } }, { new: true, upsert: true }).lean();
-    const seq = counter!.seq;
-    try {
-      await this.events.create({
-        _id: seq,
-        eventId: event.id,
-        naturalKey,
-        type: event.type,
-        time: event.time,
-        dealId: typeof data.dealId === 'string' ? data.dealId : undefined,
-        parkId: typeof data.parkId === 'string' ? data.parkId : undefined,
-        data: analystView(data) as Record<string, unknown>,
-        recordedAt: new Date(),
-      });
-    } catch (error) {
-      if (!isDuplicateKey(error)) throw error;
-      // Another instance logged this event first: fill the number so readers need not wait at it.
-      await this.events.create({ _id: seq, eventId: `void:${seq}`, type: 'void', time: new Date().toISOString(), void: true, recordedAt: new Date() });
+    for (;;) {
+      if (await this.events.exists({ $or: [{ naturalKey }, { eventId: event.id }] })) return;
+      const seq = (await this.head()) + 1;
+      try {
+        await this.events.create({
+          _id: seq,
+          eventId: event.id,
+          naturalKey,
+          type: event.type,
+          time: event.time,
+          dealId: typeof data.dealId === 'string' ? data.dealId : undefined,
+          parkId: typeof data.parkId === 'string' ? data.parkId : undefined,
+          data: analystView(data) as Record<string, unknown>,
+          recordedAt: new Date(),
+        });
+        this.appended$.next(seq);
+        return;
+      } catch (error) {
+        if (!isDuplicateKey(error)) throw error;
+        // Another instance took the position (try the next), or logged this very event (then the check above returns).
+      }
     }
-    this.appended$.next(seq);
   }
 
-  /** Up to `limit` events after `after` that pass the filter, in log order, never past a fresh hole. */
+  /** Up to `limit` events after `after` that pass the filter, in log order. */
   async readAfter(after: number, limit: number, filter: EventFilter = {}): Promise<EventPage> {
     const rows = await this.events
       .find({ _id: { $gt: after } })
@@ -110,9 +108,8 @@ export class AnalystEventsService implements OnModuleInit {
     const events: AnalystEvent[] = [];
     let cursor = after;
     for (const row of rows) {
-      if (row._id !== cursor + 1 && Date.now() - row.recordedAt.getTime() < HOLE_WAIT_MS) break;
       cursor = row._id;
-      if (row.void) continue;
+      if (row.void) continue; // written by earlier versions, which took positions from a counter
       if (types && !types.has(row.type)) continue;
       if (parks && !(row.parkId && parks.has(row.parkId))) continue;
       events.push({ seq: row._id, eventId: row.eventId, type: row.type, time: row.time, dealId: row.dealId, parkId: row.parkId, data: row.data ?? {} });

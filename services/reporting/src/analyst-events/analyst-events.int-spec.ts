@@ -1,0 +1,75 @@
+import { randomUUID } from 'node:crypto';
+import mongoose, { type Connection } from 'mongoose';
+import type { CloudEvent } from '@tt/messaging';
+import { ANALYST_EVENT_MODEL, AnalystEventSchema, type AnalystEventRow } from './analyst-event.schema';
+import { AnalystEventsService } from './analyst-events.service';
+
+/**
+ * The analysts' event log with two instances on the real MongoDB-wire server, one of which stalls
+ * between deciding to log an event and writing it. Readers must neither wait for it nor pass its
+ * event: the other instance's events are readable at once, and the stalled one's arrives after them.
+ */
+describe('the analysts’ event log with a stalled writer', () => {
+  const database = `t_${Date.now().toString(36)}_analyst_log`;
+  const url = process.env.MONGO_URL ?? 'mongodb://127.0.0.1:27018/?retryWrites=false';
+  let a: Connection;
+  let b: Connection;
+  let stalled: AnalystEventsService;
+  let healthy: AnalystEventsService;
+  let release: () => void = () => undefined;
+
+  beforeAll(async () => {
+    a = await mongoose.createConnection(url, { dbName: database }).asPromise();
+    b = await mongoose.createConnection(url, { dbName: database }).asPromise();
+    // Instance A stalls its first write until released (a long GC pause, a frozen VM).
+    const stalling = AnalystEventSchema.clone();
+    let first = true;
+    stalling.pre('save', async function () {
+      if (!first) return;
+      first = false;
+      await new Promise<void>((resolve) => (release = resolve));
+    });
+    stalled = new AnalystEventsService(a.model<AnalystEventRow>(ANALYST_EVENT_MODEL, stalling));
+    healthy = new AnalystEventsService(b.model<AnalystEventRow>(ANALYST_EVENT_MODEL, AnalystEventSchema.clone()));
+    await stalled.onModuleInit();
+    await healthy.onModuleInit();
+  });
+
+  afterAll(async () => {
+    release();
+    await a?.dropDatabase().catch(() => undefined);
+    await a?.close();
+    await b?.close();
+  });
+
+  const event = (dealId: string, type = 'cn.techtransfer.deal.opened.v1'): CloudEvent =>
+    ({ id: randomUUID(), type, source: '/techtransfer/contract-tracking', subject: dealId, time: new Date().toISOString(), traceparent: '', data: { dealId, parkId: 'park-log' } }) as CloudEvent;
+
+  it('lets readers read past nothing and wait for nothing', async () => {
+    const late = event('deal-late');
+    const stalledWrite = stalled.record(late); // takes no position anyone can see until it writes
+    await new Promise((r) => setTimeout(r, 300)); // A is now stalled inside its write
+    for (const dealId of ['deal-1', 'deal-2', 'deal-3']) await healthy.record(event(dealId));
+
+    // While A is stalled, B's events are readable at once, in order, with nothing to wait at.
+    const during = await healthy.readAfter(0, 100);
+    expect(during.events.map((e) => e.dealId)).toEqual(['deal-1', 'deal-2', 'deal-3']);
+    expect(during.cursor).toBe(3);
+
+    release();
+    await stalledWrite;
+    // The stalled event lands after everything a reader has already passed: the reader that stopped at
+    // 3 reads it next. Nothing was skipped, nothing is read twice.
+    const after = await healthy.readAfter(during.cursor, 100);
+    expect(after.events.map((e) => [e.seq, e.dealId])).toEqual([[4, 'deal-late']]);
+    const all = await stalled.readAfter(0, 100);
+    expect(all.events.map((e) => e.seq)).toEqual([1, 2, 3, 4]);
+  });
+
+  it('logs an event once, whichever instance sees it and under whatever id it is replayed', async () => {
+    const original = event('deal-once', 'cn.techtransfer.contract.signed.v1');
+    await Promise.all([stalled.record(original), healthy.record(original), healthy.record({ ...original, id: randomUUID() })]);
+    const logged = (await healthy.readAfter(0, 100)).events.filter((e) => e.dealId === 'deal-once');
+    expect(logged).toHaveLength(1);
+  });
+});
