@@ -763,4 +763,15 @@ describe(`store conformance (${MONGO_URL})`, () => {
       });
     }, CASE_TIMEOUT);
   });
+
+  describe('12. a capped $push', () => {
+    it("pushes only while the list is under its cap: {'list.<cap-1>': {$exists: false}} in the filter", async () => {
+      // intake's and contract-tracking's follow-ups: at most MAX_FOLLOW_UPS, guarded in the update itself
+      const c = collection('c12');
+      await c.insertMany([{ _id: 'full', list: [1, 2, 3] }, { _id: 'room', list: [1, 2] }, { _id: 'none' }]);
+      const push = async (_id: string) => (await c.updateOne({ _id, 'list.2': { $exists: false } }, { $push: { list: 9 } as never })).matchedCount;
+      expect({ full: await push('full'), room: await push('room'), none: await push('none'), roomAgain: await push('room') }).toEqual({ full: 0, room: 1, none: 1, roomAgain: 0 });
+      expect((await c.findOne({ _id: 'room' }))!.list).toEqual([1, 2, 9]);
+    }, CASE_TIMEOUT);
+  });
 });

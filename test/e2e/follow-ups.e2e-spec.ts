@@ -1,3 +1,4 @@
+import { MAX_FOLLOW_UPS } from '@tt/platform';
 import { brokerToken, eventually, TestSystem, type ApiClient } from '@tt/testing';
 import { awaitDealFor, awaitProposals, captureNeed, chipNeed, createEnterprise, signature } from './broker-workflow';
 
@@ -77,5 +78,12 @@ describe('follow-ups and reminders', () => {
     expect(onDeal.status).toBe(201);
     expect(onDeal.body.followUps).toEqual([expect.objectContaining({ kind: 'meeting', by: broker })]);
     expect(onDeal.body.followUps[0].on).toMatch(/^\d{4}-\d{2}-\d{2}$/);
+
+    // Like every list, a follow-up log has a bound: the 201st is a 409 that changes nothing, on any instance.
+    for (let i = 1; i < MAX_FOLLOW_UPS; i++) expect((await contracts.post(`/deals/${dealId}/follow-ups`, { kind: 'note', note: `第${i}条备注` })).status).toBe(201);
+    const over = await contracts.post(`/deals/${dealId}/follow-ups`, { kind: 'note', note: '一条太多' });
+    expect(over.status).toBe(409);
+    expect(over.body).toMatchObject({ status: 409, maxFollowUps: MAX_FOLLOW_UPS });
+    expect((await contracts.get(`/deals/${dealId}`)).body.followUps).toHaveLength(MAX_FOLLOW_UPS);
   });
 });

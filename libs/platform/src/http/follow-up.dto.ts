@@ -32,6 +32,12 @@ export interface FollowUp {
   at: Date;
 }
 
+/** A need or a deal keeps at most this many follow-ups (every list has a bound; this one is the broker's log). */
+export const MAX_FOLLOW_UPS = 200;
+
+/** The update filter that lets a follow-up in only while the list is under the cap: one guarded update, any instance. */
+export const FOLLOW_UP_ROOM = { [`followUps.${MAX_FOLLOW_UPS - 1}`]: { $exists: false } } as const;
+
 export function followUpOf(dto: FollowUpDto, by: string): FollowUp {
   const at = new Date();
   return { kind: dto.kind, note: dto.note, on: dto.on ?? at.toISOString().slice(0, 10), by, at };

@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import type { Model } from 'mongoose';
 import { isKnownRegionCode, regionName, registryRecord, subtypeBelongsTo, type PayloadOf, type RegistryRecord } from '@tt/contracts';
 import { EventOutbox, isDuplicateKey, type OutboxEntry } from '@tt/messaging';
-import { conflict, entityTag, followUpOf, invalid, notFound, preconditionFailed, type FollowUpDto, type InvalidParam } from '@tt/platform';
+import { conflict, entityTag, FOLLOW_UP_ROOM, followUpOf, invalid, MAX_FOLLOW_UPS, notFound, preconditionFailed, type FollowUpDto, type InvalidParam } from '@tt/platform';
 import type { CancelDealDto, ContractPartyDto, ListDealsQuery, RegisterContractDto, RegistrationChangeDto, RevokeRegistrationDto, SignContractDto } from './deal.dto';
 import { DEAL_MODEL, DEAL_TRANSITIONS, type ContractParty, type Deal, type DealAction, type RegistrationChange } from './deal.schema';
 
@@ -251,8 +251,11 @@ export class DealsService {
 
   /** Logs a follow-up on the deal (no event: the broker's own record; the deal's version is unchanged). */
   async logFollowUp(id: string, dto: FollowUpDto, broker: Broker) {
-    const result = await this.deals.updateOne({ _id: id, parkId: broker.parkId }, { $push: { followUps: followUpOf(dto, broker.subject) } }).exec();
-    if (result.matchedCount === 0) throw notFound('deal', id);
+    const result = await this.deals.updateOne({ _id: id, parkId: broker.parkId, ...FOLLOW_UP_ROOM }, { $push: { followUps: followUpOf(dto, broker.subject) } }).exec();
+    if (result.matchedCount === 0) {
+      if (await this.deals.exists({ _id: id, parkId: broker.parkId })) throw conflict(`a deal keeps at most ${MAX_FOLLOW_UPS} follow-ups`, { maxFollowUps: MAX_FOLLOW_UPS });
+      throw notFound('deal', id);
+    }
     return this.get(id, broker.parkId);
   }
 

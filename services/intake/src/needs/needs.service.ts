@@ -4,7 +4,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import type { Model } from 'mongoose';
 import stableStringify from 'safe-stable-stringify';
 import { EventOutbox, isDuplicateKey } from '@tt/messaging';
-import { entityTag, followUpOf, invalid, notFound, ProblemException, type FollowUpDto } from '@tt/platform';
+import { conflict, entityTag, FOLLOW_UP_ROOM, followUpOf, invalid, MAX_FOLLOW_UPS, notFound, ProblemException, type FollowUpDto } from '@tt/platform';
 import { EnterprisesService, type EnterpriseView } from '../enterprises/enterprises.service';
 import type { CreateNeedDto, ListNeedsQuery } from './need.dto';
 import { needRuleParams, optionalNeedState } from './need-fields';
@@ -139,8 +139,11 @@ export class NeedsService {
 
   /** Logs a follow-up on the need (no event: it is the broker's own record, not a change of the need). */
   async logFollowUp(id: string, dto: FollowUpDto, broker: Broker) {
-    const result = await this.needs.updateOne({ _id: id, parkId: broker.parkId }, { $push: { followUps: followUpOf(dto, broker.subject) } }).exec();
-    if (result.matchedCount === 0) throw notFound('need', id);
+    const result = await this.needs.updateOne({ _id: id, parkId: broker.parkId, ...FOLLOW_UP_ROOM }, { $push: { followUps: followUpOf(dto, broker.subject) } }).exec();
+    if (result.matchedCount === 0) {
+      if (await this.needs.exists({ _id: id, parkId: broker.parkId })) throw conflict(`a need keeps at most ${MAX_FOLLOW_UPS} follow-ups`, { maxFollowUps: MAX_FOLLOW_UPS });
+      throw notFound('need', id);
+    }
     return this.get(id, broker.parkId);
   }
 
