@@ -1,3 +1,4 @@
+import { applyDecorators } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional, OmitType, PartialType } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import {
@@ -39,6 +40,19 @@ import {
   type NeedCategory,
   type TechnicalField,
 } from '@tt/contracts';
+
+/** An optional list of 1 to 20 distinct, known 行政区划代码 (the need's preferred and excluded regions). */
+const RegionCodeList = () =>
+  applyDecorators(
+    IsOptional(),
+    IsArray(),
+    ArrayMinSize(1),
+    ArrayMaxSize(20),
+    ArrayUnique(),
+    IsString({ each: true }),
+    Matches(REGION_CODE_PATTERN, { each: true, message: '$property must hold 6-digit administrative division codes' }),
+    IsKnownRegion({ each: true }),
+  );
 
 const labelled = (vocabulary: Record<string, string>) => Object.entries(vocabulary).map(([code, label]) => `${code} ${label}`).join(', ');
 
@@ -151,14 +165,7 @@ export class CreateNeedDto {
   neededWithinMonths?: number;
 
   @ApiPropertyOptional({ type: [String], description: '优先地区 (preferred regions of the supply side: 6-digit GB/T 2260 codes, 1 to 20)', example: ['320500', '310000'] })
-  @IsOptional()
-  @IsArray()
-  @ArrayMinSize(1)
-  @ArrayMaxSize(20)
-  @ArrayUnique()
-  @IsString({ each: true })
-  @Matches(REGION_CODE_PATTERN, { each: true, message: '$property must hold 6-digit administrative division codes' })
-  @IsKnownRegion({ each: true })
+  @RegionCodeList()
   preferredRegionCodes?: string[];
 
   @ApiPropertyOptional({
@@ -166,14 +173,7 @@ export class CreateNeedDto {
     description: '排除地区 (regions the supply side must not be from: 6-digit GB/T 2260 codes, 1 to 20; none of them also preferred)',
     example: ['110000'],
   })
-  @IsOptional()
-  @IsArray()
-  @ArrayMinSize(1)
-  @ArrayMaxSize(20)
-  @ArrayUnique()
-  @IsString({ each: true })
-  @Matches(REGION_CODE_PATTERN, { each: true, message: '$property must hold 6-digit administrative division codes' })
-  @IsKnownRegion({ each: true })
+  @RegionCodeList()
   excludedRegionCodes?: string[];
 
   @ApiPropertyOptional({
