@@ -30,7 +30,10 @@ describe('the supply catalogue, managed', () => {
     enterpriseId = await createEnterprise(intake);
   });
 
+  const closeAfter: (() => Promise<unknown>)[] = [];
+
   afterAll(async () => {
+    for (const close of closeAfter) await close().catch(() => undefined);
     await probe?.stop();
     await system?.stop();
   });
@@ -265,6 +268,7 @@ describe('the supply catalogue, managed', () => {
     for (let i = 0; i < 3; i++) needIds.push(await captureNeed(intake, chipNeed(enterpriseId, { title: `稀土永磁电机控制器联合研发 ${i}`, keywords: ['永磁电机'] })));
     for (const needId of needIds) await awaitProposals(matching, needId);
     const queue = new Queue('matching-score-need', { connection: redisConnection(process.env.REDIS_URL ?? 'redis://127.0.0.1:6380'), prefix: `bull:${system.database('matching')}` });
+    closeAfter.push(() => queue.close()); // even when an assertion below fails, so jest can exit
     const catalogueJobs = async () => (await queue.getJobs(['completed', 'waiting', 'delayed', 'active', 'failed'], 0, -1)).filter((j) => j.id?.includes('~catalogue@'));
 
     const items = 40;
@@ -298,6 +302,5 @@ describe('the supply catalogue, managed', () => {
       expect(mine).toBeLessThanOrEqual(windows);
     }
     expect(windows).toBeLessThan(items / 4); // the import took a few windows, so the bound above is far below one job per item
-    await queue.close();
   });
 });
