@@ -46,6 +46,8 @@ describe(RelevanceModel.name, () => {
     expect(first.score).toBeGreaterThan(second.score);
     expect(reason(first, 'terms')?.terms).toEqual(expect.arrayContaining(['碳化硅', '功率器件', '封装']));
     expect(reason(first, 'terms')?.detail).toContain('碳化硅');
+    // The character overlap is a part of its own, not folded into a term's.
+    expect(reason(first, 'terms')?.parts?.map((p) => p.label)).toContain('字面相似 character overlap');
   });
 
   it('explains every score factor by factor and term by term, and the parts add up to the score', () => {

@@ -75,7 +75,9 @@ interface Candidate {
   doc: number;
   fit: KindFit;
   text: number;
+  /** the word evidence (BM25F over the bound) and the character overlap the text is made of */
   words: number;
+  overlap: number;
 }
 const FIELD_LABELS: Record<TextField, string> = { keywords: '关键词', name: '名称', summary: '简介' };
 
@@ -213,17 +215,24 @@ export class RelevanceModel {
       const kind = weights.kind * (fit.fit === 'primary' ? 1 : this.params.secondaryKind);
       const upper = kind + weights.text * text + Math.min(1, text / textGate) * contextMax + (feedback?.has(this.items[doc].id) ? weights.feedback : 0) + BOUND_SLACK;
       if (upper < minScore) return;
-      buckets[Math.min(BUCKETS - 1, Math.floor((upper / BUCKET_RANGE) * BUCKETS))].push({ doc, fit, text, words });
+      buckets[Math.min(BUCKETS - 1, Math.floor((upper / BUCKET_RANGE) * BUCKETS))].push({ doc, fit, text, words, overlap: overlap[doc] });
     };
-    for (const doc of touched) if (wordScore[doc] > 0) visit(doc);
-    for (const doc of overlapping) if (wordScore[doc] === 0) visit(doc); // the rest were visited above
+    const visited = new Set<number>(); // an item can be reached by several terms and by the overlap: visit it once
+    for (const doc of [...touched, ...overlapping]) {
+      if (visited.has(doc)) continue;
+      visited.add(doc);
+      visit(doc);
+    }
+    // The accumulators are zeroed for the next ranking; what the candidates need of them they carry.
+    for (const doc of touched) wordScore[doc] = 0;
+    for (const doc of overlapping) overlap[doc] = 0;
 
     const found: { candidate: Candidate; score: number }[] = [];
     const top: number[] = []; // the best `limit` scores so far, ascending: top[0] is the one to beat
     for (let b = BUCKETS - 1; b >= 0; b--) {
       if (top.length >= limit && top[0] >= (b + 1) * (BUCKET_RANGE / BUCKETS)) break; // nothing below can beat it
       for (const candidate of buckets[b]) {
-        const reasons = this.reasonsFor(need, candidate, overlap[candidate.doc], groups, bound, feedback, false);
+        const reasons = this.reasonsFor(need, candidate, groups, bound, feedback, false);
         if (!reasons) continue; // a hard constraint excludes it
         const score = round4(reasons.reduce((s, r) => s + r.contribution, 0));
         if (score < minScore || score <= 0) continue;
@@ -234,8 +243,6 @@ export class RelevanceModel {
         }
       }
     }
-    for (const doc of touched) wordScore[doc] = 0;
-    for (const doc of overlapping) overlap[doc] = 0;
     const order = (a: { candidate: Candidate; score: number }, b: { candidate: Candidate; score: number }) => {
       const ia = this.items[a.candidate.doc].id;
       const ib = this.items[b.candidate.doc].id;
@@ -246,7 +253,7 @@ export class RelevanceModel {
       .slice(0, limit)
       .map(({ candidate, score }) => {
         const item = this.items[candidate.doc];
-        const reasons = this.reasonsFor(need, candidate, overlap[candidate.doc], groups, bound, feedback, true)!;
+        const reasons = this.reasonsFor(need, candidate, groups, bound, feedback, true)!;
         return { supplyId: item.id, kind: item.kind, name: item.name, score, reasons };
       });
   }
@@ -303,8 +310,7 @@ export class RelevanceModel {
    */
   private reasonsFor(
     need: NeedForMatching,
-    { doc, fit, text, words }: Candidate,
-    overlap: number,
+    { doc, fit, text, words, overlap }: Candidate,
     groups: QueryGroup[],
     bound: number,
     feedback: ReadonlyMap<string, ItemFeedback> | undefined,
