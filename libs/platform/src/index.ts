@@ -8,7 +8,6 @@ export * from './http/follow-up.dto';
 export * from './http/file-download';
 export * from './http/method-not-allowed';
 export * from './spreadsheets/spreadsheets';
-export * from './spreadsheets/zip-inspection';
 export * from './http/problem-details.filter';
 export * from './http/request-hygiene';
 export * from './http/validation.pipe';

@@ -70,20 +70,17 @@ export function spreadsheetFormatOf(filename: string, bytes: Buffer): Spreadshee
   return undefined;
 }
 
-/** What can be checked of an upload without reading it: an XLSX's declared sizes. Throws SpreadsheetRefused. */
-export function checkSpreadsheetUpload(bytes: Buffer, format: SpreadsheetFormat, limits: ReadLimits = DEFAULT_READ_LIMITS): void {
-  if (format !== 'xlsx') return;
-  const verdict = inspectZip(bytes, limits.zip);
-  if (!verdict.ok) throw new SpreadsheetRefused(verdict.reason, verdict.tooLarge);
-}
-
 /**
  * The first sheet's rows under the header row: the first of the first ten rows that contains
  * `headerMarker` (so a title row above the headers is skipped). Blank rows are left out.
  */
 export async function readSpreadsheet(bytes: Buffer, format: SpreadsheetFormat, headerMarker: string, limits: Partial<ReadLimits> = {}): Promise<ReadSheet> {
   const bounds = { ...DEFAULT_READ_LIMITS, ...limits };
-  checkSpreadsheetUpload(bytes, format, bounds);
+  if (format === 'xlsx') {
+    // What the workbook would inflate to, from its ZIP directory, before anything inflates.
+    const verdict = inspectZip(bytes, bounds.zip);
+    if (!verdict.ok) throw new SpreadsheetRefused(verdict.reason, verdict.tooLarge);
+  }
   // A header may carry the template's required mark (需求名称*).
   const header = (cell: string) => cell.replace(/[*＊]$/, '').trim();
   let headers: string[] | undefined;

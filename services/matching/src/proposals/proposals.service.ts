@@ -1,7 +1,10 @@
+import { InjectQueue } from '@nestjs/bullmq';
 import { Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import { createHash } from 'node:crypto';
+import type { Queue } from 'bullmq';
 import type { Model } from 'mongoose';
+import { REJECTION_REASONS, type RejectionReason } from '@tt/contracts';
 import { EventOutbox, isDuplicateKey } from '@tt/messaging';
 import { conflict, notFound } from '@tt/platform';
 import { CatalogueService } from '../catalogue/catalogue.service';
@@ -9,13 +12,8 @@ import { config } from '../config';
 import { NEED_SNAPSHOT_MODEL, type NeedSnapshot } from '../needs/need-snapshot.schema';
 import { MATCH_RUN_MODEL, PROPOSAL_MODEL, type MatchRun, type Proposal } from './proposal.schema';
 import { catalogueRescoreJob, catalogueWindowOf, SCORING_QUEUE, scoringJobId, type CatalogueTrigger, type ScoringJob } from './scoring.queue';
-import { InjectQueue } from '@nestjs/bullmq';
-import type { Queue } from 'bullmq';
 import { MODEL_VERSION } from '../scoring/relevance-model';
 import type { FeedbackDecision, NeedForMatching } from '../scoring/scoring.types';
-import { REJECTION_REASONS, type RejectionReason } from '@tt/contracts';
-
-export { MODEL_VERSION };
 
 type Broker = { subject: string; parkId: string };
 
@@ -278,7 +276,9 @@ export class ProposalsService {
     for (const p of decided) {
       const terms = p.reasons?.find((r) => r.kind === 'terms')?.terms ?? [];
       const outcome = p.status === 'accepted' ? 'accepted' : (p.rejectionCode ?? 'other');
-      feedback.set(p.supplyId, [...(feedback.get(p.supplyId) ?? []), { outcome, terms }]);
+      const decisions = feedback.get(p.supplyId) ?? [];
+      decisions.push({ outcome, terms });
+      feedback.set(p.supplyId, decisions);
     }
     return feedback;
   }

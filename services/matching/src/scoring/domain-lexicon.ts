@@ -54,10 +54,6 @@ export class DomainLexicon {
     return [...all];
   }
 
-  isHomograph(term: string): boolean {
-    return this.homographs.has(term);
-  }
-
   /**
    * The sense of a homograph in a text: the sense with the most cue words present (a sense label
    * written out counts too). Undefined when no cue is present or two senses tie.

@@ -113,7 +113,7 @@ function itemText(item: SupplyItem): string {
  */
 export class RelevanceModel {
   private readonly items: SupplyItem[] = [];
-  private readonly position = new Map<string, number>();
+  private readonly ids = new Set<string>();
   private readonly words: WordIndex;
   private readonly bigrams: BigramIndex;
   private readonly lexicon: DomainLexicon;
@@ -128,8 +128,8 @@ export class RelevanceModel {
     this.params = { ...MODEL_PARAMS, ...options.params };
     const docs: FieldTokens[] = [];
     for (const item of catalogue) {
-      if (this.position.has(item.id)) throw new Error(`duplicate supply id ${item.id}`);
-      this.position.set(item.id, this.items.length);
+      if (this.ids.has(item.id)) throw new Error(`duplicate supply id ${item.id}`);
+      this.ids.add(item.id);
       this.items.push(item);
       docs.push({ keywords: item.keywords.flatMap((k) => tokenize(k)), name: tokenize(item.name), summary: tokenize(item.summary) });
     }
@@ -138,12 +138,6 @@ export class RelevanceModel {
     this.bigrams = new BigramIndex(this.items.map((i) => `${i.name} ${i.keywords.join(' ')} ${i.summary}`));
     const n = this.items.length;
     this.scratch = { wordScore: new Float32Array(n), best: new Float32Array(n), overlap: new Float32Array(n) };
-  }
-
-  /** Whether the model holds this item at this catalogue revision or a later one. */
-  has(supplyId: string, revision = 0): boolean {
-    const at = this.position.get(supplyId);
-    return at !== undefined && (this.items[at].revision ?? 0) >= revision;
   }
 
   get size(): number {
