@@ -481,6 +481,24 @@ describe('deploy/Dockerfile', () => {
     expect(runs).toMatch(/npm prune --omit=dev/);
   });
 
+  it('fails the install step itself when npm leaves node_modules incomplete (npm may exit 0 anyway)', () => {
+    const runs = dockerfile.filter((i) => i.keyword === 'RUN');
+    const install = runs.find((i) => /\bnpm (ci|install)\b/.test(i.args));
+    const build = runs.find((i) => i.args.includes('npm run build'));
+    expect(install).toBeDefined();
+    expect(dockerfile.indexOf(install!)).toBeLessThan(dockerfile.indexOf(build!));
+    const script = install!.args;
+    // Every check is chained to the install with &&, in the same RUN: a `;` or `|| true` would let the layer pass.
+    expect(script).not.toMatch(/;\s*(test|npm ls)|\|\|\s*true/);
+    expect(script).toMatch(/^npm (ci|install)\b[^;]*&& test -f node_modules\/\.package-lock\.json\b/);
+    expect(script).toMatch(/&& npm ls --omit=optional --depth=0\b/);
+    // The tools `npm run build` runs (package.json's build script) must be there.
+    const pkg = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
+    const tools = pkg.scripts.build.split('&&').map((step) => step.trim().split(/\s+/)[0]);
+    expect(tools.length).toBeGreaterThan(0);
+    for (const tool of tools) expect(script).toContain(`&& test -x node_modules/.bin/${tool}`);
+  });
+
   it('runtime stage copies node_modules, the whole dist/ and package.json from the build stage', () => {
     const copies = runtime.filter((i) => i.keyword === 'COPY').map((i) => i.args);
     for (const what of ['/app/node_modules', '/app/dist', '/app/package.json']) {

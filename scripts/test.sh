@@ -8,6 +8,7 @@ started=$(date +%s)
 prepare
 ensure_chromium
 ensure_schemathesis
+ensure_promtool
 log "type-checking (services, libs and tests)"
 npx tsc -p tsconfig.json --noEmit
 

@@ -37,6 +37,43 @@ ensure_chromium() {
   fi
 }
 
+# promtool (Debian's prometheus package) checks and unit-tests the alert rules in
+# deploy/observability/ (deploy/observability/alerts.spec.ts). Installed once, as root. Only the tool is
+# wanted: the package's daemon is kept from starting during the install (a temporary policy-rc.d, unless
+# one already exists) and disabled afterwards, so nothing listens on :9090 or starts at boot.
+ensure_promtool() {
+  command -v promtool >/dev/null 2>&1 && return 0
+  if [ "$(id -u)" != 0 ]; then
+    echo "promtool is missing and we are not root: sudo apt-get install --no-install-recommends prometheus" >&2
+    return 1
+  fi
+  log "installing promtool via apt (first run only, for the alert rule tests)"
+  mkdir -p .infra/logs
+  local own_policy=
+  if [ ! -e /usr/sbin/policy-rc.d ]; then
+    printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d && chmod 755 /usr/sbin/policy-rc.d && own_policy=1
+  fi
+  local status=0
+  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends prometheus; } \
+    >.infra/logs/promtool-install.log 2>&1 || status=$?
+  [ -n "$own_policy" ] && rm -f /usr/sbin/policy-rc.d
+  if [ "$status" != 0 ] || ! command -v promtool >/dev/null 2>&1; then
+    tail -20 .infra/logs/promtool-install.log >&2
+    echo "apt-get install prometheus (for promtool) failed" >&2
+    return 1
+  fi
+  # The package enables its service (systemd unit and/or init script): stop and disable it.
+  {
+    if [ -d /run/systemd/system ]; then systemctl disable --now prometheus.service || true
+    elif command -v systemctl >/dev/null 2>&1; then systemctl disable prometheus.service || true
+    fi
+    if [ -x /etc/init.d/prometheus ]; then
+      invoke-rc.d prometheus stop || true
+      update-rc.d prometheus disable || true
+    fi
+  } >>.infra/logs/promtool-install.log 2>&1
+}
+
 # schemathesis (from PyPI, pinned) in its own virtualenv under .infra/, for the API fuzzing test.
 SCHEMATHESIS_VERSION=4.32.5
 ensure_schemathesis() {
