@@ -10,3 +10,10 @@ export function redisConnection(url: string) {
     maxRetriesPerRequest: null,
   };
 }
+
+/**
+ * How many times a BullMQ job may be caught by a worker's death (kill -9, OOM, a lost Redis lock) and
+ * still be re-run. BullMQ's default, 1, fails a job for good at its second stall: a job in flight when
+ * two instances are killed in turn would be lost. Every worker here uses this.
+ */
+export const MAX_STALLED_COUNT = 5;

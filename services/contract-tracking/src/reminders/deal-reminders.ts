@@ -9,6 +9,7 @@ import { EventConsumer, EventOutbox, inJobSpan, traceparentForJob } from '@tt/me
 import { config } from '../config';
 import { DEAL_MODEL, type Deal } from '../deals/deal.schema';
 import { eventContext } from '../deals/deals.service';
+import { MAX_STALLED_COUNT } from '@tt/platform';
 
 /**
  * Delayed BullMQ jobs, one per deal and stage, due when the deal has stayed at intent (or signed)
@@ -85,7 +86,7 @@ export class DealRemindersService {
   }
 }
 
-@Processor(DEAL_REMINDER_QUEUE, { concurrency: 4 })
+@Processor(DEAL_REMINDER_QUEUE, { concurrency: 4, maxStalledCount: MAX_STALLED_COUNT })
 export class DealRemindersProcessor extends WorkerHost {
   constructor(private readonly reminders: DealRemindersService) {
     super();

@@ -3,9 +3,10 @@ import type { Job } from 'bullmq';
 import { inJobSpan } from '@tt/messaging';
 import { NEED_IMPORT_QUEUE, type NeedImportJob } from './need-import.queue';
 import { NeedImportsService } from './need-imports.service';
+import { MAX_STALLED_COUNT } from '@tt/platform';
 
 /** Imports one uploaded form per job, one at a time per instance; BullMQ retries a failed or stalled job. */
-@Processor(NEED_IMPORT_QUEUE, { concurrency: 1, lockDuration: 60_000, stalledInterval: 15_000 })
+@Processor(NEED_IMPORT_QUEUE, { concurrency: 1, lockDuration: 60_000, stalledInterval: 15_000, maxStalledCount: MAX_STALLED_COUNT })
 export class NeedImportProcessor extends WorkerHost {
   constructor(private readonly imports: NeedImportsService) {
     super();

@@ -2,7 +2,7 @@ import { Body, Controller, Get, Headers, HttpCode, Param, Patch, Post, Query, Re
 import { FileInterceptor } from '@nestjs/platform-express';
 import { ApiBody, ApiConsumes, ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
-import { CurrentPrincipal, Roles, versionFromIfMatch, withETag, type Principal } from '@tt/platform';
+import { ApiRules, CurrentPrincipal, type Principal, Roles, versionFromIfMatch, withETag } from '@tt/platform';
 import { CATALOGUE_COLUMNS, CatalogueImportService } from './catalogue-import';
 import { CatalogueService } from './catalogue.service';
 import { CatalogueQuery, CreateSupplyDto, RetireSupplyDto, ReviseSupplyDto, SupplyIdParam } from './supply.dto';
@@ -28,6 +28,7 @@ export class CatalogueController {
     return withETag(res, await this.catalogue.get(id));
   }
 
+  @ApiRules('supply-kind-details')
   @Post()
   @Roles('admin')
   @ApiOperation({ summary: 'List a new item (201) and publish supply listed; matching scores it against the open needs' })
@@ -37,6 +38,7 @@ export class CatalogueController {
     return withETag(res, item);
   }
 
+  @ApiRules('spreadsheet-file')
   @Post('import')
   @HttpCode(200)
   @Roles('admin')
@@ -50,6 +52,7 @@ export class CatalogueController {
     return this.importer.import(file, { subject: admin.subject });
   }
 
+  @ApiRules('supply-kind-details', 'revision-changes-something')
   @Patch(':id')
   @Roles('admin')
   @ApiOperation({ summary: 'Revise an item and publish supply revised (the open needs are scored again). If-Match required: 428 without, 412 stale; 409 when retired' })

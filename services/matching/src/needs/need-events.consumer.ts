@@ -5,7 +5,7 @@ import { EventConsumer, traceparentForJob } from '@tt/messaging';
 import type { Queue } from 'bullmq';
 import type { Model } from 'mongoose';
 import { NeedCapturedV1, NeedClosedV1, NeedRevisedV1, NeedWithdrawnV1, needState, type PayloadOf } from '@tt/contracts';
-import { SCORING_JOB_DEFAULTS, SCORING_QUEUE, scoringJobId, type ScoringJob } from '../proposals/scoring.queue';
+import { SCORING_QUEUE, scoreNeedJob, type ScoringJob } from '../proposals/scoring.queue';
 import { NEED_SNAPSHOT_MODEL, type NeedSnapshot } from './need-snapshot.schema';
 
 /**
@@ -24,8 +24,11 @@ export class NeedEventsConsumer {
   async onNeedCaptured(@Payload() need: PayloadOf<typeof NeedCapturedV1.type>): Promise<void> {
     const { needId, ...rest } = need;
     // Insert-if-absent: a redelivered capture never overwrites a later revision.
-    await this.needs.updateOne({ _id: needId }, { $setOnInsert: { ...rest, revision: 0 } }, { upsert: true }).exec();
-    await this.scoring.add('score-need', { needId, revision: 0, ...traceparentForJob() }, { ...SCORING_JOB_DEFAULTS, jobId: scoringJobId(needId, 0) });
+    await this.needs
+      .updateOne({ _id: needId }, { $setOnInsert: { ...rest, revision: 0, awaitingScore: { revision: 0, since: new Date() } } }, { upsert: true })
+      .exec();
+    const job = scoreNeedJob(needId, 0, traceparentForJob());
+    await this.scoring.add(job.name, job.data, job.opts);
   }
 
   @EventPattern(NeedRevisedV1.type)
@@ -36,10 +39,11 @@ export class NeedEventsConsumer {
       .updateOne(
         { _id: needId, ended: { $exists: false }, $or: [{ revision: { $lt: revision } }, { revision: { $exists: false } }] },
         // The revision restates the whole need: optional fields it no longer has are removed.
-        { $set: { ...state, revision }, ...unsetAbsent(state) },
+        { $set: { ...state, revision, awaitingScore: { revision, since: new Date() } }, ...unsetAbsent(state) },
       )
       .exec();
-    await this.scoring.add('score-need', { needId, revision, ...traceparentForJob() }, { ...SCORING_JOB_DEFAULTS, jobId: scoringJobId(needId, revision) });
+    const job = scoreNeedJob(needId, revision, traceparentForJob());
+    await this.scoring.add(job.name, job.data, job.opts);
   }
 
   @EventPattern(NeedWithdrawnV1.type)

@@ -12,6 +12,8 @@ export type NeedSnapshot = Omit<PayloadOf<'cn.techtransfer.need.captured.v1'>, '
   _id: string;
   revision?: number;
   ended?: { reason: 'withdrawn' | 'closed'; at: Date };
+  /** Set when a revision's event arrives, removed once that revision's run is recorded: what the unscored sweep looks for. */
+  awaitingScore?: { revision: number; since: Date };
 };
 
 export const NeedSnapshotSchema = new Schema<NeedSnapshot>(
@@ -28,6 +30,10 @@ export const NeedSnapshotSchema = new Schema<NeedSnapshot>(
     keywords: { type: [String], default: [] },
     revision: { type: Number },
     ended: { type: Schema.Types.Mixed },
+    awaitingScore: { type: Schema.Types.Mixed },
   },
   { collection: 'needs', versionKey: false, strict: false },
 );
+
+// The unscored sweep's query: only needs still waiting for a run carry the field.
+NeedSnapshotSchema.index({ 'awaitingScore.since': 1 }, { sparse: true });

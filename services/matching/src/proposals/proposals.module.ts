@@ -9,6 +9,7 @@ import { CatalogueChangesConsumer } from './catalogue-changes.consumer';
 import { ProposalsController } from './proposals.controller';
 import { ProposalsService } from './proposals.service';
 import { ScoringProcessor } from './scoring.processor';
+import { UnscoredSweep } from './unscored-sweep';
 import { SCORING_QUEUE } from './scoring.queue';
 
 @Module({
@@ -23,7 +24,7 @@ import { SCORING_QUEUE } from './scoring.queue';
     NeedsModule,
   ],
   controllers: [ProposalsController, CatalogueChangesConsumer],
-  providers: [ProposalsService, ScoringProcessor],
+  providers: [ProposalsService, ScoringProcessor, UnscoredSweep],
   exports: [MongooseModule],
 })
 export class ProposalsModule {}

@@ -11,7 +11,14 @@ import { CatalogueService } from '../catalogue/catalogue.service';
 import { config } from '../config';
 import { NEED_SNAPSHOT_MODEL, type NeedSnapshot } from '../needs/need-snapshot.schema';
 import { MATCH_RUN_MODEL, PROPOSAL_MODEL, type MatchRun, type Proposal } from './proposal.schema';
-import { catalogueRescoreJob, catalogueWindowOf, SCORING_QUEUE, scoringJobId, type CatalogueTrigger, type ScoringJob } from './scoring.queue';
+import {
+  catalogueRescoreJob,
+  catalogueWindowOf,
+  SCORING_QUEUE,
+  scoringJobId,
+  type CatalogueTrigger,
+  type ScoringJob,
+} from './scoring.queue';
 import { MODEL_VERSION } from '../scoring/relevance-model';
 import type { FeedbackDecision, NeedForMatching } from '../scoring/scoring.types';
 
@@ -45,7 +52,11 @@ export class ProposalsService {
     const runId = scoringJobId(needId, revision, trigger);
     const done = await this.runs.findById(runId, { modelReadAt: 1 }).lean().exec();
     if (done) {
-      if (!trigger) await this.followCatalogue(needId, revision, done.modelReadAt ?? new Date()); // a retry after a crash before it was queued
+      if (!trigger) {
+        // A retry after a crash before these were done.
+        await this.markScored(needId, revision);
+        await this.followCatalogue(needId, revision, done.modelReadAt ?? new Date());
+      }
       return;
     }
     const need = await this.needs.findById(needId).lean().exec();
@@ -121,7 +132,15 @@ export class ProposalsService {
       if (!isDuplicateKey(error)) throw error; // already scored by an earlier attempt
     }
     this.outbox.flush(this.runs, runId);
-    if (!trigger) await this.followCatalogue(needId, revision, modelReadAt);
+    if (!trigger) {
+      await this.markScored(needId, revision);
+      await this.followCatalogue(needId, revision, modelReadAt);
+    }
+  }
+
+  /** The revision has its run: the unscored sweep no longer looks at the need (unless a newer revision arrived). */
+  private async markScored(needId: string, revision: number): Promise<void> {
+    await this.needs.updateOne({ _id: needId, 'awaitingScore.revision': revision }, { $unset: { awaitingScore: 1 } }).exec();
   }
 
   /**

@@ -1,17 +1,35 @@
 import { Processor, WorkerHost } from '@nestjs/bullmq';
+import { Logger } from '@nestjs/common';
 import type { Job } from 'bullmq';
 import { inJobSpan } from '@tt/messaging';
-import { SCORING_QUEUE, scoringBackoff, type ScoringJob } from './scoring.queue';
+import { SCORING_QUEUE, scoringBackoff, UNSCORED_SWEEP_JOB, type ScoringJob } from './scoring.queue';
 import { ProposalsService } from './proposals.service';
+import { UnscoredSweep } from './unscored-sweep';
+import { MAX_STALLED_COUNT } from '@tt/platform';
 
-/** Scores one need per job; BullMQ retries with backoff, and re-runs jobs of a worker that died. */
-@Processor(SCORING_QUEUE, { concurrency: 4, lockDuration: 15_000, stalledInterval: 5_000, settings: { backoffStrategy: scoringBackoff } })
+/**
+ * Scores one need per job; BullMQ retries with backoff, and re-runs jobs of a worker that died. A job
+ * survives MAX_STALLED_COUNT worker deaths (BullMQ's default fails it at the second); beyond that, or
+ * after its last attempt, the unscored sweep (`sweep-unscored`, on the same queue) queues it again.
+ */
+@Processor(SCORING_QUEUE, { concurrency: 4, lockDuration: 15_000, stalledInterval: 5_000, maxStalledCount: MAX_STALLED_COUNT, settings: { backoffStrategy: scoringBackoff } })
 export class ScoringProcessor extends WorkerHost {
-  constructor(private readonly proposals: ProposalsService) {
+  private readonly logger = new Logger(ScoringProcessor.name);
+
+  constructor(
+    private readonly proposals: ProposalsService,
+    private readonly sweep: UnscoredSweep,
+  ) {
     super();
   }
 
   async process(job: Job<ScoringJob>): Promise<void> {
-    await inJobSpan(SCORING_QUEUE, job, () => this.proposals.scoreNeed(job.data.needId, job.data.revision ?? 0, job.data.trigger));
+    if (job.name === UNSCORED_SWEEP_JOB) {
+      const requeued = await this.sweep.requeueUnscored();
+      if (requeued.length) this.logger.warn({ needIds: requeued.slice(0, 20), count: requeued.length }, 'needs left unscored by a lost job were queued again');
+      return;
+    }
+    const { needId, revision, trigger } = job.data;
+    await inJobSpan(SCORING_QUEUE, job, () => this.proposals.scoreNeed(needId, revision ?? 0, trigger));
   }
 }

@@ -60,6 +60,26 @@ export function catalogueRescoreJob(needId: string, revision: number, window: nu
   };
 }
 
+/** The job that scores one revision of a need: queued by the need's event, and again by the sweep if it was lost. */
+export function scoreNeedJob(needId: string, revision: number, traceparent?: { traceparent?: string }) {
+  return {
+    name: 'score-need' as const,
+    data: { needId, revision, ...traceparent },
+    opts: { ...SCORING_JOB_DEFAULTS, jobId: scoringJobId(needId, revision) },
+  };
+}
+
+/**
+ * How often one instance (a BullMQ job scheduler: one run per tick across all instances) looks for
+ * needs whose revision is still unscored a while after its event arrived, and queues their scoring
+ * again. It is what makes "every need gets its proposals" independent of any one job's fate: a job
+ * BullMQ gave up on (stalled by a worker killed twice, or out of attempts after a long outage) is retried.
+ */
+export const UNSCORED_SWEEP_EVERY_MS = 30_000;
+/** A revision unscored for this long is looked at by the sweep (its own job normally ends in seconds). */
+export const UNSCORED_AFTER_MS = 60_000;
+export const UNSCORED_SWEEP_JOB = 'sweep-unscored';
+
 export interface ScoringJob {
   needId: string;
   /** The need's revision to score (0: as captured); absent on jobs queued by earlier versions. */

@@ -10,6 +10,7 @@ import { config } from '../config';
 import { NEED_SNAPSHOT_MODEL, type NeedSnapshot } from '../needs/need-snapshot.schema';
 import { PROPOSAL_MODEL, type Proposal } from '../proposals/proposal.schema';
 import { REMINDER_JOB_DEFAULTS, REMINDER_QUEUE, reminderIdOf, type ProposalReminderJob } from './reminders.queue';
+import { MAX_STALLED_COUNT } from '@tt/platform';
 
 /**
  * Schedules the reminder of each proposal from matching's own match proposed events: whichever
@@ -76,7 +77,7 @@ export class ProposalRemindersService {
   }
 }
 
-@Processor(REMINDER_QUEUE, { concurrency: 4 })
+@Processor(REMINDER_QUEUE, { concurrency: 4, maxStalledCount: MAX_STALLED_COUNT })
 export class ProposalRemindersProcessor extends WorkerHost {
   constructor(private readonly reminders: ProposalRemindersService) {
     super();

@@ -7,6 +7,7 @@ import { AnalystEventsService } from '../analyst-events/analyst-events.service';
 import { config } from '../config';
 import { retryDelayMs } from './webhook-retries';
 import { WebhooksService } from './webhooks.service';
+import { MAX_STALLED_COUNT } from '@tt/platform';
 
 export const WEBHOOK_DELIVERY_QUEUE = 'webhook-deliveries';
 /** Wakes every webhook left behind (an event logged by another instance, a nudge lost to a race). */
@@ -55,6 +56,7 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnModuleDestro
 
 @Processor(WEBHOOK_DELIVERY_QUEUE, {
   concurrency: 4,
+  maxStalledCount: MAX_STALLED_COUNT,
   settings: { backoffStrategy: (attemptsMade: number) => retryDelayMs(attemptsMade, config.webhooks.retryMaxSeconds) },
 })
 export class WebhookDeliveryProcessor extends WorkerHost {
