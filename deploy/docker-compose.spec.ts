@@ -12,6 +12,7 @@ import { readFileSync } from 'fs';
 import * as path from 'path';
 import { parse } from 'yaml';
 import { ALL_TOPICS, TOPIC_OWNERS, TOPICS, deadLetterTopicOf, type Topic } from '@tt/contracts';
+import { readKafkaAccess } from '@tt/messaging';
 
 const ROOT = path.resolve(__dirname, '..');
 const COMPOSE_FILE = path.resolve(__dirname, '..', 'docker-compose.yml');
@@ -324,11 +325,19 @@ describe('docker-compose.yml', () => {
     expect(script).toContain('--create');
     expect(script).toContain('--if-not-exists');
     expect(script).toMatch(/--partitions 3\b/);
-    const tokens = new Set(script.split(/[\s"'\\]+/));
-    for (const topic of EXPECTED_TOPICS) {
-      expect(tokens).toContain(topic);
-      expect(tokens).toContain(`${topic}.dlq`);
-    }
+    // The topics are those of deploy/kafka/access.conf (mounted at /etc/kafka/access.conf), each with its .dlq twin.
+    expect(script).toMatch(/for t in "\$1" "\$1\.dlq"; do/);
+    expect(script).toMatch(/topic\) topic "\$a" ;;/);
+    expect([...readKafkaAccess().topics].sort()).toEqual([...EXPECTED_TOPICS].sort());
+  });
+
+  it('kafka-init applies deploy/kafka/access.conf, the definition the local broker and the tests apply too', () => {
+    const init = services['kafka-init'];
+    const ref = (init.configs ?? []).find((c) => typeof c !== 'string' && c.target === '/etc/kafka/access.conf');
+    expect(ref && typeof ref !== 'string' && compose.configs?.[ref.source]?.file).toBe('./deploy/kafka/access.conf');
+    expect(initScript()).toMatch(/done < \/etc\/kafka\/access\.conf\n/);
+    // A line it cannot read stops kafka-init rather than being skipped.
+    expect(initScript()).toMatch(/\*\) echo "kafka-init: [^"]*" >&2; exit 1 ;;/);
   });
 
   it('kafka-init gives topics an explicit, unlimited retention, also on topics that already exist', () => {
@@ -399,23 +408,24 @@ describe('docker-compose.yml', () => {
 
     it('kafka-init creates one SCRAM-SHA-512 user per service, named after it', () => {
       const script = initScript();
-      const users = /\busers=\(([^)]*)\)/.exec(script)?.[1].trim().split(/\s+/);
-      expect(users?.sort()).toEqual([...APP_SERVICES].sort());
+      // The users are the principals access.conf grants anything to: the four services.
+      expect(script).toMatch(/\[\[ "\$kind" == allow \]\] && principals\[\$principal\]=1; done < \/etc\/kafka\/access\.conf/);
+      expect(script).toContain('users=("${!principals[@]}")');
+      expect([...new Set(readKafkaAccess().grants.map((g) => g.principal))].sort()).toEqual([...APP_SERVICES].sort());
       expect(script).toMatch(/kafka-configs\.sh [^\n]*--alter --entity-type users --entity-name "\$user"/);
       expect(script).toContain('--add-config "SCRAM-SHA-512=[password=${!var}]"');
       // ${!var} is KAFKA_<USER>_PASSWORD, the variable the service itself gets.
       expect(script).toMatch(/password_var\(\) \{ local v="KAFKA_\$\{1\/\/-\/_\}_PASSWORD"; echo "\$\{v\^\^\}"; \}/);
     });
 
-    it('kafka-init grants exactly the ACL table, each with DESCRIBE, literal names, no CREATE and no cluster rights', () => {
+    it('kafka-init grants exactly the ACL table (access.conf), each with DESCRIBE, literal names, no CREATE and no cluster rights', () => {
       const script = initScript();
       const allow = /^\s*allow\(\) \{[\s\S]*?\n\s*\}$/m.exec(script)?.[0] ?? '';
       expect(allow).toContain('kafka-acls.sh');
       expect(allow).toMatch(/--add --allow-principal "User:\$1"/);
       expect(allow).toMatch(/--operation "\$2" --operation Describe --"\$3" "\$4" --resource-pattern-type literal/);
-      const granted = [...script.matchAll(/^\s*allow\s+(\S+)\s+(\S+)\s+(\S+)\s+(\S+)\s*$/gm)].map(
-        ([, principal, operation, type, name]) => aclKey({ principal, operation, type, name } as Acl),
-      );
+      expect(script).toMatch(/allow\) allow "\$a" "\$b" "\$c" "\$d" ;;/);
+      const granted = readKafkaAccess().grants.map(({ principal, operation, resource, name }) => aclKey({ principal, operation, type: resource, name }));
       expect(granted.sort()).toEqual(EXPECTED_ACLS.map(aclKey).sort());
       expect(new Set(granted).size).toBe(granted.length);
       expect(script).not.toMatch(/--cluster\b|--operation (Create|All|Alter|ClusterAction|IdempotentWrite)\b|--deny-principal|User:\*/);

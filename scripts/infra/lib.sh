@@ -171,6 +171,15 @@ KAFKA_PIDFILE="$KAFKA_HOME/kafka.pid"
 KAFKA_PATTERN="kafka.Kafka $KAFKA_HOME/"
 KAFKA_LOG="$KAFKA_HOME/logs/server.log" # log4j output ("Kafka Server started")
 KAFKA_OUT="$KAFKA_HOME/logs/kafka.out"  # raw stdout/stderr (JVM crashes)
+KAFKA_CREDENTIALS="$KAFKA_HOME/credentials.env" # the broker's passwords (see ensure_kafka_credentials)
+KAFKA_SCRAM_MARKER="$KAFKA_HOME/data/scram-users" # the SCRAM users the metadata log holds
+KAFKA_ACCESS="$REPO_ROOT/deploy/kafka/access.conf"
+
+# The service principals deploy/kafka/access.conf grants anything to (intake, matching, ...).
+kafka_principals() { awk '$1 == "allow" { print $2 }' "$KAFKA_ACCESS" | sort -u; }
+# contract-tracking -> KAFKA_CONTRACT_TRACKING_PASSWORD (the names docker-compose.yml uses)
+kafka_password_var() { local v="KAFKA_${1//-/_}_PASSWORD"; echo "${v^^}"; }
+kafka_password() { sed -n "s/^$(kafka_password_var "$1")=//p" "$KAFKA_CREDENTIALS"; }
 
 MONGO_PIDFILE="$MONGO_HOME/mongo.pid"
 MONGO_PATTERN="LocalMongoServer.java $MONGO_HOME/"

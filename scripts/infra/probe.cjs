@@ -8,7 +8,7 @@
 // there (it is a Node project), so we speak the two wire protocols directly
 // with nothing but the standard library (must work before `npm ci`).
 //
-//   node probe.cjs kafka 127.0.0.1 19092   -> Metadata v0; ok if >=1 broker listed
+//   node probe.cjs kafka 127.0.0.1 19092   -> ApiVersions v0 (allowed before SASL); ok if error 0
 //   node probe.cjs mongo 127.0.0.1 27018   -> OP_MSG {ping:1}; ok if reply has ok:1
 //
 // Exit 0 = ready, 1 = not ready (reason on stderr). Never hangs: 3 s timeout.
@@ -27,27 +27,28 @@ function fail(msg) {
   process.exit(1);
 }
 
-// Kafka Metadata request v0 with an empty topic array: returns the broker list.
+// Kafka ApiVersions request v0: the one request a SASL listener answers before authentication, so
+// the probe needs no credentials. The broker answers it only once its request handlers run.
 function kafkaRequest() {
   const clientId = Buffer.from('infra-probe');
-  const body = Buffer.alloc(2 + 2 + 4 + 2 + clientId.length + 4);
+  const body = Buffer.alloc(2 + 2 + 4 + 2 + clientId.length);
   let o = 0;
-  o = body.writeInt16BE(3, o); // api_key = Metadata
+  o = body.writeInt16BE(18, o); // api_key = ApiVersions
   o = body.writeInt16BE(0, o); // api_version = 0
   o = body.writeInt32BE(42, o); // correlation_id
   o = body.writeInt16BE(clientId.length, o);
-  o += clientId.copy(body, o);
-  body.writeInt32BE(0, o); // topics: [] (v0: empty = all topics)
+  clientId.copy(body, o);
   const size = Buffer.alloc(4);
   size.writeInt32BE(body.length);
   return Buffer.concat([size, body]);
 }
 
 function kafkaCheck(frame) {
-  // frame: correlation_id int32, brokers: int32 count, [node_id int32, host string, port int32]...
+  // frame: correlation_id int32, error_code int16, api_keys: int32 count, [api_key, min, max int16]...
   if (frame.readInt32BE(0) !== 42) return 'unexpected correlation id';
-  const brokers = frame.readInt32BE(4);
-  if (brokers < 1) return 'metadata lists no brokers yet';
+  const error = frame.readInt16BE(4);
+  if (error !== 0) return `ApiVersions error code ${error}`;
+  if (frame.readInt32BE(6) < 1) return 'no API versions listed yet';
   return null;
 }
 

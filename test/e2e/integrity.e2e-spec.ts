@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { deadLetterTopicOf, EVENT_EXAMPLES, EVENT_SOURCES, TOPICS, TransactionLoggedV1, type PayloadOf } from '@tt/contracts';
-import { encodeCloudEvent } from '@tt/messaging';
-import { analystToken, brokerToken, eventually, KafkaProbe, TestSystem, type ApiClient } from '@tt/testing';
+import { createKafka, encodeCloudEvent } from '@tt/messaging';
+import type { Kafka } from 'kafkajs';
+import { analystToken, brokerToken, eventually, KafkaProbe, kafkaPasswordVar, TestSystem, type ApiClient } from '@tt/testing';
 import { awaitDealFor, awaitProposals, captureNeed, chipNeed, createEnterprise, inPool, registration, registrationNumber, signature } from './broker-workflow';
 
 const ROUNDS = 20;
@@ -47,6 +48,47 @@ describe('integrity of registrations and of the totals', () => {
   afterAll(async () => {
     await dlq?.stop();
     await system?.stop();
+  });
+
+  it('the broker refuses an unauthenticated producer, and a service writing or reading another service’s topic (deploy/kafka/access.conf)', async () => {
+    // npm test runs on the secured local broker (scripts/infra/up): each service has its own login.
+    expect(process.env[kafkaPasswordVar('intake')]).toBeTruthy();
+    const admin = system.kafka.admin();
+    await admin.connect();
+    const dealOffsets = () => admin.fetchTopicOffsets(system.topic(TOPICS.deal));
+    const before = await dealOffsets();
+    const forged = { key: randomUUID(), value: JSON.stringify(EVENT_EXAMPLES['cn.techtransfer.transaction.revoked.v1']) };
+    const as = (login: Partial<Parameters<typeof createKafka>[1]>): Kafka => createKafka(`integrity-${randomUUID()}`, { retry: { retries: 0 }, ...login });
+    try {
+      // No credentials at all: the SASL listener closes the connection before any request.
+      const anonymous = as({ sasl: undefined }).producer();
+      await expect(anonymous.connect().then(() => anonymous.send({ topic: system.topic(TOPICS.deal), messages: [forged] }))).rejects.toThrow();
+      await anonymous.disconnect().catch(() => undefined);
+
+      // intake's own login: refused on the deal topic (contract-tracking's), and on the supply topic it does not read.
+      const intakeLogin = { sasl: { mechanism: 'scram-sha-512' as const, username: 'intake', password: process.env[kafkaPasswordVar('intake')]! } };
+      const intake = as(intakeLogin).producer();
+      await intake.connect();
+      await expect(intake.send({ topic: system.topic(TOPICS.deal), messages: [forged] })).rejects.toThrow(/not authorized/i);
+      await intake.disconnect();
+      const intakeAdmin = as(intakeLogin).admin();
+      await intakeAdmin.connect();
+      try {
+        // Describe of its own topic is granted (the login works), of the supply topic it never reads, not.
+        expect((await intakeAdmin.fetchTopicOffsets(system.topic(TOPICS.need))).length).toBe(3);
+        await expect(intakeAdmin.fetchTopicOffsets(system.topic(TOPICS.supply))).rejects.toThrow(/not authorized/i);
+      } finally {
+        await intakeAdmin.disconnect();
+      }
+      // A wrong password is refused at login.
+      const impostor = as({ sasl: { mechanism: 'scram-sha-512', username: 'contract-tracking', password: 'not-the-password-0000' } }).producer();
+      await expect(impostor.connect()).rejects.toThrow(/authentication/i);
+      await impostor.disconnect().catch(() => undefined);
+
+      expect(await dealOffsets()).toEqual(before); // nothing was written
+    } finally {
+      await admin.disconnect();
+    }
   });
 
   it(`gives a registration number to exactly one of two deals registering it at once (${ROUNDS} rounds)`, async () => {

@@ -3,6 +3,7 @@ export * from './cloud-event.codec';
 export * from './errors';
 export * from './kafka/kafka-client';
 export * from './kafka/ensure-topics';
+export * from './kafka/kafka-access';
 export * from './outbox/outbox-entry';
 export * from './outbox/outbox-relay';
 export * from './outbox/outbox.module';

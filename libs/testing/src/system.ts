@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import mongoose from 'mongoose';
-import type { Kafka } from 'kafkajs';
+import type { AclEntry, Kafka } from 'kafkajs';
 import { ALL_DEAD_LETTER_TOPICS, ALL_TOPICS } from '@tt/contracts';
-import { createKafka } from '@tt/messaging';
+import { applyKafkaAccess, createKafka, revokeKafkaAccess } from '@tt/messaging';
 import { ApiClient, BalancedApiClient } from './api-client';
 import { TEST_JWKS } from './tokens';
 import { freePort, REPO_ROOT, SERVICE_NAMES, ServiceProcess, type ServiceName } from './service-process';
@@ -20,6 +20,7 @@ export class TestSystem {
     readonly namespace: string,
     readonly instances: Record<ServiceName, ServiceProcess[]>,
     readonly kafka: Kafka,
+    private readonly acl: AclEntry[],
   ) {}
 
   /** The first instance of each service (the only one unless started with `instances`). */
@@ -31,6 +32,7 @@ export class TestSystem {
   static async start({ instances = 1, env = {} }: { instances?: number; env?: Partial<Record<ServiceName, Record<string, string>>> } = {}): Promise<TestSystem> {
     const runId = `${Date.now().toString(36)}${randomBytes(3).toString('hex')}`;
     const namespace = `test.${runId}.`;
+    const groupOf = (service: string) => `${runId}-${service}`;
     const logDir = join(REPO_ROOT, '.infra', 'test-logs', runId);
     const processes = {} as Record<ServiceName, ServiceProcess[]>;
     for (const name of SERVICE_NAMES) {
@@ -46,7 +48,8 @@ export class TestSystem {
               // Load tests drive thousands of requests from one token a minute; the rate-limit test sets its own.
               RATE_LIMIT: '100000/1m',
               KAFKA_TOPIC_NAMESPACE: namespace,
-              KAFKA_GROUP_ID: `${runId}-${name}`,
+              KAFKA_GROUP_ID: groupOf(name),
+              ...kafkaPrincipal(name),
               MONGO_DB: `t_${runId}_${name.replace(/-/g, '_')}`,
               KAFKAJS_NO_PARTITIONER_WARNING: '1',
               // The tests' webhook receivers listen on loopback, which is refused unless allowed.
@@ -60,8 +63,11 @@ export class TestSystem {
       }
     }
     const kafka = createKafka(`test-${runId}`);
-    const system = new TestSystem(runId, namespace, processes, kafka);
-    // The first instances create the topics and indexes; the others then join.
+    // On the secured local broker, the run's topics and ACLs are made as kafka-init makes them in
+    // production (deploy/kafka/access.conf), in the run's namespace, and the services may not create any.
+    const acl = secured() ? await applyKafkaAccess(kafka, { namespace, groupOf }) : [];
+    const system = new TestSystem(runId, namespace, processes, kafka, acl);
+    // The first instances create the indexes (and, on an open broker, the topics); the others then join.
     await Promise.all(SERVICE_NAMES.map((name) => processes[name][0].start()));
     await Promise.all(SERVICE_NAMES.flatMap((name) => processes[name].slice(1).map((p) => p.start())));
     return system;
@@ -90,10 +96,28 @@ export class TestSystem {
     await admin.connect();
     await admin.deleteTopics({ topics: [...ALL_TOPICS, ...ALL_DEAD_LETTER_TOPICS].map((t) => this.topic(t)) }).catch(() => undefined);
     await admin.disconnect();
+    await revokeKafkaAccess(this.kafka, this.acl).catch(() => undefined);
     const connection = await mongoose.createConnection(process.env.MONGO_URL ?? 'mongodb://127.0.0.1:27018/?retryWrites=false').asPromise();
     for (const name of SERVICE_NAMES) {
       await connection.useDb(this.database(name)).dropDatabase().catch(() => undefined);
     }
     await connection.close();
   }
+}
+
+/**
+ * Whether the broker is the secured local one (scripts/infra/up; scripts/infra/env.sh exports each
+ * service's password): then every service logs in as its own principal, as in production.
+ */
+function secured(env: NodeJS.ProcessEnv = process.env): boolean {
+  return SERVICE_NAMES.every((name) => env[kafkaPasswordVar(name)]);
+}
+
+/** `contract-tracking` → `KAFKA_CONTRACT_TRACKING_PASSWORD`, the variable docker-compose.yml and scripts/infra use. */
+export const kafkaPasswordVar = (service: string) => `KAFKA_${service.replace(/-/g, '_').toUpperCase()}_PASSWORD`;
+
+/** A service's own Kafka login on the secured broker (its topics were made for it: it creates none). */
+function kafkaPrincipal(name: ServiceName): Record<string, string> {
+  if (!secured()) return {};
+  return { KAFKA_SASL_MECHANISM: 'scram-sha-512', KAFKA_SASL_USERNAME: name, KAFKA_SASL_PASSWORD: process.env[kafkaPasswordVar(name)]!, KAFKA_CREATE_TOPICS: 'false' };
 }

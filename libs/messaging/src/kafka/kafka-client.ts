@@ -15,7 +15,7 @@ export type KafkaSaslMechanism = (typeof KAFKA_SASL_MECHANISMS)[number];
 /**
  * Authentication to the brokers, from the environment:
  * - `KAFKA_SASL_MECHANISM` (`scram-sha-512` | `scram-sha-256` | `plain`) with `KAFKA_SASL_USERNAME` and
- *   `KAFKA_SASL_PASSWORD`: SASL. Unset: no authentication (the local dev broker is open).
+ *   `KAFKA_SASL_PASSWORD`: SASL. Unset: no authentication (an open broker; the local one of scripts/infra is secured).
  * - `KAFKA_SSL=true`: TLS to the brokers (system trust store). Unset or `false`: plaintext.
  * A username or password without a mechanism, a mechanism without both, or an unknown value throws,
  * naming the variable, rather than connecting unauthenticated and failing later on an ACL.
