@@ -11,7 +11,7 @@
 import { readFileSync } from 'fs';
 import * as path from 'path';
 import { parse } from 'yaml';
-import { ALL_TOPICS, TOPIC_OWNERS, TOPICS, deadLetterTopicOf, type Topic } from '@tt/contracts';
+import { ALL_TOPICS, SERVICE_NAMES, TOPIC_OWNERS, TOPICS, deadLetterTopicOf, topicsConsumedBy, type Topic } from '@tt/contracts';
 import { readKafkaAccess } from '@tt/messaging';
 
 const ROOT = path.resolve(__dirname, '..');
@@ -19,7 +19,7 @@ const COMPOSE_FILE = path.resolve(__dirname, '..', 'docker-compose.yml');
 const DOCKERFILE = path.resolve(__dirname, 'Dockerfile');
 const SERVICE_COMMAND_FILE = path.resolve(__dirname, 'service-command.txt');
 
-const APP_SERVICES = ['intake', 'matching', 'contract-tracking', 'reporting'] as const;
+const APP_SERVICES = SERVICE_NAMES;
 const APP_HOST_PORTS: Record<(typeof APP_SERVICES)[number], number> = {
   intake: 3001,
   matching: 3002,
@@ -35,14 +35,8 @@ type AppService = (typeof APP_SERVICES)[number];
 /** The service that produces on a topic: the last segment of its owner's CloudEvents source. */
 const producerOf = (topic: Topic): string => TOPIC_OWNERS[topic].split('/').pop()!;
 
-/** What each consumer reads (with a consumer group named after itself); it dead-letters into the `.dlq` twins. */
-const CONSUMES: Partial<Record<AppService, Topic[]>> = {
-  intake: [TOPICS.match, TOPICS.deal],
-  // matching and contract-tracking also read their own topics (catalogue fan-out, reminder scheduling)
-  matching: [TOPICS.need, TOPICS.supply, TOPICS.match],
-  'contract-tracking': [TOPICS.match, TOPICS.deal],
-  reporting: [TOPICS.need, TOPICS.match, TOPICS.deal],
-};
+/** What each consumer reads (its SUBSCRIPTIONS in the contracts; a consumer group named after itself); it dead-letters into the `.dlq` twins. */
+const CONSUMES: Record<AppService, Topic[]> = Object.fromEntries(APP_SERVICES.map((service) => [service, topicsConsumedBy(service)])) as Record<AppService, Topic[]>;
 
 /** The variable holding a service's Kafka password, e.g. KAFKA_CONTRACT_TRACKING_PASSWORD. */
 const passwordVar = (service: string): string => `KAFKA_${service.toUpperCase().replace(/-/g, '_')}_PASSWORD`;

@@ -6,7 +6,11 @@ import {
   TOPICS,
   deadLetterTopicOf,
   payloadJsonSchema,
+  SERVICE_NAMES,
+  SUBSCRIPTIONS,
+  TOPIC_OWNERS,
   type EventType,
+  type ServiceName,
   type Topic,
 } from '@tt/contracts';
 import { DEAD_LETTER_REASONS } from '@tt/messaging';
@@ -17,62 +21,15 @@ import { DEAD_LETTER_REASONS } from '@tt/messaging';
  * scripts/asyncapi/asyncapi.spec.ts fails when the file is stale.
  */
 
-export type ServiceName = 'intake' | 'matching' | 'contract-tracking' | 'reporting';
 type TopicKey = keyof typeof TOPICS;
 
-/** The one service that produces the events of each topic (one producer per aggregate). */
-export const PRODUCER_OF_TOPIC: Record<TopicKey, ServiceName> = {
-  need: 'intake',
-  match: 'matching',
-  supply: 'matching',
-  deal: 'contract-tracking',
-};
+/** The one service that produces the events of each topic (one producer per aggregate): its owner in the contracts. */
+export const PRODUCER_OF_TOPIC = Object.fromEntries(
+  (Object.keys(TOPICS) as TopicKey[]).map((key) => [key, TOPIC_OWNERS[TOPICS[key]].split('/').pop() as ServiceName]),
+) as Record<TopicKey, ServiceName>;
 
-/** Which service consumes which event types (its `@EventPattern` handlers). */
-export const CONSUMERS: Record<ServiceName, EventType[]> = {
-  intake: [
-    'cn.techtransfer.match.proposed.v1',
-    'cn.techtransfer.match.accepted.v1',
-    'cn.techtransfer.match.rejected.v1',
-    // the broker's overdue list: reminders raised, cleared when acted on
-    'cn.techtransfer.match.reminder.v1',
-    'cn.techtransfer.deal.reminder.v1',
-    'cn.techtransfer.deal.opened.v1',
-    'cn.techtransfer.contract.signed.v1',
-    'cn.techtransfer.contract.registered.v1',
-    'cn.techtransfer.deal.cancelled.v1',
-  ],
-  matching: [
-    'cn.techtransfer.need.captured.v1',
-    'cn.techtransfer.need.revised.v1',
-    'cn.techtransfer.need.withdrawn.v1',
-    'cn.techtransfer.need.closed.v1',
-    // Its own catalogue's changes: each fans out to the open needs' rescoring.
-    'cn.techtransfer.supply.listed.v1',
-    'cn.techtransfer.supply.revised.v1',
-    'cn.techtransfer.supply.retired.v1',
-    // its own proposals: each gets its reminder job
-    'cn.techtransfer.match.proposed.v1',
-  ],
-  // match accepted opens a deal; its own deal opened and contract signed schedule the reminders
-  'contract-tracking': ['cn.techtransfer.match.accepted.v1', 'cn.techtransfer.deal.opened.v1', 'cn.techtransfer.contract.signed.v1'],
-  reporting: [
-    'cn.techtransfer.need.captured.v1',
-    'cn.techtransfer.match.proposed.v1',
-    'cn.techtransfer.match.accepted.v1',
-    'cn.techtransfer.match.rejected.v1',
-    'cn.techtransfer.deal.opened.v1',
-    'cn.techtransfer.contract.signed.v1',
-    'cn.techtransfer.contract.registered.v1',
-    'cn.techtransfer.transaction.logged.v1',
-    'cn.techtransfer.contract.registered.v2',
-    'cn.techtransfer.transaction.logged.v2',
-    'cn.techtransfer.transaction.corrected.v1',
-    'cn.techtransfer.transaction.amended.v1',
-    'cn.techtransfer.transaction.revoked.v1',
-    'cn.techtransfer.deal.cancelled.v1',
-  ],
-};
+/** Which service consumes which event types: its `handles` in the contracts' SUBSCRIPTIONS. */
+export const CONSUMERS = Object.fromEntries(SERVICE_NAMES.map((service) => [service, [...SUBSCRIPTIONS[service].handles]])) as Record<ServiceName, EventType[]>;
 
 export const PARTITIONS = 3;
 const KAFKA_BINDING_VERSION = '0.5.0';

@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import mongoose from 'mongoose';
 import type { Kafka } from 'kafkajs';
-import { TOPICS } from '@tt/contracts';
+import { topicsConsumedBy } from '@tt/contracts';
 import { createKafka, topicNamespace } from '@tt/messaging';
 import {
   analystToken,
@@ -30,8 +30,8 @@ import {
   type PartitionEnd,
 } from '@tt/testing';
 
-/** What reporting subscribes to (services/reporting/README.md, "Consumes"). */
-export const REPORTING_TOPICS = [TOPICS.need, TOPICS.match, TOPICS.deal];
+/** What reporting subscribes to (its SUBSCRIPTIONS in the contracts). */
+export const REPORTING_TOPICS = topicsConsumedBy('reporting');
 
 export interface RebuildReportingOptions {
   /** The new database (default `reporting_rebuilt_<timestamp>`). */

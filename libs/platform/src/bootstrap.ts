@@ -4,7 +4,7 @@ import { NestFactory, Reflector } from '@nestjs/core';
 import { getConnectionToken } from '@nestjs/mongoose';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import type { Connection } from 'mongoose';
-import type { EventType } from '@tt/contracts';
+import type { Subscription } from '@tt/contracts';
 import { createKafka, EventOutbox, KafkaEventTransport, MongoProcessedEventStore, scrapedGauge, startTracing, stopTracing } from '@tt/messaging';
 import { AuthGuard } from './auth/auth.guard';
 import { keyResolver } from './auth/tokens';
@@ -32,8 +32,8 @@ export interface BootstrapOptions {
   module: Type<unknown>;
   title: string;
   description: string;
-  /** Present when the service consumes events: the types on its topics it deliberately ignores. */
-  consumer?: { ignore: EventType[] };
+  /** Present when the service consumes events: its entry in the contracts' `SUBSCRIPTIONS`. */
+  consumer?: Subscription;
 }
 
 /**
@@ -121,7 +121,7 @@ export async function bootstrapService(options: BootstrapOptions): Promise<INest
       kafka: createKafka(`${config.service}-consumer`),
       groupId: config.kafkaGroupId,
       processedEvents: new MongoProcessedEventStore(connection),
-      ignore: options.consumer.ignore,
+      subscription: options.consumer,
     });
     app.connectMicroservice({ strategy: transport });
     readiness.add({ name: 'kafka-consumer', check: async () => transport.isReady });

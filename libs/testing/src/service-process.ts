@@ -5,8 +5,8 @@ import { join, resolve } from 'node:path';
 import { eventually } from './eventually';
 
 export const REPO_ROOT = resolve(__dirname, '..', '..', '..');
-export const SERVICE_NAMES = ['intake', 'matching', 'contract-tracking', 'reporting'] as const;
-export type ServiceName = (typeof SERVICE_NAMES)[number];
+export { SERVICE_NAMES, type ServiceName } from '@tt/contracts';
+import type { ServiceName } from '@tt/contracts';
 
 /** The script `npm start` and the container image run for a built service (deploy/service-command.txt). */
 export function serviceEntryPoint(name: ServiceName): string {

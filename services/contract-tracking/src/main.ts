@@ -1,3 +1,4 @@
+import { SUBSCRIPTIONS } from '@tt/contracts';
 import { getQueueToken } from '@nestjs/bullmq';
 import type { Queue } from 'bullmq';
 import { bootstrapService, ReadinessChecks, trackQueues } from '@tt/platform';
@@ -12,23 +13,7 @@ async function main() {
     title: 'Contract tracking API (技术合同跟踪)',
     description:
       'Deals from accepted match to signed and registered technology contract (技术合同认定登记), registered the registry’s way and corrected, amended or revoked by new events; reminders of deals left at intent or signed. Consumes match accepted (and its own deal opened and contract signed, to schedule reminders); publishes the deal events.',
-    consumer: {
-      ignore: [
-        'cn.techtransfer.match.proposed.v1',
-        'cn.techtransfer.match.rejected.v1',
-        'cn.techtransfer.match.reminder.v1',
-        // Of its own deal topic, only deal opened and contract signed (they schedule the reminders).
-        'cn.techtransfer.contract.registered.v1',
-        'cn.techtransfer.contract.registered.v2',
-        'cn.techtransfer.transaction.logged.v1',
-        'cn.techtransfer.transaction.logged.v2',
-        'cn.techtransfer.transaction.corrected.v1',
-        'cn.techtransfer.transaction.amended.v1',
-        'cn.techtransfer.transaction.revoked.v1',
-        'cn.techtransfer.deal.cancelled.v1',
-        'cn.techtransfer.deal.reminder.v1',
-      ],
-    },
+    consumer: SUBSCRIPTIONS['contract-tracking'],
   });
   const queue = app.get<Queue>(getQueueToken(DEAL_REMINDER_QUEUE));
   app.get(ReadinessChecks).add({ name: 'redis', check: async () => (await queue.client).status === 'ready' });

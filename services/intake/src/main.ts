@@ -1,3 +1,4 @@
+import { SUBSCRIPTIONS } from '@tt/contracts';
 import { getQueueToken } from '@nestjs/bullmq';
 import type { Queue } from 'bullmq';
 import { bootstrapService, ReadinessChecks, trackQueues } from '@tt/platform';
@@ -12,16 +13,7 @@ async function main() {
     title: 'Intake API (企业技术需求采集)',
     description:
       'Brokers record enterprises and their technology needs (one by one, or a 需求征集表 spreadsheet at a time), revise, withdraw and close them; a need’s status follows matching and the deal downstream. Every change is an event on techtransfer.intake.need.v1.',
-    consumer: {
-      ignore: [
-        'cn.techtransfer.transaction.logged.v1',
-        'cn.techtransfer.contract.registered.v2',
-        'cn.techtransfer.transaction.logged.v2',
-        'cn.techtransfer.transaction.corrected.v1',
-        'cn.techtransfer.transaction.amended.v1',
-        'cn.techtransfer.transaction.revoked.v1',
-      ],
-    },
+    consumer: SUBSCRIPTIONS['intake'],
   });
   const queue = app.get<Queue>(getQueueToken(NEED_IMPORT_QUEUE));
   app.get(ReadinessChecks).add({ name: 'redis', check: async () => (await queue.client).status === 'ready' });

@@ -1,3 +1,4 @@
+import { SUBSCRIPTIONS } from '@tt/contracts';
 import { getQueueToken } from '@nestjs/bullmq';
 import type { Queue } from 'bullmq';
 import { bootstrapService, ReadinessChecks, trackQueues } from '@tt/platform';
@@ -14,7 +15,7 @@ async function main() {
     description:
       'The supply catalogue (six kinds: institutions, experts, 科技成果, service agencies, finance products, shared equipment), managed by admins, and need-to-supply matching with explainable scores. Consumes the need events and its own catalogue changes; publishes supply listed / revised / retired and match proposed / accepted / rejected.',
     // Of its own match topic, matching reads only match proposed (to schedule each proposal's reminder).
-    consumer: { ignore: ['cn.techtransfer.match.accepted.v1', 'cn.techtransfer.match.rejected.v1', 'cn.techtransfer.match.reminder.v1'] },
+    consumer: SUBSCRIPTIONS['matching'],
   });
   const queue = app.get<Queue>(getQueueToken(SCORING_QUEUE));
   app.get(ReadinessChecks).add({ name: 'redis', check: async () => (await queue.client).status === 'ready' });

@@ -51,7 +51,7 @@ describe(KafkaEventTransport.name, () => {
       kafka,
       groupId,
       processedEvents: new MongoProcessedEventStore(connection),
-      ignore: OTHER_NEED_EVENTS,
+      subscription: { handles: [NeedCapturedV1.type], ignores: OTHER_NEED_EVENTS },
       maxAttempts: 3,
       retryBackoffMs: 50,
     });

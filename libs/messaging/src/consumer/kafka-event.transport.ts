@@ -2,7 +2,7 @@ import { Logger } from '@nestjs/common';
 import { Server, type CustomTransportStrategy } from '@nestjs/microservices';
 import { isObservable, lastValueFrom } from 'rxjs';
 import { Partitioners, type Admin, type Consumer, type EachMessagePayload, type Kafka, type Producer } from 'kafkajs';
-import { EVENT_CATALOG, TOPIC_OWNERS, deadLetterTopicOf, isEventType, type EventType } from '@tt/contracts';
+import { EVENT_CATALOG, TOPIC_OWNERS, deadLetterTopicOf, isEventType, type EventType, type Subscription } from '@tt/contracts';
 import { decodeCloudEvent, InvalidEventError } from '../cloud-event.codec';
 import { EventRejectedError, isTransientError } from '../errors';
 import { inSpan, SpanKind } from '../tracing';
@@ -17,8 +17,8 @@ export interface KafkaEventTransportOptions {
   kafka: Kafka;
   groupId: string;
   processedEvents: ProcessedEventStore;
-  /** Event types on the subscribed topics this service deliberately does not handle. */
-  ignore?: EventType[];
+  /** What the service consumes (`SUBSCRIPTIONS` in the contracts): its handlers must be exactly `handles`. */
+  subscription: Subscription;
   /**
    * Attempts before an event whose handler keeps failing with an unexpected error (a bug) goes to
    * the dead-letter topic. Failures of an unreachable store, Redis or Kafka are retried without
@@ -41,7 +41,8 @@ export interface KafkaEventTransportOptions {
  * - an event that is malformed, of an unknown type, from the wrong source, rejected by its handler
  *   (EventRejectedError) or whose handler keeps failing with a bug after bounded retries goes to
  *   `<topic>.dlq` with the reason, and the partition moves on;
- * - at start, every event type on a subscribed topic must have a handler or be listed in `ignore`;
+ * - at start, the handlers must be exactly the subscription's `handles`, and every other event type on
+ *   its topics must be in its `ignores`;
  * - close() waits for in-flight handlers, so the database is not closed under them.
  */
 export class KafkaEventTransport extends Server implements CustomTransportStrategy {
@@ -132,20 +133,11 @@ export class KafkaEventTransport extends Server implements CustomTransportStrate
     return this.consumer as T;
   }
 
-  /** Topics follow from the handlers; fails fast when a type on those topics is neither handled nor ignored. */
+  /** Topics follow from the subscription; fails fast when the handlers are not exactly the types it handles. */
   private subscribedTopics(): string[] {
-    const handled = [...this.getHandlers().keys()];
-    for (const type of handled) {
-      if (!isEventType(type)) throw new Error(`@EventPattern('${type}') names no event in the contracts`);
-    }
-    const ignored = new Set<string>(this.options.ignore ?? []);
-    const topics: string[] = [...new Set([...handled, ...ignored].map((t) => EVENT_CATALOG[t as EventType].topic))];
-    const unhandled = Object.values(EVENT_CATALOG)
-      .filter((d) => topics.includes(d.topic) && !handled.includes(d.type) && !ignored.has(d.type))
-      .map((d) => d.type);
-    if (unhandled.length > 0) {
-      throw new Error(`no handler for ${unhandled.join(', ')}: add an @EventPattern or list them in 'ignore'`);
-    }
+    checkSubscription([...this.getHandlers().keys()], this.options.subscription);
+    const { handles, ignores } = this.options.subscription;
+    const topics = [...new Set([...handles, ...ignores].map((t) => EVENT_CATALOG[t].topic))];
     return topics.map(wireTopic);
   }
 
@@ -202,7 +194,7 @@ export class KafkaEventTransport extends Server implements CustomTransportStrate
     if (topic !== wireTopic(definition.topic)) {
       throw new InvalidEventError(`${event.type} belongs on ${wireTopic(definition.topic)}, not ${topic}`, 'wrong-topic');
     }
-    if ((this.options.ignore as string[] | undefined)?.includes(event.type)) return 'ignored'; // declared in `ignore`: no database round trip
+    if ((this.options.subscription.ignores as string[]).includes(event.type)) return 'ignored'; // declared in `ignores`: no database round trip
     if (await processedEvents.has(groupId, event.id)) {
       this.logger.debug(`duplicate ${event.type} ${event.id} at ${topic}[${partition}]@${message.offset}: acknowledged`);
       return 'duplicate';
@@ -284,4 +276,24 @@ function asError(error: unknown): Error {
 function typeLabel(message: EachMessagePayload['message']): string {
   const type = message.headers?.ce_type?.toString();
   return type && isEventType(type) ? type : 'unknown';
+}
+
+/**
+ * The service's `@EventPattern` handlers against its subscription: each handled type has a handler, no
+ * handler is outside it, and every type on its topics is handled or deliberately ignored.
+ */
+export function checkSubscription(handlers: string[], { handles, ignores }: Subscription): void {
+  const unknown = handlers.filter((type) => !isEventType(type));
+  if (unknown.length > 0) throw new Error(`@EventPattern(${unknown.join(', ')}) names no event in the contracts`);
+  const unlisted = handlers.filter((type) => !handles.includes(type as EventType));
+  if (unlisted.length > 0) throw new Error(`handlers for ${unlisted.join(', ')} are not in the service's SUBSCRIPTIONS handles`);
+  const missing = handles.filter((type) => !handlers.includes(type));
+  if (missing.length > 0) throw new Error(`no handler for ${missing.join(', ')}, which the service's SUBSCRIPTIONS say it handles`);
+  const both = handles.filter((type) => ignores.includes(type));
+  if (both.length > 0) throw new Error(`${both.join(', ')} both handled and ignored`);
+  const topics = new Set([...handles, ...ignores].map((t) => EVENT_CATALOG[t].topic));
+  const neither = Object.values(EVENT_CATALOG)
+    .filter((d) => topics.has(d.topic) && !handles.includes(d.type) && !ignores.includes(d.type))
+    .map((d) => d.type);
+  if (neither.length > 0) throw new Error(`no handler for ${neither.join(', ')}: handle them or list them in the service's SUBSCRIPTIONS ignores`);
 }

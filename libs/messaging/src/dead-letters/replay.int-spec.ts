@@ -72,7 +72,7 @@ describe('replayDeadLetters', () => {
       kafka,
       groupId,
       processedEvents: new MongoProcessedEventStore(connection),
-      ignore: OTHER_NEED_EVENTS,
+      subscription: { handles: [NeedCapturedV1.type], ignores: OTHER_NEED_EVENTS },
       maxAttempts: 2,
       retryBackoffMs: 50,
     });
