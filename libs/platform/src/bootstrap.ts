@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { Module, type INestApplication, type Type } from '@nestjs/common';
 import { NestFactory, Reflector } from '@nestjs/core';
 import { getConnectionToken } from '@nestjs/mongoose';
-import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
 import type { Connection } from 'mongoose';
 import type { Subscription } from '@tt/contracts';
 import { createKafka, EventOutbox, KafkaEventTransport, MongoProcessedEventStore, scrapedGauge, startTracing, stopTracing } from '@tt/messaging';
@@ -22,7 +22,8 @@ import { PrincipalRateLimitGuard } from './http/rate-limit';
 
 const RATE_LIMIT_STORAGE = Symbol('RATE_LIMIT_STORAGE');
 import { withProblemResponses } from './http/openapi-problems';
-import { withValidatorConstraints } from './http/openapi-constraints';
+import { routeDtos, withValidatorConstraints } from './http/openapi-constraints';
+import { withRuleDescriptions } from './http/openapi-rules';
 import { StoreWatchdog } from './store/store-watchdog';
 import { parseDuration } from './config/duration';
 import { httpMetrics, startProcessMetrics } from './metrics/metrics';
@@ -91,8 +92,7 @@ export async function bootstrapService(options: BootstrapOptions): Promise<INest
       .addSecurityRequirements('bearer')
       .build(),
   );
-  // Every problem answer and every validator constraint documented, so clients (and fuzzers) know them.
-  const document = withValidatorConstraints(withProblemResponses(generated));
+  const document = describeRules(app, generated);
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs/openapi.json' });
 
   const connection = app.get<Connection>(getConnectionToken());
@@ -143,6 +143,16 @@ export async function bootstrapService(options: BootstrapOptions): Promise<INest
   await app.listen(config.port, config.host);
   logger.log(`${config.service} listening on http://${config.host}:${config.port} (OpenAPI: /docs)`);
   return app;
+}
+
+/**
+ * Every problem answer, every rule JSON Schema can say (validator constraints, unknown fields and
+ * control characters refused, the If-Match format) and, by name, those it cannot (x-tt-rules)
+ * documented, so clients (and fuzzers) know them.
+ */
+export function describeRules(app: INestApplication, generated: OpenAPIObject): OpenAPIObject {
+  const { document, implied } = withValidatorConstraints(withProblemResponses(generated), routeDtos(app));
+  return withRuleDescriptions(document, implied);
 }
 
 /** A provider the service may not have (reporting has no outbox). */

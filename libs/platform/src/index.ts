@@ -23,4 +23,5 @@ export * from './idempotency/idempotency.interceptor';
 export * from './bootstrap';
 export * from './http/rate-limit';
 export * from './http/openapi-constraints';
+export * from './http/openapi-rules';
 export * from './http/id.param';

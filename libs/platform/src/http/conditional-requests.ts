@@ -12,6 +12,12 @@ export function entityTag(version: number): string {
   return `"${version}"`;
 }
 
+/** An ETag this API issues, strong or weak: a version counter in quotes. */
+export const ENTITY_TAG_PATTERN = /^(?:W\/)?"([0-9]{1,15})"$/;
+
+/** What an `If-Match` header may hold, as the OpenAPI document states it: `*` or one ETag this API issued. */
+export const IF_MATCH_PATTERN = `^(?:\\*|${ENTITY_TAG_PATTERN.source.slice(1, -1)})$`;
+
 /**
  * The version an `If-Match` header names: 428 when it is missing (and required), 412 when it cannot
  * name a version of this resource. `*` matches any version (answers undefined).
@@ -28,7 +34,7 @@ export function versionFromIfMatch(ifMatch: string | undefined, { required }: { 
     });
   }
   if (ifMatch.trim() === '*') return undefined;
-  const match = /^(?:W\/)?"(\d{1,15})"$/.exec(ifMatch.trim());
+  const match = ENTITY_TAG_PATTERN.exec(ifMatch.trim());
   if (!match) {
     throw new ProblemException({
       status: HttpStatus.BAD_REQUEST,

@@ -7,6 +7,13 @@ import { creditCodeCheckCharacter, isKnownRegionCode, isValidCreditCode, REGION_
  * (`@Matches` with the pattern) and passes anything else, so a request gets one reason per field.
  */
 
+/**
+ * A calendar day as YYYY-MM-DD, in ASCII digits, years 0100 to 9999: what `IsISO8601({ strict: true })`
+ * accepts (it reads a year below 100 as 19xx and refuses it), so the pattern in the OpenAPI document
+ * and the validator agree; `format: date` says the day must exist.
+ */
+export const DATE_ONLY_PATTERN = /^(?:0[1-9][0-9]{2}|[1-9][0-9]{3})-[0-9]{2}-[0-9]{2}$/;
+
 /** The GB 32100 check character (the 18th) of a 统一社会信用代码. */
 export const HasCreditCodeCheckCharacter = () =>
   ValidateBy({

@@ -1,5 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsISO8601, IsOptional, IsString, Length, Matches } from 'class-validator';
+import { DATE_ONLY_PATTERN } from './domain-validators';
 
 /** 跟进记录: what a broker did about a need or a deal, and when. Intake and contract-tracking both take it. */
 export const FOLLOW_UP_KINDS = { visit: '走访', call: '电话', meeting: '会议/对接会', message: '微信/邮件', note: '备注' } as const;
@@ -16,9 +17,9 @@ export class FollowUpDto {
   @Length(1, 2000)
   note: string;
 
-  @ApiPropertyOptional({ example: '2026-11-23', description: 'The day it happened (YYYY-MM-DD); defaults to today' })
+  @ApiPropertyOptional({ example: '2026-11-23', format: 'date', description: 'The day it happened (YYYY-MM-DD); defaults to today' })
   @IsOptional()
-  @Matches(/^\d{4}-\d{2}-\d{2}$/, { message: 'on must be a date as YYYY-MM-DD' })
+  @Matches(DATE_ONLY_PATTERN, { message: 'on must be a date as YYYY-MM-DD' })
   @IsISO8601({ strict: true })
   on?: string;
 }

@@ -1,4 +1,5 @@
 import type { OpenAPIObject } from '@nestjs/swagger';
+import { IF_MATCH_PATTERN } from './conditional-requests';
 
 /**
  * Every operation's error answers in the OpenAPI document, as the platform gives them: RFC 9457
@@ -6,7 +7,7 @@ import type { OpenAPIObject } from '@nestjs/swagger';
  * return, and the `Idempotency-Key` header every POST takes. Added to the generated document in one
  * place, so no controller can forget them.
  */
-type Operation = { parameters?: { name: string; in: string }[]; responses?: Record<string, unknown>; security?: unknown[] };
+type Operation = { parameters?: { name: string; in: string; schema?: Record<string, unknown> }[]; responses?: Record<string, unknown>; security?: unknown[] };
 
 const PROBLEM_SCHEMA = {
   type: 'object',
@@ -46,7 +47,10 @@ export function withProblemResponses(document: OpenAPIObject): OpenAPIObject {
       }
       if (path.includes('{')) add('404', 'No such resource in the caller’s scope (another park’s answers the same)');
       if (method !== 'get') add('409', 'The resource is not in a state that allows this, or a unique value is taken');
-      if (op.parameters?.some((p) => p.in === 'header' && p.name === 'If-Match')) {
+      const ifMatch = op.parameters?.find((p) => p.in === 'header' && p.name === 'If-Match');
+      if (ifMatch) {
+        // The format every If-Match is parsed with (versionFromIfMatch): anything else is a 400.
+        ifMatch.schema = { ...ifMatch.schema, type: 'string', pattern: IF_MATCH_PATTERN, example: '"0"' };
         add('412', 'The resource changed since it was read: `currentETag` says its ETag now');
         add('428', 'If-Match is required');
       }

@@ -22,10 +22,9 @@ import {
   type RegistryTechnicalField,
   type SocioeconomicObjective,
 } from '@tt/contracts';
-import { HasCreditCodeCheckCharacter, IsKnownRegion, PageQuery } from '@tt/platform';
+import { DATE_ONLY_PATTERN, HasCreditCodeCheckCharacter, IsKnownRegion, PageQuery } from '@tt/platform';
 import { DEAL_STATUSES, type DealStatus } from './deal.schema';
 
-const DATE_ONLY = /^\d{4}-\d{2}-\d{2}$/;
 
 /** 当事人, as the contract names it and the registry tables it (技术输出 by seller, 技术吸纳 by buyer). */
 export class ContractPartyDto {
@@ -82,8 +81,8 @@ export class SignContractDto {
   @PartiesList()
   parties: ContractPartyDto[];
 
-  @ApiProperty({ example: '2026-11-20', description: 'Signing date (YYYY-MM-DD)' })
-  @Matches(DATE_ONLY, { message: 'signedOn must be a date as YYYY-MM-DD' })
+  @ApiProperty({ example: '2026-11-20', format: 'date', description: 'Signing date (YYYY-MM-DD)' })
+  @Matches(DATE_ONLY_PATTERN, { message: 'signedOn must be a date as YYYY-MM-DD' })
   @IsISO8601({ strict: true })
   signedOn: string;
 
@@ -129,8 +128,8 @@ export class RegisterContractDto extends RegistryClassificationDto {
   @Matches(/^\d{16}$/, { message: 'registrationNumber must be 16 digits: year, the office’s 6-digit region code, a 6-digit serial' })
   registrationNumber: string;
 
-  @ApiProperty({ example: '2026-11-22', description: 'Registration date (YYYY-MM-DD)' })
-  @Matches(DATE_ONLY, { message: 'registeredOn must be a date as YYYY-MM-DD' })
+  @ApiProperty({ example: '2026-11-22', format: 'date', description: 'Registration date (YYYY-MM-DD)' })
+  @Matches(DATE_ONLY_PATTERN, { message: 'registeredOn must be a date as YYYY-MM-DD' })
   @IsISO8601({ strict: true })
   registeredOn: string;
 

@@ -1,7 +1,7 @@
 import { Body, Controller, Get, Headers, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
 import { ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
-import { CurrentPrincipal, FollowUpDto, parkOf, Roles, versionFromIfMatch, withETag, type Principal } from '@tt/platform';
+import { ApiRules, CurrentPrincipal, FollowUpDto, parkOf, type Principal, Roles, versionFromIfMatch, withETag } from '@tt/platform';
 import { CancelDealDto, DealIdParam, ListDealsQuery, RegisterContractDto, RegistrationChangeDto, RevokeRegistrationDto, SignContractDto } from './deal.dto';
 import { DealsService } from './deals.service';
 
@@ -23,6 +23,7 @@ export class DealsController {
     return withETag(res, await this.deals.get(id, parkOf(broker)));
   }
 
+  @ApiRules('contract-parties', 'contract-fields-agree')
   @Post(':id/sign')
   @HttpCode(200)
   @ApiOperation({ summary: 'Record the signed technology contract (intent → signed); 409 from any other status' })
@@ -30,6 +31,7 @@ export class DealsController {
     return this.deals.sign(id, dto, { subject: broker.subject, parkId: parkOf(broker) });
   }
 
+  @ApiRules('contract-parties', 'contract-fields-agree')
   @Post(':id/register')
   @HttpCode(201)
   @ApiOperation({
@@ -40,6 +42,7 @@ export class DealsController {
     return this.deals.register(id, dto, { subject: broker.subject, parkId: parkOf(broker) });
   }
 
+  @ApiRules('contract-parties', 'contract-fields-agree', 'revision-changes-something')
   @Post(':id/registration/corrections')
   @HttpCode(200)
   @ApiOperation({
@@ -57,6 +60,7 @@ export class DealsController {
     return this.changeRegistration('correction', id, dto, ifMatch, broker, res);
   }
 
+  @ApiRules('contract-parties', 'contract-fields-agree', 'revision-changes-something')
   @Post(':id/registration/amendments')
   @HttpCode(200)
   @ApiOperation({ summary: '变更: record an amendment of the registered contract; publishes transaction amended. If-Match as for corrections' })

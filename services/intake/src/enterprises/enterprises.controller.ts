@@ -1,7 +1,7 @@
 import { Body, Controller, Get, Headers, Param, Patch, Post, Query, Res } from '@nestjs/common';
 import type { Response } from 'express';
 import { ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { CurrentPrincipal, PageQuery, parkOf, Roles, versionFromIfMatch, withETag, type Principal } from '@tt/platform';
+import { ApiRules, CurrentPrincipal, PageQuery, parkOf, type Principal, Roles, versionFromIfMatch, withETag } from '@tt/platform';
 import { CreateEnterpriseDto, ReviseEnterpriseDto } from './enterprise.dto';
 import { EnterprisesService } from './enterprises.service';
 import { IdParam } from '../needs/need.dto';
@@ -24,6 +24,7 @@ export class EnterprisesController {
     return withETag(res, await this.enterprises.get(id, parkOf(broker)));
   }
 
+  @ApiRules('revision-changes-something')
   @Patch(':id')
   @ApiOperation({ summary: 'Revise an enterprise (not its credit code). Requires If-Match: 428 without, 412 when it changed since' })
   @ApiHeader({ name: 'If-Match', required: true, description: 'The ETag of the enterprise as read, e.g. "0"' })

@@ -3,7 +3,7 @@ import { FileInterceptor } from '@nestjs/platform-express';
 import { ApiBody, ApiConsumes, ApiOperation, ApiProduces, ApiProperty, ApiTags } from '@nestjs/swagger';
 import { IsUUID } from 'class-validator';
 import type { Response } from 'express';
-import { CurrentPrincipal, fileDownload, parkOf, Roles, XLSX_CONTENT_TYPE as XLSX, type Principal } from '@tt/platform';
+import { ApiRules, CurrentPrincipal, fileDownload, parkOf, type Principal, Roles, XLSX_CONTENT_TYPE as XLSX } from '@tt/platform';
 import { NeedImportsService } from './need-imports.service';
 
 /** 10 MB holds 10,000 rows of the form with room to spare. */
@@ -35,6 +35,7 @@ export class NeedImportsController {
     return fileDownload(res, await this.imports.template(), XLSX, '需求征集表.xlsx');
   }
 
+  @ApiRules('spreadsheet-file')
   @Post()
   @HttpCode(202)
   @ApiOperation({

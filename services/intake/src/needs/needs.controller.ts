@@ -1,7 +1,7 @@
 import { Body, Controller, Get, Headers, HttpCode, Param, Patch, Post, Query, Res } from '@nestjs/common';
 import { ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
-import { CurrentPrincipal, FollowUpDto, IDEMPOTENCY_KEY_PATTERN, invalid, OwnIdempotency, parkOf, Roles, versionFromIfMatch, withETag, type Principal } from '@tt/platform';
+import { ApiRules, CurrentPrincipal, FollowUpDto, IDEMPOTENCY_KEY_PATTERN, invalid, OwnIdempotency, parkOf, type Principal, Roles, versionFromIfMatch, withETag } from '@tt/platform';
 import { CloseNeedDto, CreateNeedDto, IdParam, ListNeedsQuery, ReviseNeedDto, WithdrawNeedDto } from './need.dto';
 import { NeedLifecycleService } from './need-lifecycle.service';
 import { NeedsService } from './needs.service';
@@ -15,6 +15,7 @@ export class NeedsController {
     private readonly lifecycle: NeedLifecycleService,
   ) {}
 
+  @ApiRules('enterprise-in-park', 'need-fields-agree')
   @Post()
   @OwnIdempotency() // the key derives the need's id, in the need's own write
   @ApiOperation({ summary: 'Record an enterprise technology need (publishes need captured)' })
@@ -44,6 +45,7 @@ export class NeedsController {
     return withETag(res, await this.needs.get(id, parkOf(broker)));
   }
 
+  @ApiRules('need-fields-agree', 'revision-changes-something')
   @Patch(':id')
   @ApiOperation({
     summary:

@@ -1,5 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { ArrayMaxSize, IsArray, IsIn, IsInt, IsOptional, IsString, IsUrl, Matches, MaxLength, Min, Max } from 'class-validator';
+import { ArrayMaxSize, IsArray, IsIn, IsInt, IsOptional, IsString, IsUrl, Matches, MaxLength, Min, Max, ValidateIf } from 'class-validator';
 import { ANALYST_EVENT_TYPES } from '../analyst-events/analyst-events.service';
 
 export class CreateWebhookDto {
@@ -29,8 +29,9 @@ export class CreateWebhookDto {
   @Matches(/^[A-Za-z0-9_-]{1,64}$/, { each: true })
   parks?: string[];
 
-  @ApiPropertyOptional({ description: 'Start after this position of the event log (0: from the first event; absent: only events from now on)', minimum: 0, type: 'integer' })
-  @IsOptional()
+  @ApiPropertyOptional({ description: 'Start after this position of the event log (0: from the first event; absent: only events from now on; null is refused)', minimum: 0, type: 'integer' })
+  // Absent means "from now on"; null has no meaning of its own, so it is a 400 rather than read as absent.
+  @ValidateIf((_, value) => value !== undefined)
   @IsInt()
   @Min(0)
   @Max(Number.MAX_SAFE_INTEGER)

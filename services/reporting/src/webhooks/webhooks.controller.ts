@@ -1,6 +1,6 @@
 import { Body, Controller, Delete, Get, HttpCode, HttpStatus, Param, Post, Query } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
-import { CurrentPrincipal, IdParam, PageQuery, Roles, type Principal } from '@tt/platform';
+import { ApiRules, CurrentPrincipal, IdParam, PageQuery, type Principal, Roles } from '@tt/platform';
 import { CreateWebhookDto, ReplayDto } from './webhook.dto';
 import { WebhookDispatcher } from './webhook-delivery.queue';
 import { subscriptionView, WebhooksService } from './webhooks.service';
@@ -15,6 +15,7 @@ export class WebhooksController {
     private readonly dispatcher: WebhookDispatcher,
   ) {}
 
+  @ApiRules('webhook-target')
   @Post()
   @ApiOperation({ summary: 'Subscribe an endpoint to deal events (Standard Webhooks); the answer holds the signing secret, shown this once' })
   async create(@Body() dto: CreateWebhookDto, @CurrentPrincipal() principal: Principal) {
