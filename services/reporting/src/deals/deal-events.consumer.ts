@@ -75,19 +75,19 @@ export class DealEventsConsumer {
 
   @EventPattern(TransactionCorrectedV1.type)
   async corrected(@Payload() t: PayloadOf<typeof TransactionCorrectedV1.type>, @Ctx() ctx: EventContext) {
-    await this.totals.restate(t, 'correction');
+    await this.totals.restate(t, 'correction', await this.ledger.find(t.dealId));
     await this.feed.record(ctx.event);
   }
 
   @EventPattern(TransactionAmendedV1.type)
   async amended(@Payload() t: PayloadOf<typeof TransactionAmendedV1.type>, @Ctx() ctx: EventContext) {
-    await this.totals.restate(t, 'amendment');
+    await this.totals.restate(t, 'amendment', await this.ledger.find(t.dealId));
     await this.feed.record(ctx.event);
   }
 
   @EventPattern(TransactionRevokedV1.type)
   async revoked(@Payload() t: PayloadOf<typeof TransactionRevokedV1.type>, @Ctx() ctx: EventContext) {
-    await this.totals.revoke(t);
+    await this.totals.revoke(t, await this.ledger.find(t.dealId));
     await this.feed.record(ctx.event);
   }
 

@@ -13,6 +13,8 @@ export interface DealLedgerEntry {
   needId: string;
   parkId: string;
   brokerId: string;
+  /** Kept since changes to a registration are checked against it; absent on deals opened before. */
+  enterpriseId?: string;
   openedAt: Date;
   signed?: { contractType: ContractType; signedOn: string; contractAmountFen: number; techTransactionAmountFen: number };
   /** `record`: the registry record as first registered (contract registered v2); corrections live on the transaction. */
@@ -27,6 +29,7 @@ export const DealLedgerSchema = new Schema<DealLedgerEntry>(
     needId: { type: String, required: true },
     parkId: { type: String, required: true },
     brokerId: { type: String, required: true },
+    enterpriseId: { type: String },
     openedAt: { type: Date, required: true },
     signed: { type: Schema.Types.Mixed },
     registered: { type: Schema.Types.Mixed },

@@ -4,6 +4,7 @@ import type { Model } from 'mongoose';
 import type { PayloadOf, RegistryRecord } from '@tt/contracts';
 import { EventRejectedError, upsertOnce } from '@tt/messaging';
 import { DEAL_LEDGER_MODEL, type DealLedgerEntry } from './deal-ledger.schema';
+import { registrationRecordProblem } from './registration-rules';
 
 type Opened = PayloadOf<'cn.techtransfer.deal.opened.v1'>;
 type Signed = PayloadOf<'cn.techtransfer.contract.signed.v1'>;
@@ -29,7 +30,7 @@ export class DealLedgerService {
       this.deals
         .updateOne(
           { _id: e.dealId },
-          { $setOnInsert: { needId: e.needId, parkId: e.parkId, brokerId: e.brokerId, openedAt: new Date(e.openedAt) } },
+          { $setOnInsert: { needId: e.needId, parkId: e.parkId, brokerId: e.brokerId, enterpriseId: e.enterpriseId, openedAt: new Date(e.openedAt) } },
           { upsert: true },
         )
         .exec(),
@@ -42,36 +43,39 @@ export class DealLedgerService {
     if (result.matchedCount === 0) throw new EventRejectedError(`contract signed for deal ${e.dealId}, which reporting has not seen opened in park ${e.parkId} (or already registered)`);
   }
 
+  /** Refused for a deal not signed, or already registered under another number or date (a redelivery sets the same again). */
   async registered(e: Registered): Promise<void> {
-    const registered = { registrationNumber: e.registrationNumber, registeredOn: e.registeredOn };
-    const result = await this.deals
-      .updateOne({ _id: e.dealId, parkId: e.parkId, needId: e.needId, signed: { $exists: true }, cancelled: { $exists: false } }, { $set: { registered } })
-      .exec();
-    if (result.matchedCount === 0) throw new EventRejectedError(`contract registered for deal ${e.dealId}, which reporting has not seen opened and signed in park ${e.parkId}`);
-  }
-
-  /**
-   * The registry's record of the contract (v2, published after v1): it must be of the contract signed
-   * (same type and signing date); its amounts are the registry's, which may be below those declared.
-   */
-  async registeredWithRecord(e: RegisteredV2): Promise<void> {
-    const { record } = e;
-    const registered = { registrationNumber: record.registrationNumber, registeredOn: record.registeredOn, record };
     const result = await this.deals
       .updateOne(
         {
           _id: e.dealId,
           parkId: e.parkId,
           needId: e.needId,
-          'signed.contractType': record.contractType,
-          'signed.signedOn': record.signedOn,
+          signed: { $exists: true },
           cancelled: { $exists: false },
+          $or: [{ registered: { $exists: false } }, { 'registered.registrationNumber': e.registrationNumber, 'registered.registeredOn': e.registeredOn }],
         },
-        { $set: { registered } },
+        // Field by field: a redelivery after the record (v2) arrived keeps the record.
+        { $set: { 'registered.registrationNumber': e.registrationNumber, 'registered.registeredOn': e.registeredOn } },
       )
       .exec();
     if (result.matchedCount === 0)
-      throw new EventRejectedError(`contract registered (v2) for deal ${e.dealId}, which reporting has not seen opened and signed as a ${record.contractType} contract on ${record.signedOn} in park ${e.parkId}`);
+      throw new EventRejectedError(`contract registered for deal ${e.dealId}, which reporting has not seen opened and signed in park ${e.parkId}, or holds as registered under another number or date`);
+  }
+
+  /**
+   * The registry's record of the contract (v2, published after v1): it must be of the contract signed
+   * (same type and signing date), under the number and date registered, and the only one
+   * (`registrationRecordProblem`); its amounts are the registry's, which may be below those declared.
+   */
+  async registeredWithRecord(e: RegisteredV2): Promise<void> {
+    const { record } = e;
+    const held = await this.deals.findById(e.dealId).lean().exec();
+    const problem = registrationRecordProblem(held, e);
+    if (problem) throw new EventRejectedError(`contract registered (v2) for deal ${e.dealId}: ${problem}`);
+    if (held!.registered?.record) return; // the very record held: a redelivery
+    const registered = { registrationNumber: record.registrationNumber, registeredOn: record.registeredOn, record };
+    await this.deals.updateOne({ _id: e.dealId, 'registered.record': { $exists: false } }, { $set: { registered } }).exec();
   }
 
   /** A deal cancelled before registration; refused for a deal never opened or already registered. */
@@ -81,6 +85,11 @@ export class DealLedgerService {
       .updateOne({ _id: e.dealId, parkId: e.parkId, needId: e.needId, registered: { $exists: false } }, { $set: { cancelled } })
       .exec();
     if (result.matchedCount === 0) throw new EventRejectedError(`deal cancelled for deal ${e.dealId}, which reporting has not seen opened in park ${e.parkId} (or already registered)`);
+  }
+
+  /** The deal's ledger entry, for the checks of a change to its registration (null: never seen opened). */
+  async find(dealId: string): Promise<DealLedgerEntry | null> {
+    return this.deals.findById(dealId).lean().exec();
   }
 
   /** Throws EventRejectedError unless the logged v2 transaction carries exactly the record registered. */

@@ -3,7 +3,7 @@ import { InjectModel } from '@nestjs/mongoose';
 import type { Model } from 'mongoose';
 import { provinceCodeOf, type PayloadOf, type RegistryRecord } from '@tt/contracts';
 import { EventRejectedError, upsertOnce } from '@tt/messaging';
-import { sameRecord } from '../deals/deal-ledger.service';
+import { judgeChange, type ChangeKind, type HeldDeal } from './change-rules';
 import { DIMENSIONS, labelOf, type Dimension } from './dimensions';
 import { FunnelService } from '../funnel/funnel.service';
 import { TRANSACTION_MODEL, type Transaction } from './transaction.schema';
@@ -61,10 +61,10 @@ export class TotalsService {
     );
   }
 
-  /** 补正 / 变更: the row is restated at the event's revision, if it stands as the event says it did. */
-  async restate(t: Restated, kind: 'correction' | 'amendment'): Promise<void> {
+  /** 补正 / 变更: the row is restated at the event's revision, if the event is one contract-tracking would publish (see change-rules). */
+  async restate(t: Restated, kind: 'correction' | 'amendment', deal: HeldDeal | null): Promise<void> {
     const { restates } = t;
-    await this.applyChange(t, kind, {
+    await this.applyChange(t, kind, deal, {
       contractAmountFen: restates.contractAmountFen,
       techTransactionAmountFen: restates.techTransactionAmountFen,
       ...registryFields(restates),
@@ -72,26 +72,24 @@ export class TotalsService {
   }
 
   /** 撤销: the row stays, revoked, and totals leave it out. */
-  async revoke(t: Revoked): Promise<void> {
-    await this.applyChange(t, 'revocation', { status: 'revoked', revokedAt: new Date(t.at) });
+  async revoke(t: Revoked, deal: HeldDeal | null): Promise<void> {
+    await this.applyChange(t, 'revocation', deal, { status: 'revoked', revokedAt: new Date(t.at) });
   }
 
   /**
    * Events of one deal arrive in order (one key, one partition), so a change meets the row at the
-   * revision before its own. A row already at (or past) the event's revision has it: a redelivery, no-op.
-   * Anything else (no row, a gap, or a record that is not the one the event reverses) means an event
-   * was refused or forged upstream: refused in turn, so the totals never move on a guess.
+   * revision before its own. `judgeChange` decides: the very change already held at its revision is a
+   * redelivery (no-op); one that does not follow the held revision, or whose content is not what
+   * contract-tracking would publish, is refused (dead-lettered `rejected`), so the totals never move
+   * on it. The write is conditional on the revision read, and records the change's fingerprint.
    */
-  private async applyChange(t: Revoked, kind: 'correction' | 'amendment' | 'revocation', changes: object): Promise<void> {
+  private async applyChange(t: Restated | Revoked, kind: ChangeKind, deal: HeldDeal | null, changes: object): Promise<void> {
     const row = await this.transactions.findById(t.dealId).lean().exec();
-    if (row && row.revision >= t.revision) return;
-    if (!row?.record) throw new EventRejectedError(`${kind} of transaction ${t.dealId}, which reporting holds no registry record of`);
-    if (row.parkId !== t.parkId) throw new EventRejectedError(`${kind} of transaction ${t.dealId} names park ${t.parkId}, not its own`);
-    if (row.status === 'revoked') throw new EventRejectedError(`${kind} of transaction ${t.dealId}, which is revoked`);
-    if (row.revision !== t.revision - 1) throw new EventRejectedError(`${kind} of transaction ${t.dealId} at revision ${t.revision}, but it stands at ${row.revision}`);
-    if (!sameRecord(row.record, t.reverses)) throw new EventRejectedError(`${kind} of transaction ${t.dealId} reverses a record that is not the one standing`);
-    const change = { kind, revision: t.revision, reason: t.reason, at: new Date(t.at) };
-    await this.transactions.updateOne({ _id: t.dealId, revision: row.revision }, { $set: { ...changes, revision: t.revision }, $push: { changes: change } }).exec();
+    const judged = judgeChange(kind, t, row, deal);
+    if (judged.verdict === 'redelivery') return;
+    if (judged.verdict === 'reject') throw new EventRejectedError(judged.reason);
+    const change = { kind, revision: t.revision, reason: t.reason, at: new Date(t.at), fingerprint: judged.fingerprint };
+    await this.transactions.updateOne({ _id: t.dealId, revision: row!.revision }, { $set: { ...changes, revision: t.revision }, $push: { changes: change } }).exec();
   }
 
   /**
@@ -178,6 +176,7 @@ function growth(now: Amounts, before: Amounts): number | null {
 
 function rowOf(t: Omit<LoggedV1, 'loggedAt'> & { loggedAt: string }): Omit<Transaction, '_id' | 'revision'> {
   return {
+    transactionId: t.transactionId,
     needId: t.needId,
     parkId: t.parkId,
     regionCode: t.regionCode,

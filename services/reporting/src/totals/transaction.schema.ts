@@ -12,6 +12,8 @@ export const TRANSACTION_MODEL = 'Transaction';
  */
 export interface Transaction {
   _id: string;
+  /** The transaction's id as logged (absent on rows logged before it was kept): a change must name it. */
+  transactionId?: string;
   needId: string;
   parkId: string;
   regionCode: string;
@@ -40,7 +42,8 @@ export interface Transaction {
   outputRegion?: string;
   /** 技术吸纳: the (first) buyer's province, or `overseas-XX` */
   absorptionRegion?: string;
-  changes?: { kind: 'correction' | 'amendment' | 'revocation'; revision: number; reason: string; at: Date }[];
+  /** `fingerprint`: of the change's whole payload, to tell its redelivery from another change at that revision (absent on changes applied before it was kept). */
+  changes?: { kind: 'correction' | 'amendment' | 'revocation'; revision: number; reason: string; at: Date; fingerprint?: string }[];
   loggedAt: Date;
   /** When reporting stored the row: with loggedAt, how far behind the totals run. */
   recordedAt: Date;
@@ -49,6 +52,7 @@ export interface Transaction {
 export const TransactionSchema = new Schema<Transaction>(
   {
     _id: { type: String, required: true },
+    transactionId: { type: String },
     needId: { type: String, required: true },
     parkId: { type: String, required: true },
     regionCode: { type: String, required: true },
