@@ -7,6 +7,7 @@ import { MATCH_RUN_MODEL, MatchRunSchema, PROPOSAL_MODEL, ProposalSchema } from 
 import { CATALOGUE_FANOUT_MODEL, CatalogueFanoutSchema } from './catalogue-fanout.schema';
 import { CatalogueChangesConsumer } from './catalogue-changes.consumer';
 import { ProposalsController } from './proposals.controller';
+import { NeedScoringService } from './need-scoring.service';
 import { ProposalsService } from './proposals.service';
 import { ScoringProcessor } from './scoring.processor';
 import { UnscoredSweep } from './unscored-sweep';
@@ -24,7 +25,7 @@ import { SCORING_QUEUE } from './scoring.queue';
     NeedsModule,
   ],
   controllers: [ProposalsController, CatalogueChangesConsumer],
-  providers: [ProposalsService, ScoringProcessor, UnscoredSweep],
+  providers: [ProposalsService, NeedScoringService, ScoringProcessor, UnscoredSweep],
   exports: [MongooseModule],
 })
 export class ProposalsModule {}

@@ -1,32 +1,17 @@
-import { InjectQueue } from '@nestjs/bullmq';
 import { Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
-import { createHash } from 'node:crypto';
-import type { Queue } from 'bullmq';
 import type { Model } from 'mongoose';
 import { REJECTION_REASONS, type RejectionReason } from '@tt/contracts';
-import { EventOutbox, isDuplicateKey } from '@tt/messaging';
+import { EventOutbox } from '@tt/messaging';
 import { conflict, notFound } from '@tt/platform';
 import { CatalogueService } from '../catalogue/catalogue.service';
-import { config } from '../config';
 import { NEED_SNAPSHOT_MODEL, type NeedSnapshot } from '../needs/need-snapshot.schema';
+import { latestRunOf } from './match-runs';
 import { MATCH_RUN_MODEL, PROPOSAL_MODEL, type MatchRun, type Proposal } from './proposal.schema';
-import {
-  catalogueRescoreJob,
-  catalogueWindowOf,
-  SCORING_QUEUE,
-  scoringJobId,
-  type CatalogueTrigger,
-  type ScoringJob,
-} from './scoring.queue';
-import { MODEL_VERSION } from '../scoring/relevance-model';
-import type { FeedbackDecision, NeedForMatching } from '../scoring/scoring.types';
 
 type Broker = { subject: string; parkId: string };
 
-/** How many recent decisions per category and field the ranking learns from. */
-const FEEDBACK_DECISIONS = 2000;
-
+/** The broker's side of proposals: the need's list, decisions on them, and how each model version fared. */
 @Injectable()
 export class ProposalsService {
   constructor(
@@ -35,131 +20,13 @@ export class ProposalsService {
     @InjectModel(PROPOSAL_MODEL) private readonly proposals: Model<Proposal>,
     private readonly catalogue: CatalogueService,
     private readonly outbox: EventOutbox,
-    @InjectQueue(SCORING_QUEUE) private readonly scoring: Queue<ScoringJob>,
   ) {}
-
-  /**
-   * Scores one revision of a need. Idempotent: proposals have ids derived from (need, supply) and are
-   * upserted; the run (whose insert carries match proposed) is keyed by need and revision, so a retried
-   * job publishes nothing twice. A revision superseded by a newer one, or a need withdrawn or closed,
-   * is not scored.
-   *
-   * With a `trigger` (catalogue changes of one window), the need is scored again against the catalogue
-   * as it now stands, and a run (with its match proposed) is recorded only when its proposals changed:
-   * the need hears of what is new, not of every catalogue change.
-   */
-  async scoreNeed(needId: string, revision = 0, trigger?: CatalogueTrigger): Promise<void> {
-    const runId = scoringJobId(needId, revision, trigger);
-    const done = await this.runs.findById(runId, { modelReadAt: 1 }).lean().exec();
-    if (done) {
-      if (!trigger) {
-        // A retry after a crash before these were done.
-        await this.markScored(needId, revision);
-        await this.followCatalogue(needId, revision, done.modelReadAt ?? new Date());
-      }
-      return;
-    }
-    const need = await this.needs.findById(needId).lean().exec();
-    if (!need) throw new Error(`need ${needId} has no snapshot yet`);
-    if (need.ended || (need.revision ?? 0) > revision) return;
-    if ((need.revision ?? 0) < revision) throw new Error(`need ${needId} revision ${revision} not applied yet`); // retried
-    const modelReadAt = new Date();
-    const model = await this.catalogue.freshModel();
-    const forMatching = needForMatching(need);
-    const ranked = model.rank(forMatching, {
-      limit: config.proposalsPerNeed,
-      minScore: config.minProposalScore,
-      feedback: await this.feedbackFor(forMatching),
-    });
-    const proposals: Proposal[] = ranked.map((c, i) => ({
-      _id: proposalIdOf(needId, c.supplyId),
-      needId,
-      parkId: need.parkId,
-      rank: i + 1,
-      supplyId: c.supplyId,
-      supplyKind: c.kind,
-      supplyName: c.name,
-      score: c.score,
-      reasons: c.reasons,
-      status: 'proposed',
-      needCategory: need.category,
-      needField: need.technicalField,
-      modelVersion: MODEL_VERSION,
-      outbox: [],
-    }));
-    if (trigger) {
-      const latest = await this.latestRun(needId);
-      if (latest && sameList(latest.proposalIds, proposals.map((p) => p._id))) return; // nothing new for this need
-    }
-    if (proposals.length > 0) {
-      // A supply proposed again keeps its proposal (and any decision on it); its rank and score follow the revision.
-      await this.proposals.bulkWrite(
-        proposals.map(({ rank, score, reasons, ...p }) => ({
-          updateOne: { filter: { _id: p._id }, update: { $setOnInsert: p, $set: { rank, score, reasons } }, upsert: true },
-        })),
-        { ordered: false },
-      );
-    }
-    const proposedAt = new Date();
-    const event = this.outbox.stage('cn.techtransfer.match.proposed.v1', {
-      needId,
-      parkId: need.parkId,
-      modelVersion: MODEL_VERSION,
-      proposals: proposals.map((p) => ({
-        proposalId: p._id,
-        supplyId: p.supplyId,
-        supplyKind: p.supplyKind,
-        supplyName: p.supplyName,
-        score: p.score,
-        rank: p.rank,
-        reasons: p.reasons,
-      })),
-      proposedAt: proposedAt.toISOString(),
-    });
-    try {
-      await this.runs.create({
-        _id: runId,
-        ...(revision > 0 || trigger ? { needId, revision } : {}),
-        ...(trigger ? { trigger } : {}),
-        parkId: need.parkId,
-        modelVersion: MODEL_VERSION,
-        proposalIds: proposals.map((p) => p._id),
-        proposedAt,
-        modelReadAt,
-        outbox: [event],
-      });
-    } catch (error) {
-      if (!isDuplicateKey(error)) throw error; // already scored by an earlier attempt
-    }
-    this.outbox.flush(this.runs, runId);
-    if (!trigger) {
-      await this.markScored(needId, revision);
-      await this.followCatalogue(needId, revision, modelReadAt);
-    }
-  }
-
-  /** The revision has its run: the unscored sweep no longer looks at the need (unless a newer revision arrived). */
-  private async markScored(needId: string, revision: number): Promise<void> {
-    await this.needs.updateOne({ _id: needId, 'awaitingScore.revision': revision }, { $unset: { awaitingScore: 1 } }).exec();
-  }
-
-  /**
-   * Catalogue changes are rescored per window, fanned out to the needs open when the window's first
-   * change is consumed. A need scored while a window is still open may have missed that fan-out, so
-   * it queues its own job for the window its catalogue was read in: changes after the read, within the
-   * window, reach it once the window closes (later windows fan out to it as an open need).
-   */
-  private async followCatalogue(needId: string, revision: number, readAt: Date): Promise<void> {
-    const windowMs = config.catalogueRescoreWindowMs;
-    const job = catalogueRescoreJob(needId, revision, catalogueWindowOf(readAt, windowMs), windowMs);
-    await this.scoring.add(job.name, job.data, job.opts);
-  }
 
   async listForNeed(needId: string, parkId: string) {
     const need = await this.needs.findOne({ _id: needId, parkId }, { _id: 1, ended: 1 }).lean().exec();
     if (!need) throw notFound('need', needId);
     const ended = need.ended ? { ended: need.ended.reason } : {};
-    const run = await this.latestRun(needId);
+    const run = await latestRunOf(this.runs, needId);
     if (!run) return { needId, status: 'scoring', ...ended, proposals: [] };
     const current = new Set(run.proposalIds);
     const proposals = (await this.proposals.find({ needId, parkId }, { outbox: 0 }).sort({ rank: 1 }).lean().exec()).filter(
@@ -267,41 +134,6 @@ export class ProposalsService {
     return { items };
   }
 
-  /** The latest run: of the newest revision or catalogue change scored, else of the need as captured. */
-  private async latestRun(needId: string): Promise<MatchRun | null> {
-    return (
-      (await this.runs.findOne({ needId }, { outbox: 0 }).sort({ revision: -1, proposedAt: -1 }).lean().exec()) ??
-      (await this.runs.findById(needId, { outbox: 0 }).lean().exec())
-    );
-  }
-
-  /**
-   * What brokers decided on items proposed for needs of this category and field (the latest
-   * FEEDBACK_DECISIONS), each with the terms that need was matched on, so the model can weigh a decision
-   * by how similar that need was. The decisions themselves are the record (each one a compare-and-set
-   * on its proposal), so any number of instances read the same, and a redelivered event cannot count twice.
-   */
-  private async feedbackFor(need: NeedForMatching): Promise<Map<string, FeedbackDecision[]>> {
-    const decided = await this.proposals
-      .find(
-        { needCategory: need.category, needField: need.technicalField, status: { $in: ['accepted', 'rejected'] } },
-        { supplyId: 1, status: 1, rejectionCode: 1, reasons: 1 },
-      )
-      .sort({ decidedAt: -1 })
-      .limit(FEEDBACK_DECISIONS)
-      .lean()
-      .exec();
-    const feedback = new Map<string, FeedbackDecision[]>();
-    for (const p of decided) {
-      const terms = p.reasons?.find((r) => r.kind === 'terms')?.terms ?? [];
-      const outcome = p.status === 'accepted' ? 'accepted' : (p.rejectionCode ?? 'other');
-      const decisions = feedback.get(p.supplyId) ?? [];
-      decisions.push({ outcome, terms });
-      feedback.set(p.supplyId, decisions);
-    }
-    return feedback;
-  }
-
   private async findForPark(proposalId: string, parkId: string): Promise<Proposal> {
     const proposal = await this.proposals.findOne({ _id: proposalId, parkId }, { outbox: 0 }).lean().exec();
     if (!proposal) throw notFound('proposal', proposalId);
@@ -309,39 +141,7 @@ export class ProposalsService {
   }
 }
 
-/** Deterministic, so re-scoring after a crash finds the same proposals. */
-export function proposalIdOf(needId: string, supplyId: string): string {
-  const h = createHash('sha256').update(`${needId}|${supplyId}`).digest('hex');
-  return `${h.slice(0, 8)}-${h.slice(8, 12)}-5${h.slice(13, 16)}-a${h.slice(17, 20)}-${h.slice(20, 32)}`;
-}
-
 function present(p: Proposal) {
   const { _id, outbox: _o, ...rest } = p;
   return { proposalId: _id, ...rest };
 }
-
-/** The need as matching scores it: the snapshot's fields that the model reads. */
-export function needForMatching(need: NeedSnapshot): NeedForMatching {
-  const { title, description, category, technicalField, keywords, regionCode, cooperationModes, budgetMinFen, budgetMaxFen } = need;
-  const { supplyKinds, minTrl, neededWithinMonths, preferredRegionCodes, excludedRegionCodes, enterpriseQualifications, hardConstraints } = need;
-  return {
-    title,
-    description,
-    category,
-    technicalField,
-    keywords,
-    regionCode,
-    cooperationModes,
-    budgetMinFen,
-    budgetMaxFen,
-    supplyKinds,
-    minTrl,
-    neededWithinMonths,
-    preferredRegionCodes,
-    excludedRegionCodes,
-    enterpriseQualifications,
-    hardConstraints,
-  };
-}
-
-const sameList = (a: readonly string[], b: readonly string[]) => a.length === b.length && a.every((x, i) => x === b[i]);

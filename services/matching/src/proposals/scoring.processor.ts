@@ -3,7 +3,7 @@ import { Logger } from '@nestjs/common';
 import type { Job } from 'bullmq';
 import { inJobSpan } from '@tt/messaging';
 import { SCORING_QUEUE, scoringBackoff, UNSCORED_SWEEP_JOB, type ScoringJob } from './scoring.queue';
-import { ProposalsService } from './proposals.service';
+import { NeedScoringService } from './need-scoring.service';
 import { UnscoredSweep } from './unscored-sweep';
 import { MAX_STALLED_COUNT } from '@tt/platform';
 
@@ -17,7 +17,7 @@ export class ScoringProcessor extends WorkerHost {
   private readonly logger = new Logger(ScoringProcessor.name);
 
   constructor(
-    private readonly proposals: ProposalsService,
+    private readonly scoringService: NeedScoringService,
     private readonly sweep: UnscoredSweep,
   ) {
     super();
@@ -30,6 +30,6 @@ export class ScoringProcessor extends WorkerHost {
       return;
     }
     const { needId, revision, trigger } = job.data;
-    await inJobSpan(SCORING_QUEUE, job, () => this.proposals.scoreNeed(needId, revision ?? 0, trigger));
+    await inJobSpan(SCORING_QUEUE, job, () => this.scoringService.scoreNeed(needId, revision ?? 0, trigger));
   }
 }

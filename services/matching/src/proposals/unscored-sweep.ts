@@ -11,7 +11,7 @@ import { SCORING_QUEUE, scoreNeedJob, UNSCORED_AFTER_MS, UNSCORED_SWEEP_EVERY_MS
  * `awaitingScore` from its event's arrival until its run is recorded; a need still waiting
  * `UNSCORED_AFTER_MS` later lost its job to BullMQ (failed for good: caught by too many worker deaths,
  * or out of attempts after a long outage; or removed by hand). The sweep retries that job, or queues it
- * again under the same id, which `ProposalsService.scoreNeed` makes safe to run twice.
+ * again under the same id, which `NeedScoringService.scoreNeed` makes safe to run twice.
  *
  * It runs as a BullMQ job scheduler on the scoring queue: every instance upserts the same scheduler,
  * Redis keeps it once, and each tick runs on one instance.
