@@ -134,6 +134,10 @@ describe('registration the registry’s way', () => {
     const tooMuch = await contracts.postWith(`/deals/${dealId}/registration/corrections`, { reason: '核定', techTransactionAmountFen: 300_000_001 }, { 'If-Match': etag });
     expect(tooMuch.status).toBe(400);
     expect(tooMuch.body.errors[0].pointer).toBe('/techTransactionAmountFen');
+    // A correction may not raise an amount above what was signed (reporting would refuse to count it).
+    const aboveSigned = await contracts.postWith(`/deals/${dealId}/registration/corrections`, { reason: '核定', contractAmountFen: 3_000_000_000 }, { 'If-Match': etag });
+    expect(aboveSigned.status).toBe(400);
+    expect(aboveSigned.body.errors).toEqual([expect.objectContaining({ pointer: '/contractAmountFen', reason: expect.stringMatching(/above both the amount signed/) })]);
     const nothing = await contracts.postWith(`/deals/${dealId}/registration/corrections`, { reason: '无变化', ipType: 'ic-layout-design' }, { 'If-Match': etag });
     expect(nothing.status).toBe(400);
 

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import { randomUUID } from 'node:crypto';
 import type { Model } from 'mongoose';
-import { isKnownRegionCode, regionName, registryRecord, subtypeBelongsTo, type PayloadOf, type RegistryRecord } from '@tt/contracts';
+import { isKnownRegionCode, regionName, registryRecord, restatementProblems, subtypeBelongsTo, type PayloadOf, type RegistryRecord } from '@tt/contracts';
 import { EventOutbox, isDuplicateKey, type OutboxEntry } from '@tt/messaging';
 import { conflict, entityTag, FOLLOW_UP_ROOM, followUpOf, invalid, MAX_FOLLOW_UPS, notFound, preconditionFailed, type FollowUpDto, type InvalidParam } from '@tt/platform';
 import type { CancelDealDto, ContractPartyDto, ListDealsQuery, RegisterContractDto, RegistrationChangeDto, RevokeRegistrationDto, SignContractDto } from './deal.dto';
@@ -176,7 +176,9 @@ export class DealsService {
     const stands = standingRecord(deal, expectedVersion);
     const { reason, ...changes } = dto;
     const restated = checkedRecord({ ...stands, ...definedOnly(changes), parties: (changes.parties ?? stands.parties).map(partyOf) });
-    if (JSON.stringify(restated) === JSON.stringify(stands)) throw invalid([{ pointer: '', reason: 'the change leaves the registered record as it stands' }]);
+    // The same rule reporting applies before it counts the change: what one accepts, the other accepts.
+    const problems = restatementProblems(kind, stands, restated, deal.contract);
+    if (problems.length > 0) throw invalid(problems.map(({ field, problem }) => ({ pointer: field ? `/${field}` : '', reason: problem })));
     const revision = deal.registration!.revision + 1;
     const at = new Date();
     const event = this.outbox.stage(kind === 'correction' ? 'cn.techtransfer.transaction.corrected.v1' : 'cn.techtransfer.transaction.amended.v1', {
