@@ -23,7 +23,9 @@ const common = {
   moduleNameMapper: {
     '^@tt/contracts$': '<rootDir>/libs/contracts/src/index.ts',
     '^@tt/messaging$': '<rootDir>/libs/messaging/src/index.ts',
+    '^@tt/observability$': '<rootDir>/libs/observability/src/index.ts',
     '^@tt/platform$': '<rootDir>/libs/platform/src/index.ts',
+    '^@tt/store$': '<rootDir>/libs/store/src/index.ts',
     '^@tt/testing$': '<rootDir>/libs/testing/src/index.ts',
   },
   modulePathIgnorePatterns: ['<rootDir>/dist/', '<rootDir>/.infra/'],

@@ -6,8 +6,14 @@ import { dirname, join, posix, relative, sep } from 'node:path';
  * - a service never imports another service (services talk through events and HTTP only);
  * - a library never imports a service;
  * - `libs/contracts` depends on nothing of ours, so every service can take it;
- * - `@tt/testing` is only imported by tests.
+ * - `@tt/testing` is only imported by tests;
+ * - libraries are layered by what they are, and import only lower layers (LIBRARY_LAYERS): contracts;
+ *   then observability and store; then messaging and the HTTP edge (platform, which reaches messaging
+ *   only where its service kit wires the consumer and outbox: bootstrap.ts); then testing.
  */
+export const LIBRARY_LAYERS: Record<string, number> = { contracts: 0, observability: 1, store: 1, messaging: 2, platform: 2, testing: 3 };
+/** The one place a library may import one of its own layer: the service kit wiring messaging into a service. */
+const SERVICE_KIT = 'libs/platform/src/bootstrap.ts';
 const ROOT = join(__dirname, '../../..');
 
 interface SourceFile {
@@ -46,6 +52,7 @@ export function boundaryViolations(files: SourceFile[]): string[] {
     for (const specifier of importSpecifiers(source)) {
       const to = target(path, specifier);
       const fail = (rule: string) => violations.push(`${path}: import '${specifier}': ${rule}`);
+      const before = violations.length;
       const fromService = serviceOf(path);
       const fromLib = libOf(path);
       const toService = to && serviceOf(`${to}/`);
@@ -57,6 +64,13 @@ export function boundaryViolations(files: SourceFile[]): string[] {
         else if (specifier.startsWith('.') && toLib !== 'contracts') fail('libs/contracts must not import outside itself');
       }
       if (toLib === 'testing' && fromLib !== 'testing' && !isTestFile(path)) fail('@tt/testing is only for tests (*.spec.ts, *.int-spec.ts, *.e2e-spec.ts, test/)');
+      // Layering, where no rule above already refused the import.
+      if (fromLib && toLib && toLib !== fromLib && !isTestFile(path) && violations.length === before) {
+        const [from, to] = [LIBRARY_LAYERS[fromLib], LIBRARY_LAYERS[toLib]];
+        if (from === undefined || to === undefined) fail(`library ${from === undefined ? fromLib : toLib} has no layer in LIBRARY_LAYERS`);
+        else if (to > from || (to === from && !(path === SERVICE_KIT && toLib === 'messaging')))
+          fail(`libs/${fromLib} (layer ${from}) must not import libs/${toLib} (layer ${to}): a library imports only lower layers`);
+      }
     }
   }
   return violations;
@@ -82,7 +96,7 @@ describe('module boundaries', () => {
 
   it('scans the services and libraries', () => {
     const scanned = new Set(files.map((f) => serviceOf(f.path) ?? `lib:${libOf(f.path)}`));
-    expect([...scanned]).toEqual(expect.arrayContaining(['intake', 'matching', 'contract-tracking', 'reporting', 'lib:contracts', 'lib:messaging', 'lib:platform']));
+    expect([...scanned]).toEqual(expect.arrayContaining(['intake', 'matching', 'contract-tracking', 'reporting', 'lib:contracts', 'lib:messaging', 'lib:platform', 'lib:observability', 'lib:store']));
     expect(files.find((f) => f.path === 'libs/contracts/src/index.ts')).toBeDefined();
     expect(dirname(join(ROOT, files[0].path)).startsWith(ROOT)).toBe(true);
   });
@@ -126,6 +140,18 @@ describe('module boundaries', () => {
       expect(check('libs/contracts/src/x.ts', `import { A } from '@tt/messaging';`)).toHaveLength(1);
       expect(check('libs/contracts/src/x.ts', `import { A } from '../../platform/src/a';`)).toHaveLength(1);
       expect(check('libs/contracts/src/events/x.ts', `import { z } from 'zod'; import { A } from '../domain/vocabulary';`)).toEqual([]);
+    });
+
+    it('layers the libraries: a lower one never imports a higher one, nor one of its own layer but for the service kit', () => {
+      expect(check('libs/store/src/x.ts', `import { A } from '@tt/messaging';`)).toHaveLength(1);
+      expect(check('libs/observability/src/x.ts', `import { A } from '@tt/platform';`)).toHaveLength(1);
+      expect(check('libs/observability/src/x.ts', `import { A } from '@tt/store';`)).toHaveLength(1);
+      expect(check('libs/messaging/src/x.ts', `import { A } from '@tt/platform';`)).toHaveLength(1);
+      expect(check('libs/platform/src/http/x.ts', `import { A } from '@tt/messaging';`)).toHaveLength(1);
+      expect(check('libs/platform/src/bootstrap.ts', `import { A } from '@tt/messaging';`)).toEqual([]);
+      expect(check('libs/platform/src/x.ts', `import { A } from '@tt/observability'; import { B } from '@tt/store'; import { C } from '@tt/contracts';`)).toEqual([]);
+      expect(check('libs/messaging/src/x.ts', `import { A } from '@tt/observability'; import { B } from '@tt/store';`)).toEqual([]);
+      expect(check('libs/newlib/src/x.ts', `import { A } from '@tt/store';`)).toHaveLength(1);
     });
 
     it('allows @tt/testing only in tests', () => {

@@ -1,4 +1,5 @@
-import { EventRejectedError, isDuplicateKey, isTransientError, upsertOnce } from './errors';
+import { isDuplicateKey, isTransientError, upsertOnce } from '@tt/store';
+import { EventRejectedError } from './errors';
 
 const named = (name: string, message = 'boom', extra: object = {}) => Object.assign(new Error(message), { name, ...extra });
 

@@ -1,4 +1,3 @@
-export * from './trace-context';
 export * from './cloud-event.codec';
 export * from './errors';
 export * from './kafka/kafka-client';
@@ -14,4 +13,3 @@ export * from './consumer/rethrow-event-errors.filter';
 export * from './dead-letters/dead-letter-reasons';
 export * from './dead-letters/replay';
 export * from './metrics';
-export * from './tracing';

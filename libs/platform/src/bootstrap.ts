@@ -5,7 +5,8 @@ import { getConnectionToken } from '@nestjs/mongoose';
 import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
 import type { Connection } from 'mongoose';
 import type { Subscription } from '@tt/contracts';
-import { createKafka, EventOutbox, KafkaEventTransport, MongoProcessedEventStore, scrapedGauge, startTracing, stopTracing } from '@tt/messaging';
+import { createKafka, EventOutbox, KafkaEventTransport, MongoProcessedEventStore } from '@tt/messaging';
+import { scrapedGauge, startTracing, stopTracing } from '@tt/observability';
 import { AuthGuard } from './auth/auth.guard';
 import { keyResolver } from './auth/tokens';
 import type { ServiceConfig } from './config/service-config';
@@ -24,7 +25,7 @@ const RATE_LIMIT_STORAGE = Symbol('RATE_LIMIT_STORAGE');
 import { withProblemResponses } from './http/openapi-problems';
 import { routeDtos, withValidatorConstraints } from './http/openapi-constraints';
 import { withRuleDescriptions } from './http/openapi-rules';
-import { StoreWatchdog } from './store/store-watchdog';
+import { StoreWatchdog } from '@tt/store';
 import { parseDuration } from './config/duration';
 import { httpMetrics, startProcessMetrics } from './metrics/metrics';
 

@@ -18,7 +18,6 @@ export * from './auth/tokens';
 export * from './auth/auth.guard';
 export * from './health/health.controller';
 export * from './metrics/metrics';
-export * from './store/store-watchdog';
 export * from './idempotency/idempotency.interceptor';
 export * from './bootstrap';
 export * from './http/rate-limit';

@@ -1,6 +1,6 @@
 import { ZodError } from 'zod';
 import { EVENT_EXAMPLES, type PayloadOf } from '@tt/contracts';
-import { runWithTraceparent } from '../trace-context';
+import { runWithTraceparent } from '@tt/observability';
 import { decodeCloudEvent, encodeCloudEvent } from '../cloud-event.codec';
 import { stageEvent, toCloudEvent } from './outbox-entry';
 

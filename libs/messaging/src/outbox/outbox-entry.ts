@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Schema } from 'mongoose';
 import { EVENT_CATALOG, type EventType, type PayloadOf } from '@tt/contracts';
-import { currentTraceparent } from '../trace-context';
+import { currentTraceparent } from '@tt/observability';
 import type { CloudEvent } from '../cloud-event.codec';
 
 /**

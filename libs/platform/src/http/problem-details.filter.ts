@@ -1,6 +1,6 @@
 import { ArgumentsHost, Catch, HttpException, HttpStatus, Logger, type ExceptionFilter } from '@nestjs/common';
 import type { Request, Response } from 'express';
-import { isTransientError } from '@tt/messaging';
+import { isTransientError } from '@tt/store';
 import { PROBLEM_CONTENT_TYPE, type ProblemDetails } from './problem';
 
 const RETRY_AFTER_SECONDS = 5;

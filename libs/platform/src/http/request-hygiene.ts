@@ -1,5 +1,5 @@
 import { json, type NextFunction, type Request, type RequestHandler, type Response } from 'express';
-import { runWithTraceparent, SpanKind, SpanStatusCode, startSpan } from '@tt/messaging';
+import { runWithTraceparent, SpanKind, SpanStatusCode, startSpan } from '@tt/observability';
 import { PROBLEM_CONTENT_TYPE, type InvalidParam } from './problem';
 import { toProblem } from './problem-details.filter';
 

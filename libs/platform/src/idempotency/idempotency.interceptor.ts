@@ -5,7 +5,7 @@ import type { Request, Response } from 'express';
 import type { Connection } from 'mongoose';
 import { from, lastValueFrom, type Observable } from 'rxjs';
 import stableStringify from 'safe-stable-stringify';
-import { isDuplicateKey } from '@tt/messaging';
+import { isDuplicateKey } from '@tt/store';
 import { ProblemException, invalid } from '../http/problem';
 import type { Principal } from '../auth/principal';
 

@@ -1,6 +1,6 @@
 import pino from 'pino';
 import { Writable } from 'node:stream';
-import { runWithTraceparent } from '@tt/messaging';
+import { runWithTraceparent } from '@tt/observability';
 import { pinoOptions, scrub } from './logging';
 
 function capture() {

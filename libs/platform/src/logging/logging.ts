@@ -1,7 +1,7 @@
 import type { Request } from 'express';
 import type { Params } from 'nestjs-pino';
 import type { LoggerOptions } from 'pino';
-import { activeTraceId } from '@tt/messaging';
+import { activeTraceId } from '@tt/observability';
 
 /**
  * JSON log lines (pino, through nestjs-pino) for every service: one line per request and per log

@@ -2,8 +2,8 @@ import { Controller, Get, Res } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { Queue } from 'bullmq';
 import type { NextFunction, Request, Response } from 'express';
-import { collectDefaultMetrics, Histogram, register } from 'prom-client';
-import { scrapedGauge } from '@tt/messaging';
+import { collectDefaultMetrics, register } from 'prom-client';
+import { histogramMetric, scrapedGauge } from '@tt/observability';
 import { Public } from '../auth/principal';
 
 /**
@@ -31,13 +31,12 @@ export function startProcessMetrics(service: string): void {
   defaultsCollected = true;
 }
 
-const httpDuration = (register.getSingleMetric('tt_http_request_duration_seconds') as Histogram<'method' | 'route' | 'status_code'> | undefined) ??
-  new Histogram({
-    name: 'tt_http_request_duration_seconds',
-    help: 'HTTP request latency by method, route (the route pattern, not the path) and status',
-    labelNames: ['method', 'route', 'status_code'] as const,
-    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
-  });
+const httpDuration = histogramMetric({
+  name: 'tt_http_request_duration_seconds',
+  help: 'HTTP request latency by method, route (the route pattern, not the path) and status',
+  labelNames: ['method', 'route', 'status_code'] as const,
+  buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+});
 
 /** Times every request; the route label is the matched pattern (`/needs/:id`), `unmatched` for a 404 without a route. */
 export function httpMetrics(req: Request, res: Response, next: NextFunction): void {

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import { randomUUID } from 'node:crypto';
 import type { Model } from 'mongoose';
-import { isDuplicateKey } from '@tt/messaging';
+import { isDuplicateKey } from '@tt/store';
 import { findRegion } from '@tt/contracts';
 import { conflict, entityTag, invalid, notFound, preconditionFailed, type Principal } from '@tt/platform';
 import type { CreateEnterpriseDto, ReviseEnterpriseDto } from './enterprise.dto';

@@ -1,6 +1,6 @@
 import { OnWorkerEvent, Processor, WorkerHost } from '@nestjs/bullmq';
 import type { Job } from 'bullmq';
-import { inJobSpan } from '@tt/messaging';
+import { inJobSpan } from '@tt/observability';
 import { NEED_IMPORT_QUEUE, type NeedImportJob } from './need-import.queue';
 import { NeedImportsService } from './need-imports.service';
 import { MAX_STALLED_COUNT } from '@tt/platform';

@@ -5,7 +5,7 @@ import type { Queue } from 'bullmq';
 import { createHash, randomUUID } from 'node:crypto';
 import type { Model } from 'mongoose';
 import { invalid, notFound, readSpreadsheet, spreadsheetFormatOf, spreadsheetProblem, writeXlsx, type Principal, type ReadSheet } from '@tt/platform';
-import { traceparentForJob } from '@tt/messaging';
+import { traceparentForJob } from '@tt/observability';
 import { EnterprisesService, type EnterpriseView } from '../enterprises/enterprises.service';
 import { NeedsService } from '../needs/needs.service';
 import { CONFIDENTIALITY_LABELS, HEADER_MARKER, needRowRuleProblems, parseRow, templateSpec } from './need-import-sheet';

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import type { Model } from 'mongoose';
 import type { PayloadOf } from '@tt/contracts';
-import { upsertOnce } from '@tt/messaging';
+import { upsertOnce } from '@tt/store';
 import { REMINDER_MODEL, type Reminder } from './reminder.schema';
 
 type Raised = PayloadOf<'cn.techtransfer.match.reminder.v1'> | PayloadOf<'cn.techtransfer.deal.reminder.v1'>;

@@ -1,7 +1,8 @@
 import { InjectQueue } from '@nestjs/bullmq';
 import { InjectModel } from '@nestjs/mongoose';
 import { EventPattern, Payload } from '@nestjs/microservices';
-import { EventConsumer, traceparentForJob } from '@tt/messaging';
+import { EventConsumer } from '@tt/messaging';
+import { traceparentForJob } from '@tt/observability';
 import type { Queue } from 'bullmq';
 import type { Model } from 'mongoose';
 import { NeedCapturedV1, NeedClosedV1, NeedRevisedV1, NeedWithdrawnV1, needState, type PayloadOf } from '@tt/contracts';

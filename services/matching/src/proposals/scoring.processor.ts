@@ -1,7 +1,7 @@
 import { Processor, WorkerHost } from '@nestjs/bullmq';
 import { Logger } from '@nestjs/common';
 import type { Job } from 'bullmq';
-import { inJobSpan } from '@tt/messaging';
+import { inJobSpan } from '@tt/observability';
 import { SCORING_QUEUE, scoringBackoff, UNSCORED_SWEEP_JOB, type ScoringJob } from './scoring.queue';
 import { NeedScoringService } from './need-scoring.service';
 import { UnscoredSweep } from './unscored-sweep';

@@ -2,7 +2,8 @@ import { Injectable, type OnModuleInit } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import type { Model } from 'mongoose';
 import { Subject } from 'rxjs';
-import { isDuplicateKey, type CloudEvent } from '@tt/messaging';
+import { type CloudEvent } from '@tt/messaging';
+import { isDuplicateKey } from '@tt/store';
 import { ANALYST_EVENT_MODEL, type AnalystEventRow } from './analyst-event.schema';
 import { analystView } from './analyst-view';
 

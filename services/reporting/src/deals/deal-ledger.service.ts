@@ -2,7 +2,8 @@ import { Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import type { Model } from 'mongoose';
 import type { PayloadOf, RegistryRecord } from '@tt/contracts';
-import { EventRejectedError, upsertOnce } from '@tt/messaging';
+import { EventRejectedError } from '@tt/messaging';
+import { upsertOnce } from '@tt/store';
 import { DEAL_LEDGER_MODEL, type DealLedgerEntry } from './deal-ledger.schema';
 import { registrationRecordProblem } from './registration-rules';
 

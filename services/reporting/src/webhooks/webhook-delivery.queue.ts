@@ -2,7 +2,7 @@ import { InjectQueue, OnWorkerEvent, Processor, WorkerHost } from '@nestjs/bullm
 import { Injectable, Logger, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import type { Job, Queue } from 'bullmq';
 import { debounceTime, type Subscription } from 'rxjs';
-import { inJobSpan, traceparentForJob } from '@tt/messaging';
+import { inJobSpan, traceparentForJob } from '@tt/observability';
 import { AnalystEventsService } from '../analyst-events/analyst-events.service';
 import { config } from '../config';
 import { retryDelayMs } from './webhook-retries';

@@ -2,7 +2,7 @@ import { Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import { randomUUID } from 'node:crypto';
 import type { Model } from 'mongoose';
-import { Counter, register } from 'prom-client';
+import { counterMetric } from '@tt/observability';
 import { conflict, invalid, notFound, type Principal } from '@tt/platform';
 import { AnalystEventsService, publicEvent, type AnalystEvent } from '../analyst-events/analyst-events.service';
 import { config } from '../config';
@@ -14,9 +14,7 @@ import { WEBHOOK_DELIVERY_MODEL, WEBHOOK_SUBSCRIPTION_MODEL, type WebhookDeliver
 /** A subscriber keeps at most this many webhooks. */
 export const MAX_WEBHOOKS_PER_OWNER = 20;
 
-const deliveries =
-  (register.getSingleMetric('tt_webhook_deliveries_total') as Counter<'outcome'> | undefined) ??
-  new Counter({ name: 'tt_webhook_deliveries_total', help: 'Webhook delivery attempts by outcome (delivered, failed)', labelNames: ['outcome'] as const });
+const deliveries = counterMetric({ name: 'tt_webhook_deliveries_total', help: 'Webhook delivery attempts by outcome (delivered, failed)', labelNames: ['outcome'] as const });
 
 /** What a subscriber sees of a subscription: never the secrets (they are shown once, when issued). */
 export const subscriptionView = (s: WebhookSubscriptionRow) => ({
