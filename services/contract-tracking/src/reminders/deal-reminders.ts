@@ -9,7 +9,7 @@ import { EventConsumer, EventOutbox } from '@tt/messaging';
 import { inJobSpan, traceparentForJob } from '@tt/observability';
 import { config } from '../config';
 import { DEAL_MODEL, type Deal } from '../deals/deal.schema';
-import { eventContext } from '../deals/deals.service';
+import { eventContext } from '../deals/deal-view';
 import { MAX_STALLED_COUNT } from '@tt/platform';
 
 /**
