@@ -6,7 +6,7 @@ import { inJobSpan, traceparentForJob } from '@tt/observability';
 import { AnalystEventsService } from '../analyst-events/analyst-events.service';
 import { config } from '../config';
 import { retryDelayMs } from './webhook-retries';
-import { WebhooksService } from './webhooks.service';
+import { WebhookDeliveryEngine } from './webhook-delivery.engine';
 import { MAX_STALLED_COUNT } from '@tt/platform';
 
 export const WEBHOOK_DELIVERY_QUEUE = 'webhook-deliveries';
@@ -28,7 +28,7 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnModuleDestro
 
   constructor(
     @InjectQueue(WEBHOOK_DELIVERY_QUEUE) private readonly queue: Queue<DeliveryJob>,
-    private readonly webhooks: WebhooksService,
+    private readonly webhooks: WebhookDeliveryEngine,
     private readonly feed: AnalystEventsService,
   ) {}
 
@@ -63,7 +63,7 @@ export class WebhookDeliveryProcessor extends WorkerHost {
   private readonly logger = new Logger(WebhookDeliveryProcessor.name);
 
   constructor(
-    private readonly webhooks: WebhooksService,
+    private readonly webhooks: WebhookDeliveryEngine,
     private readonly dispatcher: WebhookDispatcher,
   ) {
     super();

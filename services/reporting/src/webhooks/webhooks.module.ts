@@ -5,6 +5,7 @@ import { AnalystEventsModule } from '../analyst-events/analyst-events.module';
 import { WEBHOOK_DELIVERY_MODEL, WEBHOOK_SUBSCRIPTION_MODEL, WebhookDeliverySchema, WebhookSubscriptionSchema } from './webhook.schema';
 import { WEBHOOK_DELIVERY_QUEUE, WebhookDeliveryProcessor, WebhookDispatcher } from './webhook-delivery.queue';
 import { WebhooksController } from './webhooks.controller';
+import { WebhookDeliveryEngine } from './webhook-delivery.engine';
 import { WebhooksService } from './webhooks.service';
 
 /** Analysts' webhooks: subscriptions, signed deliveries from a BullMQ queue, the delivery log, replay. */
@@ -18,6 +19,6 @@ import { WebhooksService } from './webhooks.service';
     AnalystEventsModule,
   ],
   controllers: [WebhooksController],
-  providers: [WebhooksService, WebhookDispatcher, WebhookDeliveryProcessor],
+  providers: [WebhooksService, WebhookDeliveryEngine, WebhookDispatcher, WebhookDeliveryProcessor],
 })
 export class WebhooksModule {}
