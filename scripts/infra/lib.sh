@@ -106,11 +106,19 @@ start_detached() {
   die "process did not start: $*"
 }
 
-# stop_pidfile NAME PIDFILE PATTERN GRACE_SECONDS: SIGTERM, wait, then SIGKILL.
+# stop_pidfile NAME PIDFILE PATTERN GRACE_SECONDS [required]: SIGTERM, wait, then SIGKILL.
+# Nothing to stop is fine (status 0), unless the 5th argument is `required`: then it is status
+# NOT_RUNNING (3), so that `down <component>` can tell "stopped" from "was not running" (a test that
+# stops a component to prove an outage must not pass against one that was never up).
+NOT_RUNNING=3
 stop_pidfile() {
-  local name="$1" pidfile="$2" pattern="$3" grace="$4" pid i
+  local name="$1" pidfile="$2" pattern="$3" grace="$4" required="${5:-}" pid i
   if ! pid="$(live_pid "$pidfile" "$pattern")"; then
     rm -f "$pidfile"
+    if [[ "$required" == required ]]; then
+      warn "$name: not running (nothing to stop)"
+      return "$NOT_RUNNING"
+    fi
     log "$name: not running"
     return 0
   fi

@@ -140,18 +140,37 @@ describe('analysts subscribe to deal events', () => {
     await sse.connect();
     // What the first test logged is already there: twelve events.
     await eventually(async () => sse.messages, (m) => m.length >= 12, { what: 'the logged events over SSE' });
+    await new Promise((r) => setTimeout(r, 1_000)); // room for a thirteenth, which there must not be
     await sse.disconnect();
-    const third = takeNeedToRegistration(park, 3, { contract: 50_000_000, tech: 50_000_000 }, registrationNumber(), { tag: parkId });
-    await new Promise((r) => setTimeout(r, 1_500));
-    await sse.connect(); // a reconnect with Last-Event-ID, as EventSource does
-    const { dealId } = await third;
-    await eventually(async () => sse.messages.filter((m) => JSON.parse(m.data).dealId === dealId), (m) => m.length >= 6, { what: 'the third deal over SSE' });
+    expect(sse.messages).toHaveLength(12);
+    const before = sse.messages.map((m) => m.id);
+    expect(sse.lastEventId).toBeDefined(); // what it will send as Last-Event-ID
+
+    // While the client is away, a third deal goes all the way to registration: six events logged.
+    const { dealId } = await takeNeedToRegistration(park, 3, { contract: 50_000_000, tech: 50_000_000 }, registrationNumber(), { tag: parkId });
+    const missedPage = await eventually(
+      // Everything in the park after the last event it got (the cursor of GET /events is the SSE id).
+      () => reporting.get(`/events?after=${before[11]}&limit=100&parkId=${parkId}`),
+      (r) => r.status === 200 && r.body.items.filter((e: { dealId: string }) => e.dealId === dealId).length >= 6,
+      { what: 'the third deal logged while the client is away', timeoutMs: 60_000 },
+    );
+    const missed: { id: string; type: string; dealId: string }[] = missedPage.body.items;
+    expect(missed.map((e) => [e.dealId, e.type])).toEqual(DEAL_TO_REGISTRATION.map((t) => [dealId, t]));
+    expect(sse.messages).toHaveLength(12); // nothing reached it while it was away
+
+    // It reconnects with Last-Event-ID, as EventSource does: exactly the events it missed, in order.
+    await sse.connect();
+    await eventually(async () => sse.messages, (m) => m.length >= 12 + missed.length, { what: 'the missed events over SSE', timeoutMs: 30_000 });
+    await new Promise((r) => setTimeout(r, 1_500)); // room for a repeat or a stray event to show up
     await sse.disconnect();
+    const resumed = sse.messages.slice(12);
+    expect(resumed.map((m) => [m.id, m.event])).toEqual(missed.map((e) => [e.id, e.type])); // no gap, no repeat, in order
+    expect(resumed.map((m) => JSON.parse(m.data).dealId)).toEqual(missed.map(() => dealId));
+    expect(sse.messages.slice(0, 12).map((m) => m.id)).toEqual(before);
 
     const ids = sse.messages.map((m) => Number(m.id));
     expect(new Set(ids).size).toBe(ids.length); // no repeats
     expect([...ids].sort((a, b) => a - b)).toEqual(ids); // in order
-    expect(sse.messages.filter((m) => JSON.parse(m.data).dealId === dealId).map((m) => m.event)).toEqual(DEAL_TO_REGISTRATION);
 
     // GET /events by cursor gives the same events (no gaps), a page at a time.
     const paged: { id: string; type: string }[] = [];

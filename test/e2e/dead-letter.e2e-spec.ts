@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { deadLetterTopicOf, EVENT_SOURCES, TOPICS, type PayloadOf } from '@tt/contracts';
 import { encodeCloudEvent } from '@tt/messaging';
-import { analystToken, brokerToken, eventually, KafkaProbe, TestSystem } from '@tt/testing';
+import { analystToken, brokerToken, DeadLetterWatch, eventually, KafkaProbe, TestSystem } from '@tt/testing';
 
 /**
  * Poison events (malformed, of an unknown type, without CloudEvents headers) go to the dead-letter
@@ -10,9 +10,11 @@ import { analystToken, brokerToken, eventually, KafkaProbe, TestSystem } from '@
 describe('dead-lettering', () => {
   let system: TestSystem;
   let dlq: KafkaProbe;
+  let deadLetters: DeadLetterWatch;
 
   beforeAll(async () => {
     system = await TestSystem.start();
+    deadLetters = await DeadLetterWatch.start(system);
     dlq = await KafkaProbe.start(system.kafka, [system.topic(deadLetterTopicOf(TOPICS.need))]);
   });
 
@@ -88,6 +90,9 @@ describe('dead-lettering', () => {
       (funnel) => funnel?.captured === 1,
       { what: 'the valid need to be counted' },
     );
-    expect(dlq.records.filter((r) => r.key === needId)).toHaveLength(6); // nothing else was parked
+    // Nothing else was parked: read from the broker once every consumer group has caught up, the six
+    // above are all the need topic's dead-letter twin holds, and no other dead-letter topic has any.
+    expect(await deadLetters.added()).toEqual({ [system.topic(deadLetterTopicOf(TOPICS.need))]: 6 });
+    expect(dlq.records.filter((r) => r.key === needId)).toHaveLength(6);
   });
 });

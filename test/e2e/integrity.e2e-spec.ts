@@ -2,19 +2,20 @@ import { randomUUID } from 'node:crypto';
 import { deadLetterTopicOf, EVENT_EXAMPLES, EVENT_SOURCES, TOPICS, TransactionLoggedV1, type PayloadOf } from '@tt/contracts';
 import { createKafka, encodeCloudEvent } from '@tt/messaging';
 import type { Kafka } from 'kafkajs';
-import { analystToken, brokerToken, eventually, KafkaProbe, kafkaPasswordVar, TestSystem, type ApiClient } from '@tt/testing';
+import { analystToken, ApiClient, brokerToken, DeadLetterWatch, eventually, KafkaProbe, kafkaPasswordVar, TestSystem } from '@tt/testing';
 import { awaitDealFor, awaitProposals, captureNeed, chipNeed, createEnterprise, inPool, registration, registrationNumber, signature } from './broker-workflow';
 
 const ROUNDS = 20;
 
 /**
  * What the store and the consumers guarantee whatever the timing: a registration number is taken
- * once (the store's unique index decides, not a check before the write), and reporting counts only
- * what contract-tracking really registered.
+ * once (the store's unique index decides, not a check before the write), even by two instances of
+ * contract-tracking at once, and reporting counts only what contract-tracking really registered.
  */
 describe('integrity of registrations and of the totals', () => {
   let system: TestSystem;
   let dlq: KafkaProbe;
+  let deadLetters: DeadLetterWatch;
   let reporting: ApiClient;
   const park = `park-int-${Date.now().toString(36)}`;
   const otherPark = `${park}-b`;
@@ -36,12 +37,20 @@ describe('integrity of registrations and of the totals', () => {
   }
 
   beforeAll(async () => {
-    system = await TestSystem.start();
+    // Two contract-tracking processes on one database, as scaled out: the race below is between them.
+    system = await TestSystem.start({ instances: { 'contract-tracking': 2 } });
+    deadLetters = await DeadLetterWatch.start(system);
     dlq = await KafkaProbe.start(system.kafka, [system.topic(deadLetterTopicOf(TOPICS.deal))]);
     reporting = system.api('reporting', await analystToken());
     const deals = Array.from({ length: ROUNDS * 2 }, (_, i) => ({ contract: 5_000_000 + i * 1_001, tech: 4_000_000 + i * 3 }));
     await inPool(deals, 8, async (d, i) => {
       signed[i] = await signedDeal(park, i, d.contract, d.tech);
+    });
+    // Every signature's events are out of the outbox and counted before the tests (the first compares
+    // the deal topic's offsets before and after, which a late relay would move).
+    await eventually(async () => (await reporting.get(`/totals?year=2026&parkId=${park}`)).body.funnel, (f) => f?.contracted === ROUNDS * 2, {
+      what: 'every signed deal in the funnel',
+      timeoutMs: 120_000,
     });
   });
 
@@ -91,12 +100,18 @@ describe('integrity of registrations and of the totals', () => {
     }
   });
 
-  it(`gives a registration number to exactly one of two deals registering it at once (${ROUNDS} rounds)`, async () => {
-    const contracts = system.api('contract-tracking', await brokerToken(park));
+  it(`gives a registration number to exactly one of two deals registering it at once on two instances (${ROUNDS} rounds)`, async () => {
+    const token = await brokerToken(park);
+    const contracts = system.api('contract-tracking', token);
+    // Each of the two racing registrations goes to its own instance (no lock inside one process can decide).
+    const instances = system.instances['contract-tracking'].map((p) => new ApiClient(p.url, token));
+    expect(new Set(instances.map((i) => i.baseUrl)).size).toBe(2);
     for (let round = 0; round < ROUNDS; round++) {
       const number = registrationNumber();
       const [a, b] = [signed[2 * round], signed[2 * round + 1]];
-      const answers = await Promise.all([a, b].map((d) => contracts.post(`/deals/${d.dealId}/register`, registration(number))));
+      // Which instance gets which deal alternates by round.
+      const [first, second] = round % 2 === 0 ? instances : [...instances].reverse();
+      const answers = await Promise.all([first.post(`/deals/${a.dealId}/register`, registration(number)), second.post(`/deals/${b.dealId}/register`, registration(number))]);
       expect(answers.map((r) => r.status).sort()).toEqual([201, 409]);
       const refused = answers.find((r) => r.status === 409)!;
       expect(refused.body).toMatchObject({ type: '/problems/conflict', detail: 'this registration number is already registered' });
@@ -178,6 +193,9 @@ describe('integrity of registrations and of the totals', () => {
     expect(parked.find((r) => r.key === real.dealId)!.headers.dlq_error).toContain('contractAmountFen');
     await new Promise((r) => setTimeout(r, 2_000)); // room for a wrong count to show up
     expect(await totals()).toEqual(before);
+    // Nothing else parked, read from the broker once every consumer group has caught up: the five
+    // above, on the deal topic's dead-letter twin, and nothing in any other since the run began.
+    expect(await deadLetters.added()).toEqual({ [system.topic(deadLetterTopicOf(TOPICS.deal))]: 5 });
     expect(parkedBy('reporting')).toHaveLength(3);
     expect(dlq.records).toHaveLength(5);
   });

@@ -95,12 +95,14 @@ export class BalancedApiClient extends ApiClient {
     readonly baseUrls: string[],
     token?: string,
     private readonly timeoutMs = 120_000,
+    /** Where the 503s and failed connections it met are noted (share one between clients to see them all). */
+    readonly retries = new RetryLog(),
   ) {
     super(baseUrls[0], token);
   }
 
   override as(token: string): BalancedApiClient {
-    return new BalancedApiClient(this.baseUrls, token, this.timeoutMs);
+    return new BalancedApiClient(this.baseUrls, token, this.timeoutMs, this.retries);
   }
 
   protected override async sendTo<T>(_baseUrl: string, method: string, path: string, raw: string | Uint8Array | undefined, contentType: string, headers: Record<string, string>): Promise<ApiResponse<T>> {
@@ -109,11 +111,41 @@ export class BalancedApiClient extends ApiClient {
       const baseUrl = this.baseUrls[this.next++ % this.baseUrls.length];
       try {
         const response = await super.sendTo<T>(baseUrl, method, path, raw, contentType, headers);
-        if (response.status !== 503 || Date.now() > deadline) return response;
+        if (response.status !== 503) {
+          this.retries.answered.push(Date.now());
+          return response;
+        }
+        this.retries.unavailable.push({ at: Date.now(), method, path, baseUrl });
+        if (Date.now() > deadline) return response;
       } catch (error) {
+        this.retries.unreachable.push({ at: Date.now(), method, path, baseUrl });
         if (Date.now() > deadline) throw error;
       }
       await new Promise((r) => setTimeout(r, 200));
     }
+  }
+}
+
+/** One answer a BalancedApiClient did not take as final. */
+export interface RetriedCall {
+  at: number;
+  method: string;
+  path: string;
+  baseUrl: string;
+}
+
+/**
+ * What BalancedApiClients met and retried: each 503 (a backing service away) and each request that
+ * could not reach its instance or was cut off. For tests that must show an outage was seen by callers.
+ */
+export class RetryLog {
+  readonly unavailable: RetriedCall[] = [];
+  readonly unreachable: RetriedCall[] = [];
+  /** When each final answer other than a 503 came (ms since the epoch). */
+  readonly answered: number[] = [];
+
+  /** The 503s answered between `from` and `to` (ms since the epoch). */
+  unavailableBetween(from: number, to: number): RetriedCall[] {
+    return this.unavailable.filter((c) => c.at >= from && c.at <= to);
   }
 }

@@ -7,3 +7,5 @@ export * from './system';
 export * from './catch-up';
 export * from './sse-client';
 export * from './webhook-receiver';
+export * from './dead-letters';
+export * from './dependency-probes';

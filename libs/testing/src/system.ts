@@ -28,8 +28,15 @@ export class TestSystem {
     return Object.fromEntries(SERVICE_NAMES.map((name) => [name, this.instances[name][0]])) as Record<ServiceName, ServiceProcess>;
   }
 
-  /** `env`: extra settings per service, e.g. a short reminder delay for the test that waits for one. */
-  static async start({ instances = 1, env = {} }: { instances?: number; env?: Partial<Record<ServiceName, Record<string, string>>> } = {}): Promise<TestSystem> {
+  /**
+   * `env`: extra settings per service, e.g. a short reminder delay for the test that waits for one.
+   * `instances`: how many processes per service, for all (a number) or for some (the rest run one).
+   */
+  static async start({
+    instances = 1,
+    env = {},
+  }: { instances?: number | Partial<Record<ServiceName, number>>; env?: Partial<Record<ServiceName, Record<string, string>>> } = {}): Promise<TestSystem> {
+    const countOf = (name: ServiceName) => (typeof instances === 'number' ? instances : (instances[name] ?? 1));
     const runId = `${Date.now().toString(36)}${randomBytes(3).toString('hex')}`;
     const namespace = `test.${runId}.`;
     const groupOf = (service: string) => `${runId}-${service}`;
@@ -37,7 +44,8 @@ export class TestSystem {
     const processes = {} as Record<ServiceName, ServiceProcess[]>;
     for (const name of SERVICE_NAMES) {
       processes[name] = [];
-      for (let i = 0; i < instances; i++) {
+      const count = countOf(name);
+      for (let i = 0; i < count; i++) {
         processes[name].push(
           new ServiceProcess(
             name,
@@ -57,7 +65,7 @@ export class TestSystem {
               ...env[name],
             },
             logDir,
-            instances > 1 ? `${name}-${i + 1}` : name,
+            count > 1 ? `${name}-${i + 1}` : name,
           ),
         );
       }
@@ -82,6 +90,11 @@ export class TestSystem {
   /** The name of each service's database in this run (for assertions on stored state). */
   database(name: ServiceName): string {
     return `t_${this.runId}_${name.replace(/-/g, '_')}`;
+  }
+
+  /** A service's consumer group in this run (all its instances share it). */
+  group(name: ServiceName): string {
+    return `${this.runId}-${name}`;
   }
 
   topic(logical: string): string {
