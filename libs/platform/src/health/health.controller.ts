@@ -10,6 +10,27 @@ export interface ReadinessCheck {
   check(): Promise<boolean>;
 }
 
+/**
+ * A check that has not answered by then is down: a dependency that hangs (a store that stopped
+ * answering, whose driver waits 30 s to select a server) must not hang readiness past the probe's own
+ * 4 s timeout, or the orchestrator sees no answer instead of a 503 that names the dependency.
+ */
+export const READINESS_CHECK_TIMEOUT_MS = 2_000;
+
+/** Whether the check answered true within `timeoutMs` (false on a failure or a timeout). */
+export async function answeredUp(check: () => Promise<boolean>, timeoutMs = READINESS_CHECK_TIMEOUT_MS): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<boolean>((resolve) => {
+    timer = setTimeout(() => resolve(false), timeoutMs);
+    timer.unref();
+  });
+  try {
+    return await Promise.race([check().catch(() => false), timedOut]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 @Injectable()
 export class ReadinessChecks {
   /** Which service answers: lets callers tell they reached the process they meant. */
@@ -20,7 +41,7 @@ export class ReadinessChecks {
   }
   async run(): Promise<Record<string, 'up' | 'down'>> {
     const results = await Promise.all(
-      this.checks.map(async (c) => [c.name, (await c.check().catch(() => false)) ? 'up' : 'down'] as const),
+      this.checks.map(async (c) => [c.name, (await answeredUp(() => c.check())) ? 'up' : 'down'] as const),
     );
     return Object.fromEntries(results);
   }
