@@ -572,7 +572,7 @@ describe('Prometheus and Grafana', () => {
   });
 
   it('charts and alerts only on metrics the services export', () => {
-    const sources = ['libs/platform/src/metrics/metrics.ts', 'libs/platform/src/bootstrap.ts', 'libs/messaging/src/metrics.ts', 'libs/messaging/src/outbox/outbox-relay.ts', 'libs/messaging/src/consumer/kafka-event.transport.ts', 'services/reporting/src/webhooks/webhooks.service.ts']
+    const sources = ['libs/platform/src/metrics/metrics.ts', 'libs/platform/src/bootstrap.ts', 'libs/messaging/src/metrics.ts', 'libs/messaging/src/outbox/outbox-relay.ts', 'libs/messaging/src/consumer/kafka-event.transport.ts', 'services/reporting/src/webhooks/webhook-delivery.engine.ts']
       .map((f) => readFileSync(path.join(__dirname, '..', f), 'utf8'))
       .join('\n');
     const alerts = readFileSync(path.join(observability, 'alerts.yml'), 'utf8');
