@@ -1,0 +1,3 @@
+#!/usr/bin/env bash
+# Stand-in for Kafka 3.9.1's bin/kafka-acls.sh (same main class).
+exec "$(dirname "$0")/kafka-run-class.sh" kafka.admin.AclCommand "$@"
