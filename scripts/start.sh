@@ -15,15 +15,20 @@ for service in intake matching contract-tracking reporting; do
   command=${command_template//\$\{SERVICE\}/$service}
   log "starting $service on port ${PORTS[$service]}"
   # On the local secured broker each service logs in as its own principal (scripts/infra/env.sh has the
-  # passwords; deploy/kafka/access.conf what each may do), and creates no topic, as in production.
-  password_var="KAFKA_${service//-/_}_PASSWORD"
-  password_var=${password_var^^}
-  kafka_login=()
-  if [ -n "${!password_var:-}" ]; then
-    kafka_login=(KAFKA_SASL_MECHANISM=scram-sha-512 "KAFKA_SASL_USERNAME=$service" "KAFKA_SASL_PASSWORD=${!password_var}" KAFKA_CREATE_TOPICS=false)
-  fi
-  # The development signing key is trusted only when NODE_ENV=development is said (see libs/platform config).
-  env "${kafka_login[@]}" NODE_ENV="${NODE_ENV:-development}" PORT="${PORTS[$service]}" nohup $command >".infra/run/$service.log" 2>&1 &
+  # passwords; deploy/kafka/access.conf what each may do), and creates no topic, as in production. Exported
+  # in a subshell rather than put on a command line, where `ps` would show the password.
+  (
+    password_var="KAFKA_${service//-/_}_PASSWORD"
+    password_var=${password_var^^}
+    if [ -n "${!password_var:-}" ]; then
+      export KAFKA_SASL_MECHANISM=scram-sha-512 KAFKA_SASL_USERNAME="$service" KAFKA_SASL_PASSWORD="${!password_var}" KAFKA_CREATE_TOPICS=false
+      # ...and knows no other principal's password.
+      unset $(compgen -v | grep -E '^KAFKA_[A-Z_]+_PASSWORD$' | grep -vx KAFKA_SASL_PASSWORD)
+    fi
+    # The development signing key is trusted only when NODE_ENV=development is said (see libs/platform config).
+    export NODE_ENV="${NODE_ENV:-development}" PORT="${PORTS[$service]}"
+    exec nohup $command >".infra/run/$service.log" 2>&1
+  ) &
   echo $! >".infra/run/$service.pid"
 done
 
