@@ -90,7 +90,9 @@ export class TotalsService {
     if (judged.verdict === 'redelivery') return;
     if (judged.verdict === 'reject') throw new EventRejectedError(judged.reason);
     const change = { kind, revision: t.revision, reason: t.reason, at: new Date(t.at), fingerprint: judged.fingerprint };
-    await this.transactions.updateOne({ _id: t.dealId, revision: row!.revision }, { $set: { ...changes, revision: t.revision }, $push: { changes: change } }).exec();
+    const written = await this.transactions.updateOne({ _id: t.dealId, revision: row!.revision }, { $set: { ...changes, revision: t.revision }, $push: { changes: change } }).exec();
+    // Another change landed since the read (this one on another instance, or a racing one): judge again against it.
+    if (written.matchedCount === 0) return this.applyChange(t, kind, deal, changes);
   }
 
   /**

@@ -52,7 +52,7 @@ export class WebhookDeliveryEngine {
       let moved = true;
       for (const event of events) {
         const attempt = await this.post(sub, event);
-        if (!attempt.ok) return this.failed(sub, attempt.error);
+        if (!attempt.ok) return this.failed(sub, at, attempt.error); // `at`: the cursor as this pass has moved it
         moved = await this.advance(id, at, event.seq, sub.failingSince !== undefined);
         if (!moved) break;
         at = event.seq;
@@ -106,12 +106,12 @@ export class WebhookDeliveryEngine {
   }
 
   /** Counts the failure; past the disable window the webhook is disabled (replay or enable brings it back). */
-  private async failed(sub: WebhookSubscriptionRow, error: string): Promise<DeliveryPass> {
+  private async failed(sub: WebhookSubscriptionRow, cursor: number, error: string): Promise<DeliveryPass> {
     const now = new Date();
     const failingSince = sub.failingSince ?? now;
     const disable = now.getTime() - failingSince.getTime() >= config.webhooks.disableAfterSeconds * 1000;
     await this.subscriptions.updateOne(
-      { _id: sub._id, cursor: sub.cursor },
+      { _id: sub._id, cursor },
       {
         $set: {
           failingSince,
