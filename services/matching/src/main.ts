@@ -14,7 +14,6 @@ async function main() {
     title: 'Matching API (供需对接)',
     description:
       'The supply catalogue (six kinds: institutions, experts, 科技成果, service agencies, finance products, shared equipment), managed by admins, and need-to-supply matching with explainable scores. Consumes the need events and its own catalogue changes; publishes supply listed / revised / retired and match proposed / accepted / rejected.',
-    // Of its own match topic, matching reads only match proposed (to schedule each proposal's reminder).
     consumer: SUBSCRIPTIONS['matching'],
   });
   const queue = app.get<Queue>(getQueueToken(SCORING_QUEUE));
