@@ -1,33 +1,22 @@
 import 'reflect-metadata';
 import { Module, type INestApplication, type Type } from '@nestjs/common';
-import { NestFactory, Reflector } from '@nestjs/core';
+import { NestFactory } from '@nestjs/core';
 import { getConnectionToken } from '@nestjs/mongoose';
 import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
 import type { Connection } from 'mongoose';
+import { Logger } from 'nestjs-pino';
 import type { Subscription } from '@tt/contracts';
 import { createKafka, EventOutbox, KafkaEventTransport, MongoProcessedEventStore } from '@tt/messaging';
-import { scrapedGauge, startTracing, stopTracing } from '@tt/observability';
-import { AuthGuard } from './auth/auth.guard';
-import { keyResolver } from './auth/tokens';
+import { scrapedGauge, startTracing } from '@tt/observability';
+import { StoreWatchdog } from '@tt/store';
 import type { ServiceConfig } from './config/service-config';
 import { ReadinessChecks } from './health/health.controller';
-import { ProblemDetailsFilter } from './http/problem-details.filter';
-import { jsonBody, middlewareErrorsAsProblems, rejectUnsafeInput, traceContext } from './http/request-hygiene';
-import { createValidationPipe } from './http/validation.pipe';
-import { Logger, LoggerModule } from 'nestjs-pino';
-import { loggerParams } from './logging/logging';
-import { IdempotencyInterceptor } from './idempotency/idempotency.interceptor';
-import { methodNotAllowed } from './http/method-not-allowed';
-import { securityHeaders } from './http/security-headers';
-import { PrincipalRateLimitGuard } from './http/rate-limit';
-
-const RATE_LIMIT_STORAGE = Symbol('RATE_LIMIT_STORAGE');
 import { withProblemResponses } from './http/openapi-problems';
 import { routeDtos, withValidatorConstraints } from './http/openapi-constraints';
 import { withRuleDescriptions } from './http/openapi-rules';
-import { StoreWatchdog } from '@tt/store';
-import { parseDuration } from './config/duration';
-import { httpMetrics, startProcessMetrics } from './metrics/metrics';
+import { startProcessMetrics } from './metrics/metrics';
+import { applyHttpEdge } from './service-kit/http-edge';
+import { PlatformModule } from './service-kit/platform.module';
 
 export interface BootstrapOptions {
   config: ServiceConfig;
@@ -46,41 +35,15 @@ export interface BootstrapOptions {
 export async function bootstrapService(options: BootstrapOptions): Promise<INestApplication> {
   const { config } = options;
   startTracing(config.service);
-  // The service's module under one root that adds the JSON logger (nestjs-pino) for every service alike.
-  // The rate limiter's Redis counters are a provider here so that shutdown closes their connection.
-  @Module({
-    imports: [LoggerModule.forRoot(loggerParams(config.service)), options.module],
-    providers: [
-      { provide: RATE_LIMIT_STORAGE, useFactory: () => PrincipalRateLimitGuard.storage(config.redisUrl, `throttle:${config.mongoDb}:`) },
-      // The spans still buffered go out before the process ends.
-      { provide: 'TRACING_SHUTDOWN', useValue: { onApplicationShutdown: () => stopTracing() } },
-    ],
-  })
+  // The service's module under one root that adds the platform (logger, auth, limits, errors, health) alike for every service.
+  @Module({ imports: [PlatformModule.forRoot(config), options.module] })
   class ServiceRoot {}
   // abortOnError off: a failed start throws to the service's main (which exits 1) instead of exiting inside Nest.
   const app = await NestFactory.create(ServiceRoot, { bodyParser: false, bufferLogs: true, abortOnError: false });
   const logger = app.get(Logger);
   app.useLogger(logger);
-
-  // Say nothing about the stack to whoever asks.
-  app.getHttpAdapter().getInstance().disable('x-powered-by');
-  app.use(securityHeaders());
   startProcessMetrics(config.service);
-  app.use(httpMetrics);
-  app.use(methodNotAllowed(app.getHttpAdapter().getInstance()));
-  app.use(traceContext);
-  app.use(jsonBody(config.bodyLimit));
-  app.use(rejectUnsafeInput);
-  app.use(middlewareErrorsAsProblems);
-  app.useGlobalFilters(new ProblemDetailsFilter());
-  app.useGlobalPipes(createValidationPipe());
-  // Authentication first: the rate limit counts per principal.
-  app.useGlobalGuards(
-    new AuthGuard(app.get(Reflector), keyResolver(config.authKeys)),
-    PrincipalRateLimitGuard.create(app.get(Reflector), app.get(RATE_LIMIT_STORAGE), config.rateLimit),
-  );
-  const idempotency = new IdempotencyInterceptor(app.get(Reflector), app.get<Connection>(getConnectionToken()));
-  app.useGlobalInterceptors(idempotency);
+  applyHttpEdge(app, config);
   app.enableShutdownHooks();
 
   const generated = SwaggerModule.createDocument(
@@ -103,8 +66,6 @@ export async function bootstrapService(options: BootstrapOptions): Promise<INest
   const storeWatchdog = new StoreWatchdog(connection, config.mongoUrl);
   storeWatchdog.start();
 
-  // Readiness fails while the outbox has an event waiting longer than this (the relay or Kafka is stuck).
-  const outboxMaxAgeSeconds = parseDuration(process.env.OUTBOX_READY_MAX_AGE ?? '5m', 'OUTBOX_READY_MAX_AGE');
   const outbox = optional(() => app.get(EventOutbox, { strict: false }));
   if (outbox) {
     scrapedGauge({
@@ -114,7 +75,7 @@ export async function bootstrapService(options: BootstrapOptions): Promise<INest
         this.set(await outbox.oldestPendingAgeSeconds());
       },
     });
-    readiness.add({ name: 'outbox', check: async () => (await outbox.oldestPendingAgeSeconds()) <= outboxMaxAgeSeconds });
+    readiness.add({ name: 'outbox', check: async () => (await outbox.oldestPendingAgeSeconds()) <= config.outboxReadyMaxAgeSeconds });
   }
 
   if (options.consumer) {
@@ -126,8 +87,6 @@ export async function bootstrapService(options: BootstrapOptions): Promise<INest
     });
     app.connectMicroservice({ strategy: transport });
     readiness.add({ name: 'kafka-consumer', check: async () => transport.isReady });
-    // Readiness fails while the group is this many records behind on its topics (it still consumes).
-    const maxLag = Number(process.env.CONSUMER_READY_MAX_LAG ?? 50_000);
     scrapedGauge({
       name: 'tt_kafka_consumer_lag',
       help: 'Records on the consumed topics not yet committed by this service’s consumer group, per topic',
@@ -136,11 +95,10 @@ export async function bootstrapService(options: BootstrapOptions): Promise<INest
         for (const [topic, lag] of Object.entries(await transport.lag())) this.set({ topic }, lag);
       },
     });
-    readiness.add({ name: 'consumer-lag', check: async () => Object.values(await transport.lag()).every((lag) => lag <= maxLag) });
+    readiness.add({ name: 'consumer-lag', check: async () => Object.values(await transport.lag()).every((lag) => lag <= config.consumerReadyMaxLag) });
     await app.startAllMicroservices();
   }
 
-  await idempotency.prepare();
   await app.listen(config.port, config.host);
   logger.log(`${config.service} listening on http://${config.host}:${config.port} (OpenAPI: /docs)`);
   return app;

@@ -24,3 +24,5 @@ export * from './http/rate-limit';
 export * from './http/openapi-constraints';
 export * from './http/openapi-rules';
 export * from './http/id.param';
+export * from './service-kit/platform.module';
+export * from './service-kit/http-edge';

@@ -3,7 +3,7 @@ import { Module } from '@nestjs/common';
 import { MongooseModule } from '@nestjs/mongoose';
 import { EVENT_SOURCES } from '@tt/contracts';
 import { OutboxModule } from '@tt/messaging';
-import { HealthModule, redisConnection } from '@tt/platform';
+import { redisConnection } from '@tt/platform';
 import { config } from './config';
 import { DEAL_MODEL } from './deals/deal.schema';
 import { DealsModule } from './deals/deals.module';
@@ -13,7 +13,6 @@ import { RemindersModule } from './reminders/reminders.module';
   imports: [
     MongooseModule.forRoot(config.mongoUrl, { dbName: config.mongoDb, retryWrites: false }),
     BullModule.forRoot({ connection: redisConnection(config.redisUrl), prefix: `bull:${config.mongoDb}` }),
-    HealthModule.forRoot(),
     DealsModule,
     RemindersModule,
     OutboxModule.forRoot({ source: EVENT_SOURCES.contractTracking, models: [DEAL_MODEL], imports: [DealsModule] }),

@@ -3,7 +3,7 @@ import { Module } from '@nestjs/common';
 import { MongooseModule } from '@nestjs/mongoose';
 import { EVENT_SOURCES } from '@tt/contracts';
 import { OutboxModule } from '@tt/messaging';
-import { HealthModule, redisConnection } from '@tt/platform';
+import { redisConnection } from '@tt/platform';
 import { config } from './config';
 import { EnterprisesModule } from './enterprises/enterprises.module';
 import { NeedImportsModule } from './need-imports/need-imports.module';
@@ -14,7 +14,6 @@ import { NEED_MODEL } from './needs/need.schema';
   imports: [
     MongooseModule.forRoot(config.mongoUrl, { dbName: config.mongoDb, retryWrites: false }),
     BullModule.forRoot({ connection: redisConnection(config.redisUrl), prefix: `bull:${config.mongoDb}` }),
-    HealthModule.forRoot(),
     EnterprisesModule,
     NeedsModule,
     NeedImportsModule,

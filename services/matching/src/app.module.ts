@@ -3,7 +3,7 @@ import { Module } from '@nestjs/common';
 import { MongooseModule } from '@nestjs/mongoose';
 import { EVENT_SOURCES } from '@tt/contracts';
 import { OutboxModule } from '@tt/messaging';
-import { HealthModule, redisConnection } from '@tt/platform';
+import { redisConnection } from '@tt/platform';
 import { CatalogueModule } from './catalogue/catalogue.module';
 import { SUPPLY_ITEM_MODEL } from './catalogue/supply-item.schema';
 import { config } from './config';
@@ -16,7 +16,6 @@ import { RemindersModule } from './reminders/reminders.module';
   imports: [
     MongooseModule.forRoot(config.mongoUrl, { dbName: config.mongoDb, retryWrites: false }),
     BullModule.forRoot({ connection: redisConnection(config.redisUrl), prefix: `bull:${config.mongoDb}` }),
-    HealthModule.forRoot(),
     CatalogueModule,
     NeedsModule,
     ProposalsModule,

@@ -1,7 +1,7 @@
 import { BullModule } from '@nestjs/bullmq';
 import { Module } from '@nestjs/common';
 import { MongooseModule } from '@nestjs/mongoose';
-import { HealthModule, redisConnection } from '@tt/platform';
+import { redisConnection } from '@tt/platform';
 import { AnalystEventsModule } from './analyst-events/analyst-events.module';
 import { config } from './config';
 import { DashboardModule } from './dashboard/dashboard.module';
@@ -18,7 +18,6 @@ import { WebhooksModule } from './webhooks/webhooks.module';
   imports: [
     MongooseModule.forRoot(config.mongoUrl, { dbName: config.mongoDb, retryWrites: false }),
     BullModule.forRoot({ connection: redisConnection(config.redisUrl), prefix: `bull:${config.mongoDb}` }),
-    HealthModule.forRoot(),
     AnalystEventsModule,
     WebhooksModule,
     DashboardModule,

@@ -1,25 +1,36 @@
-import { loadServiceConfig, parseDuration } from '@tt/platform';
+import { z } from 'zod';
+import { durationSetting, loadServiceConfig, loadServiceSettings } from '@tt/platform';
 
 const base = loadServiceConfig('reporting', 3004);
+const settings = loadServiceSettings('reporting', {
+  /** Retries wait 1 s, 2 s, 4 s, … up to this, per subscription (BullMQ backoff). */
+  WEBHOOK_RETRY_MAX: durationSetting('10m'),
+  /** A subscription whose endpoint has failed without a break for this long is disabled. */
+  WEBHOOK_DISABLE_AFTER: durationSetting('3d'),
+  /** One delivery's time limit. */
+  WEBHOOK_TIMEOUT: durationSetting('10s'),
+  /** After a rotation, the previous secret still signs (beside the new one) this long. */
+  WEBHOOK_SECRET_OVERLAP: durationSetting('24h'),
+  /**
+   * Targets allowed although internal (see webhooks/webhook-target.ts): comma-separated CIDRs,
+   * addresses or host names, for on-premise receivers and tests. Empty by default: loopback,
+   * private, link-local and the like are refused, in development as in production.
+   */
+  WEBHOOK_ALLOWED_TARGETS: z.string().default(''),
+  /** The dashboard's static files (relative to the repo root). */
+  DASHBOARD_DIR: z.string().min(1).default('services/reporting/dashboard'),
+});
 
 export const config = {
   ...base,
+  dashboardDir: settings.DASHBOARD_DIR,
   webhooks: {
-    /** Retries wait 1 s, 2 s, 4 s, … up to this, per subscription (BullMQ backoff). */
-    retryMaxSeconds: parseDuration(process.env.WEBHOOK_RETRY_MAX ?? '10m', 'WEBHOOK_RETRY_MAX'),
-    /** A subscription whose endpoint has failed without a break for this long is disabled. */
-    disableAfterSeconds: parseDuration(process.env.WEBHOOK_DISABLE_AFTER ?? '3d', 'WEBHOOK_DISABLE_AFTER'),
-    /** One delivery's time limit. */
-    timeoutSeconds: parseDuration(process.env.WEBHOOK_TIMEOUT ?? '10s', 'WEBHOOK_TIMEOUT'),
-    /** After a rotation, the previous secret still signs (beside the new one) this long. */
-    secretOverlapSeconds: parseDuration(process.env.WEBHOOK_SECRET_OVERLAP ?? '24h', 'WEBHOOK_SECRET_OVERLAP'),
+    retryMaxSeconds: settings.WEBHOOK_RETRY_MAX,
+    disableAfterSeconds: settings.WEBHOOK_DISABLE_AFTER,
+    timeoutSeconds: settings.WEBHOOK_TIMEOUT,
+    secretOverlapSeconds: settings.WEBHOOK_SECRET_OVERLAP,
     /** Plain-http endpoints: only outside production (tests and local runs post to localhost). */
     allowHttp: base.env !== 'production',
-    /**
-     * Targets allowed although internal (see webhooks/webhook-target.ts): comma-separated CIDRs,
-     * addresses or host names, for on-premise receivers and tests. Empty by default: loopback,
-     * private, link-local and the like are refused, in development as in production.
-     */
-    allowedTargets: (process.env.WEBHOOK_ALLOWED_TARGETS ?? '').split(',').filter((t) => t.trim() !== ''),
+    allowedTargets: settings.WEBHOOK_ALLOWED_TARGETS.split(',').filter((t) => t.trim() !== ''),
   },
 };

@@ -1,5 +1,6 @@
 import { DEVELOPMENT_JWKS, DEVELOPMENT_SIGNING_KEY } from '../auth/keys';
-import { loadServiceConfig } from './service-config';
+import { z } from 'zod';
+import { durationSetting, loadServiceConfig, loadServiceSettings } from './service-config';
 
 const productionKeys = { keys: [{ kty: 'OKP', crv: 'Ed25519', x: 'vxvPYiT40YpSe2lpHcv5sHjLeusuarM92JV-gHsfla4', kid: 'district-2026', alg: 'EdDSA', use: 'sig' }] };
 const productionJwks = JSON.stringify(productionKeys);
@@ -18,6 +19,8 @@ describe(loadServiceConfig.name, () => {
       authKeys: DEVELOPMENT_JWKS,
       bodyLimit: '64kb',
       rateLimit: { limit: 600, windowSeconds: 60 },
+      outboxReadyMaxAgeSeconds: 300,
+      consumerReadyMaxLag: 50_000,
     });
   });
 
@@ -45,6 +48,18 @@ describe(loadServiceConfig.name, () => {
     expect(() => loadServiceConfig('intake', 3001, { NODE_ENV: 'development', RATE_LIMIT: 'lots' })).toThrow(/RATE_LIMIT/);
     expect(loadServiceConfig('intake', 3001, { NODE_ENV: 'development', RATE_LIMIT: '20/10s' }).rateLimit).toEqual({ limit: 20, windowSeconds: 10 });
     expect(() => loadServiceConfig('intake', 3001, { AUTH_JWKS: '{"keys":[]}' })).toThrow(/AUTH_JWKS/);
+    expect(() => loadServiceConfig('intake', 3001, { NODE_ENV: 'development', OUTBOX_READY_MAX_AGE: '5 minutes' })).toThrow(/OUTBOX_READY_MAX_AGE: must be a positive duration/);
+    expect(() => loadServiceConfig('intake', 3001, { NODE_ENV: 'development', CONSUMER_READY_MAX_LAG: '-1' })).toThrow(/CONSUMER_READY_MAX_LAG/);
+    expect(loadServiceConfig('intake', 3001, { NODE_ENV: 'development', OUTBOX_READY_MAX_AGE: '90s' }).outboxReadyMaxAgeSeconds).toBe(90);
+  });
+
+  it('reads a service’s own settings through zod, naming each bad variable', () => {
+    const shape = { REMIND_AFTER: durationSetting('7d'), PER_NEED: z.coerce.number().int().min(1).default(5) };
+    expect(loadServiceSettings('matching', shape, {})).toEqual({ REMIND_AFTER: 7 * 86_400, PER_NEED: 5 });
+    expect(loadServiceSettings('matching', shape, { REMIND_AFTER: '36h', PER_NEED: '3' })).toEqual({ REMIND_AFTER: 36 * 3600, PER_NEED: 3 });
+    expect(() => loadServiceSettings('matching', shape, { REMIND_AFTER: '1 week', PER_NEED: 'five' })).toThrow(
+      /invalid configuration for matching: REMIND_AFTER: must be a positive duration .*; PER_NEED: /,
+    );
   });
 
   it('trusts the development key only when NODE_ENV=development is said explicitly', () => {

@@ -3,6 +3,21 @@ import type { JSONWebKeySet } from 'jose';
 import { z } from 'zod';
 import { DEVELOPMENT_JWKS, isDevelopmentKeySet, parseJwks } from '../auth/keys';
 import { parseRateLimit, type RateLimit } from '../http/rate-limit';
+import { parseDuration } from './duration';
+
+/** A wait read from the environment (`7d`, `36h`, `90m`, `5s`), in seconds. */
+export const durationSetting = (fallback: string) =>
+  z
+    .string()
+    .default(fallback)
+    .transform((text, context) => {
+      try {
+        return parseDuration(text);
+      } catch {
+        context.addIssue({ code: 'custom', message: `must be a positive duration such as 7d, 36h, 90m or 5s (got "${text}")` });
+        return z.NEVER;
+      }
+    });
 
 /**
  * The environment every service reads, parsed once at boot: a typo or a missing secret stops the
@@ -24,6 +39,10 @@ const schema = z.object({
   BODY_LIMIT: z.string().default('64kb'),
   /** Requests per window and principal, shared by all instances (Redis). */
   RATE_LIMIT: z.string().default('600/1m'),
+  /** Readiness fails while the outbox has an event waiting longer than this (the relay or Kafka is stuck). */
+  OUTBOX_READY_MAX_AGE: durationSetting('5m'),
+  /** Readiness fails while the consumer group is this many records behind on its topics (it still consumes). */
+  CONSUMER_READY_MAX_LAG: z.coerce.number().int().min(0).default(50_000),
 });
 
 export interface ServiceConfig {
@@ -39,15 +58,33 @@ export interface ServiceConfig {
   authKeys: JSONWebKeySet;
   bodyLimit: string;
   rateLimit: RateLimit;
+  outboxReadyMaxAgeSeconds: number;
+  consumerReadyMaxLag: number;
 }
 
-export function loadServiceConfig(service: string, defaultPort: number, env: NodeJS.ProcessEnv = process.env): ServiceConfig {
+/**
+ * A service's own settings, read from the environment through a zod schema the same way as the shared
+ * ones: one message naming every variable that is wrong, at start.
+ */
+export function loadServiceSettings<Shape extends z.ZodRawShape>(
+  service: string,
+  shape: Shape,
+  env: NodeJS.ProcessEnv = process.env,
+): z.infer<z.ZodObject<Shape>> {
+  return parseOrThrow(service, z.object(shape), env);
+}
+
+function parseOrThrow<Schema extends z.ZodTypeAny>(service: string, schema: Schema, env: NodeJS.ProcessEnv): z.infer<Schema> {
   const parsed = schema.safeParse(env);
   if (!parsed.success) {
     const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
     throw new Error(`invalid configuration for ${service}: ${problems}`);
   }
-  const e = parsed.data;
+  return parsed.data;
+}
+
+export function loadServiceConfig(service: string, defaultPort: number, env: NodeJS.ProcessEnv = process.env): ServiceConfig {
+  const e = parseOrThrow(service, schema, env);
   const environment = e.NODE_ENV ?? 'production';
   const given = e.AUTH_JWKS ?? (e.AUTH_JWKS_FILE ? readFileSync(e.AUTH_JWKS_FILE, 'utf8') : undefined);
   // The development key pair is published in the repository: only a service told NODE_ENV=development may trust it.
@@ -70,5 +107,7 @@ export function loadServiceConfig(service: string, defaultPort: number, env: Nod
     authKeys,
     bodyLimit: e.BODY_LIMIT,
     rateLimit: parseRateLimit(e.RATE_LIMIT),
+    outboxReadyMaxAgeSeconds: e.OUTBOX_READY_MAX_AGE,
+    consumerReadyMaxLag: e.CONSUMER_READY_MAX_LAG,
   };
 }

@@ -1,4 +1,4 @@
-import { HttpStatus, SetMetadata, type CallHandler, type ExecutionContext, type NestInterceptor } from '@nestjs/common';
+import { HttpStatus, SetMetadata, type CallHandler, type ExecutionContext, type NestInterceptor, type OnApplicationBootstrap } from '@nestjs/common';
 import type { Reflector } from '@nestjs/core';
 import { createHash } from 'node:crypto';
 import type { Request, Response } from 'express';
@@ -38,7 +38,7 @@ interface KeyRecord {
   createdAt: Date;
 }
 
-export class IdempotencyInterceptor implements NestInterceptor {
+export class IdempotencyInterceptor implements NestInterceptor, OnApplicationBootstrap {
   constructor(
     private readonly reflector: Reflector,
     private readonly connection: Connection,
@@ -48,7 +48,7 @@ export class IdempotencyInterceptor implements NestInterceptor {
    * Creates the collection and its expiry index once, at start, before any request can claim a key:
    * the MongoDB-wire test server fails a write that races the implicit creation of its collection.
    */
-  async prepare(): Promise<void> {
+  async onApplicationBootstrap(): Promise<void> {
     await this.connection.collection<KeyRecord>(COLLECTION).createIndex({ createdAt: 1 }, { expireAfterSeconds: KEEP_SECONDS });
   }
 

@@ -3,9 +3,10 @@ import { ApiExcludeEndpoint, ApiOkResponse, ApiOperation, ApiProduces, ApiTags }
 import type { Response } from 'express';
 import { resolve } from 'node:path';
 import { Public } from '@tt/platform';
+import { config } from '../config';
 
 /** The page and its assets; ECharts comes from the npm package (no CDN). Paths are fixed: nothing from the URL reaches the file system. */
-const DASHBOARD_DIR = resolve(process.env.DASHBOARD_DIR ?? 'services/reporting/dashboard');
+const DASHBOARD_DIR = resolve(config.dashboardDir);
 const ASSETS: Record<string, { file: string; type: string }> = {
   'dashboard.js': { file: resolve(DASHBOARD_DIR, 'dashboard.js'), type: 'text/javascript; charset=utf-8' },
   'dashboard.css': { file: resolve(DASHBOARD_DIR, 'dashboard.css'), type: 'text/css; charset=utf-8' },
