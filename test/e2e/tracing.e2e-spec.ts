@@ -63,11 +63,14 @@ describe('traces', () => {
 
     const spans = await eventually(
       async () => receiver.spans.filter((s) => s.traceId === traceId),
-      (found) => ['intake', 'matching', 'reporting'].every((service) => found.some((s) => s.service === service && s.kind === 5)) && found.some((s) => s.name.startsWith('matching-score-need')),
+      (found) => ['intake', 'matching', 'reporting'].every((service) => found.some((s) => s.service === service && s.kind === 5)) && found.some((s) => s.name.startsWith('matching-score-need')) && found.some((s) => s.service === 'intake' && s.kind === 4),
       { what: 'the need’s spans from every service', timeoutMs: 60_000 },
     );
     const server = spans.find((s) => s.service === 'intake' && s.kind === 2)!; // SERVER
     expect(server).toMatchObject({ name: 'POST /needs', parentSpanId: clientSpan });
+    // The outbox relay's PRODUCER span hangs off the request that staged the event.
+    const published = spans.find((s) => s.service === 'intake' && s.kind === 4)!; // PRODUCER
+    expect(published).toMatchObject({ name: 'outbox publish', parentSpanId: server.spanId });
     const consumed = spans.find((s) => s.service === 'matching' && s.kind === 5 && s.name === 'cn.techtransfer.need.captured.v1 process')!; // CONSUMER
     expect(consumed.parentSpanId).toBe(server.spanId);
     const job = spans.find((s) => s.service === 'matching' && s.name === 'matching-score-need score-need')!;

@@ -1,8 +1,8 @@
-import { ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, TraceFlags, type Attributes, type Span, type Tracer } from '@opentelemetry/api';
+import { ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Attributes, type Span, type Tracer } from '@opentelemetry/api';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { BasicTracerProvider, BatchSpanProcessor } from '@opentelemetry/sdk-trace-base';
-import { childTraceparent, currentTraceparent, runWithTraceparent } from './trace-context';
+import { childTraceparent, currentTraceparent, formatTraceparent, parseTraceparent, runWithTraceparent } from './trace-context';
 
 /**
  * OpenTelemetry traces, exported by OTLP/HTTP when OTEL_EXPORTER_OTLP_ENDPOINT (or
@@ -33,8 +33,6 @@ export async function stopTracing(): Promise<void> {
   tracer = undefined;
 }
 
-const TRACEPARENT = /^00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$/;
-
 export interface StartedSpan {
   span?: Span;
   /** The traceparent the work under this span runs with (and passes on). */
@@ -44,13 +42,9 @@ export interface StartedSpan {
 /** Opens a span as the child of a W3C traceparent (a new trace without a valid one). */
 export function startSpan(name: string, kind: SpanKind, parent: string | null | undefined, attributes: Attributes = {}): StartedSpan {
   if (!tracer) return { traceparent: childTraceparent(parent) };
-  const match = parent ? TRACEPARENT.exec(parent) : null;
-  const parentContext = match
-    ? trace.setSpanContext(ROOT_CONTEXT, { traceId: match[1], spanId: match[2], traceFlags: parseInt(match[3], 16) & TraceFlags.SAMPLED, isRemote: true })
-    : ROOT_CONTEXT;
-  const span = tracer.startSpan(name, { kind, attributes }, parentContext);
-  const { traceId, spanId, traceFlags } = span.spanContext();
-  return { span, traceparent: `00-${traceId}-${spanId}-${traceFlags.toString(16).padStart(2, '0')}` };
+  const remote = parseTraceparent(parent);
+  const span = tracer.startSpan(name, { kind, attributes }, remote ? trace.setSpanContext(ROOT_CONTEXT, remote) : ROOT_CONTEXT);
+  return { span, traceparent: formatTraceparent(span.spanContext()) };
 }
 
 /** Runs `work` in a span (ended when it settles, marked as an error if it throws). */
