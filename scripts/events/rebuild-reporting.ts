@@ -2,33 +2,32 @@
  * Rebuilds reporting's state from the topics' full history into a NEW database, without touching the
  * live one (reporting's state is derived only from events, and its handlers are idempotent):
  *
- *   npm run reporting:rebuild -- [--db reporting_rebuilt_<ts>] [--group reporting-rebuild-<ts>] [--year 2026] [--keep-running] [--timeout-ms 1800000]
+ *   REBUILD_TOKEN=<analyst token> npm run reporting:rebuild -- [--db reporting_rebuilt_<ts>] [--group reporting-rebuild-<ts>] [--year 2026] [--keep-running] [--timeout-ms 1800000] [--token-file <file>]
  *
- * Starts the built reporting service (deploy/service-command.txt, as the e2e harness does) as a child
- * process with its own MONGO_DB, KAFKA_GROUP_ID and a free port; samples the end offsets of the topics
- * reporting consumes; waits until the new group's committed offsets reach them on every partition;
- * prints the rebuilt totals and how to switch reporting over; stops the child with SIGTERM (or, with
- * --keep-running, leaves it up until Ctrl-C to compare with the live one).
- * Environment: KAFKA_BROKERS, KAFKA_TOPIC_NAMESPACE, MONGO_URL (as reporting's).
+ * Starts the built reporting service (deploy/service-command.txt, with @tt/ops's ServiceProcess) as a
+ * child process with its own MONGO_DB, KAFKA_GROUP_ID and a free port; samples the end offsets of the
+ * topics reporting consumes; waits until the new group's committed offsets reach them on every
+ * partition; prints the rebuilt totals (GET /totals, as an analyst) and how to switch reporting over;
+ * stops the child with SIGTERM (or, with --keep-running, leaves it up until Ctrl-C to compare with the
+ * live one).
+ *
+ * Access, as for the live reporting: the child trusts the deployment's key set, AUTH_JWKS or
+ * AUTH_JWKS_FILE from this environment (passed through unchanged; without either the command refuses to
+ * start, unless NODE_ENV=development, where reporting's config falls back to the development key). The
+ * totals are read with the operator's analyst token from the identity service: REBUILD_TOKEN, or the
+ * file given by --token-file (not a command-line argument, which other users can see); it is checked
+ * against the child before the catch-up starts. The command mints no token and holds no key.
+ * Environment: KAFKA_BROKERS (and KAFKA_SASL_* on a secured broker), KAFKA_TOPIC_NAMESPACE, MONGO_URL,
+ * NODE_ENV, AUTH_JWKS / AUTH_JWKS_FILE (as reporting's), REBUILD_TOKEN.
  */
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import mongoose from 'mongoose';
 import type { Kafka } from 'kafkajs';
 import { topicsConsumedBy } from '@tt/contracts';
 import { createKafka, topicNamespace } from '@tt/messaging';
-import {
-  analystToken,
-  TEST_JWKS,
-  ApiClient,
-  freePort,
-  groupProgress,
-  REPO_ROOT,
-  sampleEndOffsets,
-  ServiceProcess,
-  waitForGroupCatchUp,
-  type PartitionEnd,
-} from '@tt/testing';
+import { freePort, groupProgress, REPO_ROOT, sampleEndOffsets, ServiceProcess, waitForGroupCatchUp, type PartitionEnd } from '@tt/ops';
 
 /** What reporting subscribes to (its SUBSCRIPTIONS in the contracts). */
 export const REPORTING_TOPICS = topicsConsumedBy('reporting');
@@ -52,6 +51,13 @@ export interface RebuildReportingOptions {
   logDir?: string;
   /** How long the catch-up may take (default 30 min). */
   timeoutMs?: number;
+  /**
+   * The key set the rebuilt service verifies bearer tokens with, as reporting reads it (default: this
+   * process's AUTH_JWKS / AUTH_JWKS_FILE). Given here, it replaces both inherited variables.
+   */
+  trust?: { AUTH_JWKS?: string; AUTH_JWKS_FILE?: string };
+  /** An analyst bearer token the rebuilt service accepts, to read its totals (default REBUILD_TOKEN). */
+  token?: string;
   log?: (line: string) => void;
 }
 
@@ -71,8 +77,38 @@ export interface RebuildReportingResult {
 
 const stamp = () => new Date().toISOString().replace(/\D/g, '').slice(0, 14);
 
+/**
+ * The child's key-set variables: the given ones, or this process's passed through. Refuses, before
+ * anything starts, when there is none and reporting would refuse too (it trusts its development key
+ * only with NODE_ENV=development).
+ */
+export function rebuiltServiceTrust(trust: RebuildReportingOptions['trust'], env: NodeJS.ProcessEnv = process.env): { AUTH_JWKS?: string; AUTH_JWKS_FILE?: string } {
+  const chosen = trust ?? { AUTH_JWKS: env.AUTH_JWKS, AUTH_JWKS_FILE: env.AUTH_JWKS_FILE };
+  const keySet = { AUTH_JWKS: chosen.AUTH_JWKS || undefined, AUTH_JWKS_FILE: chosen.AUTH_JWKS_FILE || undefined };
+  if (!keySet.AUTH_JWKS && !keySet.AUTH_JWKS_FILE && env.NODE_ENV !== 'development') {
+    throw new Error(
+      'set AUTH_JWKS (or AUTH_JWKS_FILE) to the key set the deployment verifies tokens with, as for reporting itself: the rebuilt reporting trusts only that (the development key only with NODE_ENV=development)',
+    );
+  }
+  return keySet;
+}
+
+/** The analyst token to read the rebuilt totals with: given, or REBUILD_TOKEN; refused when missing. */
+export function rebuildToken(token: string | undefined, env: NodeJS.ProcessEnv = process.env): string {
+  const chosen = (token ?? env.REBUILD_TOKEN ?? '').trim();
+  if (chosen === '') {
+    throw new Error(
+      'set REBUILD_TOKEN (or --token-file) to an analyst token from the identity service, signed by a key in AUTH_JWKS: the rebuilt totals are read as an analyst (with NODE_ENV=development: npm run token -- analyst <id>)',
+    );
+  }
+  return chosen;
+}
+
 export async function rebuildReporting(options: RebuildReportingOptions = {}): Promise<RebuildReportingResult> {
   const log = options.log ?? (() => undefined);
+  // Access first: a missing key set or token is found before anything is read or started.
+  const trust = rebuiltServiceTrust(options.trust);
+  const token = rebuildToken(options.token);
   const ts = stamp();
   const db = options.db ?? `reporting_rebuilt_${ts}`;
   const group = options.group ?? `reporting-rebuild-${ts}`;
@@ -108,8 +144,9 @@ export async function rebuildReporting(options: RebuildReportingOptions = {}): P
   const child = new ServiceProcess(
     'reporting',
     await freePort(),
-    // It trusts only the key this script signs its own analyst token with (below).
-    { MONGO_URL: mongoUrl, MONGO_DB: db, KAFKA_GROUP_ID: group, KAFKA_TOPIC_NAMESPACE: namespace, KAFKAJS_NO_PARTITIONER_WARNING: '1', AUTH_JWKS: TEST_JWKS },
+    // The rest of this environment (NODE_ENV, KAFKA_SASL_*, …) is inherited, as reporting's own; the
+    // operator's token stays with this process.
+    { MONGO_URL: mongoUrl, MONGO_DB: db, KAFKA_GROUP_ID: group, KAFKA_TOPIC_NAMESPACE: namespace, KAFKAJS_NO_PARTITIONER_WARNING: '1', ...trust, REBUILD_TOKEN: undefined },
     logDir,
   );
   const logFile = join(logDir, 'reporting.log');
@@ -122,6 +159,13 @@ export async function rebuildReporting(options: RebuildReportingOptions = {}): P
   try {
     await child.start();
     log(`rebuilding service up at ${child.url} (log: ${logFile})`);
+    // The token is checked now, not after a catch-up that may take half an hour.
+    const access = await getJson(child.url, `/totals?year=${year}`, token);
+    if (access.status === 401 || access.status === 403) {
+      throw new Error(
+        `the rebuilt reporting refuses REBUILD_TOKEN (${access.status} ${JSON.stringify(access.body)}): it must be an unexpired analyst token signed by a key in the AUTH_JWKS it was given`,
+      );
+    }
     let lastReport = 0;
     let unreachable = 0;
     await waitForGroupCatchUp(kafka, group, topics, {
@@ -140,14 +184,31 @@ export async function rebuildReporting(options: RebuildReportingOptions = {}): P
       },
     });
     log(`caught up with the end offsets sampled at start`);
-    const totals = await new ApiClient(child.url, await analystToken('reporting-rebuild')).get(`/totals?year=${year}`);
-    if (totals.status !== 200) throw new Error(`GET /totals?year=${year} answered ${totals.status}: ${JSON.stringify(totals.body)}`);
+    const totals = await getJson(child.url, `/totals?year=${year}`, token);
+    if (totals.status !== 200) {
+      throw new Error(
+        `GET /totals?year=${year} answered ${totals.status}: ${JSON.stringify(totals.body)} (the rebuild itself is complete: run the command again with the same --db and --group, and a fresh token, to read the totals)`,
+      );
+    }
     if (!options.keepRunning) await stop();
     return { db, group, url: child.url, logFile, ends, totals: totals.body, stop };
   } catch (error) {
     await stop();
     throw error;
   }
+}
+
+/** One GET with the bearer token: the status and the JSON (or problem+json) body. */
+async function getJson(baseUrl: string, path: string, token: string): Promise<{ status: number; body: any }> {
+  const res = await fetch(`${baseUrl}${path}`, { headers: { authorization: `Bearer ${token}`, accept: 'application/json' }, signal: AbortSignal.timeout(60_000) });
+  const text = await res.text();
+  let body: unknown = text;
+  try {
+    body = text === '' ? undefined : JSON.parse(text);
+  } catch {
+    // not JSON: keep the text for the message
+  }
+  return { status: res.status, body };
 }
 
 async function assertTopicsExist(kafka: Kafka, topics: string[]): Promise<void> {
@@ -176,7 +237,10 @@ async function databaseState(mongoUrl: string, db: string): Promise<{ collection
   }
 }
 
-const USAGE = 'usage: npm run reporting:rebuild -- [--db <new db>] [--group <new consumer group>] [--year <yyyy>] [--keep-running] [--timeout-ms <ms>]';
+const USAGE = [
+  'usage: REBUILD_TOKEN=<analyst token> npm run reporting:rebuild -- [--db <new db>] [--group <new consumer group>] [--year <yyyy>] [--keep-running] [--timeout-ms <ms>] [--token-file <file>]',
+  'The rebuilt reporting trusts AUTH_JWKS or AUTH_JWKS_FILE from this environment (the deployment\'s key set; NODE_ENV=development alone falls back to the development key).',
+].join('\n');
 
 async function main(): Promise<number> {
   const { values } = parseArgs({
@@ -186,6 +250,7 @@ async function main(): Promise<number> {
       year: { type: 'string' },
       'keep-running': { type: 'boolean', default: false },
       'timeout-ms': { type: 'string' },
+      'token-file': { type: 'string' },
       help: { type: 'boolean', default: false },
     },
     strict: true,
@@ -199,7 +264,9 @@ async function main(): Promise<number> {
     console.error(`--year must be a year between 2000 and 2100\n${USAGE}`);
     return 2;
   }
+  const token = values['token-file'] === undefined ? undefined : readFileSync(values['token-file'], 'utf8');
   const result = await rebuildReporting({
+    token,
     db: values.db,
     group: values.group,
     year,
@@ -220,7 +287,7 @@ async function main(): Promise<number> {
     ].join('\n'),
   );
   if (values['keep-running']) {
-    console.log(`\nthe rebuilt reporting is running at ${result.url} (analyst token: npm run token -- analyst <id>); Ctrl-C stops it`);
+    console.log(`\nthe rebuilt reporting is running at ${result.url} (with the same token as an analyst); Ctrl-C stops it`);
     await new Promise<void>((resolve) => {
       process.once('SIGINT', resolve);
       process.once('SIGTERM', resolve);

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import mongoose from 'mongoose';
-import { analystToken, brokerToken, eventually, REPO_ROOT, TestSystem, type ApiClient } from '@tt/testing';
+import { analystToken, brokerToken, eventually, REPO_ROOT, TEST_JWKS, TestSystem, type ApiClient } from '@tt/testing';
 import { rebuildReporting, type RebuildReportingResult } from '../../scripts/events/rebuild-reporting';
 import { awaitDealFor, awaitProposals, captureNeed, chipNeed, createEnterprise, inPool, registration, registrationNumber, signature } from './broker-workflow';
 
@@ -75,7 +75,11 @@ describe('rebuilding reporting from the topics', () => {
     );
     expect(live.registered).toMatchObject({ count: 5, contractAmountFen: 550_900_000, techTransactionAmountFen: 498_000_000 });
 
+    // The test is the deployment here: the rebuilt service trusts the test key set, given explicitly
+    // (the command itself takes the operator's AUTH_JWKS and REBUILD_TOKEN).
+    const access = { trust: { AUTH_JWKS: TEST_JWKS }, token: await analystToken('reporting-rebuild') };
     rebuilt = await rebuildReporting({
+      ...access,
       namespace: system.namespace,
       db,
       group,
@@ -111,6 +115,6 @@ describe('rebuilding reporting from the topics', () => {
     expect((await reporting.get('/totals?year=2026')).body).toEqual(live);
 
     // A second rebuild into the same database with a fresh group is refused: it would not start from nothing.
-    await expect(rebuildReporting({ namespace: system.namespace, db, group: `${group}-again`, live: { db: 'x', group: 'x' } })).rejects.toThrow(/already holds data/);
+    await expect(rebuildReporting({ ...access, namespace: system.namespace, db, group: `${group}-again`, live: { db: 'x', group: 'x' } })).rejects.toThrow(/already holds data/);
   }, 600_000);
 });

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import mongoose, { type Connection } from 'mongoose';
 import { ALL_DEAD_LETTER_TOPICS } from '@tt/contracts';
-import { analystToken, brokerToken, DeadLetterWatch, eventually, freePort, KafkaProbe, REPO_ROOT, SERVICE_NAMES, TestSystem, WebhookReceiver, type ApiClient, type ServiceName } from '@tt/testing';
+import { analystToken, brokerToken, DeadLetterWatch, eventually, freePort, KafkaProbe, REPO_ROOT, SERVICE_NAMES, TEST_JWKS, TestSystem, WebhookReceiver, type ApiClient, type ServiceName } from '@tt/testing';
 import { rebuildReporting, type RebuildReportingResult } from '../../scripts/events/rebuild-reporting';
 import { inPool, parkClients, registrationNumber, takeNeedToRegistration } from './broker-workflow';
 
@@ -154,6 +154,8 @@ describe('two instances of every service, with kill -9', () => {
 
     // Reporting rebuilt from the topics' history equals the live one.
     rebuilt = await rebuildReporting({
+      trust: { AUTH_JWKS: TEST_JWKS }, // the test is the deployment: its key set, its analyst
+      token: await analystToken('reporting-rebuild'),
       namespace: system.namespace,
       db: `t_${system.runId}_rebuilt`,
       group: `${system.runId}-reporting-rebuild`,

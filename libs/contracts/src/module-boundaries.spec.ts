@@ -2,16 +2,20 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, posix, relative, sep } from 'node:path';
 
 /**
- * The module boundaries, enforced by a test (the workspace has no eslint):
+ * The module boundaries, enforced by a test (the workspace has no eslint) over services/, libs/,
+ * scripts/, test/ and deploy/:
  * - a service never imports another service (services talk through events and HTTP only);
  * - a library never imports a service;
  * - `libs/contracts` depends on nothing of ours, so every service can take it;
- * - `@tt/testing` is only imported by tests;
+ * - `@tt/testing` is only imported by tests and by the benchmarks (`scripts/bench/`, measurement
+ *   harnesses that start the system as the e2e tests do); never by an operator script, whose tooling
+ *   is in `@tt/ops`;
  * - libraries are layered by what they are, and import only lower layers (LIBRARY_LAYERS): contracts;
  *   then observability and store; then messaging and the HTTP edge (platform, which reaches messaging
- *   only where its service kit wires the consumer and outbox: bootstrap.ts); then testing.
+ *   only where its service kit wires the consumer and outbox: bootstrap.ts); then ops (operator
+ *   tooling: a built service as a process, consumer-group catch-up); then testing, which re-exports ops.
  */
-export const LIBRARY_LAYERS: Record<string, number> = { contracts: 0, observability: 1, store: 1, messaging: 2, platform: 2, testing: 3 };
+export const LIBRARY_LAYERS: Record<string, number> = { contracts: 0, observability: 1, store: 1, messaging: 2, platform: 2, ops: 3, testing: 4 };
 /** The one place a library may import one of its own layer: the service kit wiring messaging into a service. */
 const SERVICE_KIT = 'libs/platform/src/bootstrap.ts';
 const ROOT = join(__dirname, '../../..');
@@ -34,6 +38,8 @@ export function importSpecifiers(source: string): string[] {
 }
 
 const isTestFile = (path: string) => /\.(spec|int-spec|e2e-spec)\.ts$/.test(path) || /(^|\/)test\//.test(path);
+/** A benchmark: a measurement harness, which may start the system with the test harness. */
+const isBenchmark = (path: string) => path.startsWith('scripts/bench/');
 const serviceOf = (path: string) => /^services\/([^/]+)\//.exec(path)?.[1];
 const libOf = (path: string) => /^libs\/([^/]+)\//.exec(path)?.[1];
 
@@ -63,7 +69,9 @@ export function boundaryViolations(files: SourceFile[]): string[] {
         if (specifier.startsWith('@tt/') && specifier !== '@tt/contracts') fail('libs/contracts must not depend on our other libraries');
         else if (specifier.startsWith('.') && toLib !== 'contracts') fail('libs/contracts must not import outside itself');
       }
-      if (toLib === 'testing' && fromLib !== 'testing' && !isTestFile(path)) fail('@tt/testing is only for tests (*.spec.ts, *.int-spec.ts, *.e2e-spec.ts, test/)');
+      if (toLib === 'testing' && fromLib !== 'testing' && !isTestFile(path) && !isBenchmark(path)) {
+        fail('@tt/testing is only for tests (*.spec.ts, *.int-spec.ts, *.e2e-spec.ts, test/) and benchmarks (scripts/bench/); operator tooling is in @tt/ops');
+      }
       // Layering, where no rule above already refused the import.
       if (fromLib && toLib && toLib !== fromLib && !isTestFile(path) && violations.length === before) {
         const [from, to] = [LIBRARY_LAYERS[fromLib], LIBRARY_LAYERS[toLib]];
@@ -75,6 +83,9 @@ export function boundaryViolations(files: SourceFile[]): string[] {
   }
   return violations;
 }
+
+/** The top-level directories whose TypeScript is checked. */
+const SCANNED = ['services', 'libs', 'scripts', 'test', 'deploy'];
 
 function workspaceSources(dir: string): SourceFile[] {
   const files: SourceFile[] = [];
@@ -92,12 +103,15 @@ function workspaceSources(dir: string): SourceFile[] {
 describe('module boundaries', () => {
   // This file is left out: its examples below are violations on purpose.
   const self = relative(ROOT, __filename).split(sep).join('/');
-  const files = [...workspaceSources(join(ROOT, 'services')), ...workspaceSources(join(ROOT, 'libs'))].filter((f) => f.path !== self);
+  const files = SCANNED.flatMap((dir) => workspaceSources(join(ROOT, dir))).filter((f) => f.path !== self);
 
-  it('scans the services and libraries', () => {
-    const scanned = new Set(files.map((f) => serviceOf(f.path) ?? `lib:${libOf(f.path)}`));
-    expect([...scanned]).toEqual(expect.arrayContaining(['intake', 'matching', 'contract-tracking', 'reporting', 'lib:contracts', 'lib:messaging', 'lib:platform', 'lib:observability', 'lib:store']));
+  it('scans the services, libraries, scripts, tests and deploy checks', () => {
+    const scanned = new Set(files.map((f) => serviceOf(f.path) ?? (libOf(f.path) ? `lib:${libOf(f.path)}` : f.path.split('/')[0])));
+    expect([...scanned]).toEqual(
+      expect.arrayContaining(['intake', 'matching', 'contract-tracking', 'reporting', ...Object.keys(LIBRARY_LAYERS).map((lib) => `lib:${lib}`), 'scripts', 'test', 'deploy']),
+    );
     expect(files.find((f) => f.path === 'libs/contracts/src/index.ts')).toBeDefined();
+    expect(files.find((f) => f.path === 'scripts/events/rebuild-reporting.ts')).toBeDefined();
     expect(dirname(join(ROOT, files[0].path)).startsWith(ROOT)).toBe(true);
   });
 
@@ -152,6 +166,12 @@ describe('module boundaries', () => {
       expect(check('libs/platform/src/x.ts', `import { A } from '@tt/observability'; import { B } from '@tt/store'; import { C } from '@tt/contracts';`)).toEqual([]);
       expect(check('libs/messaging/src/x.ts', `import { A } from '@tt/observability'; import { B } from '@tt/store';`)).toEqual([]);
       expect(check('libs/newlib/src/x.ts', `import { A } from '@tt/store';`)).toHaveLength(1);
+      // ops: above messaging and platform, below testing.
+      expect(check('libs/ops/src/x.ts', `import { A } from '@tt/messaging'; import { B } from '@tt/platform'; import { C } from '@tt/contracts';`)).toEqual([]);
+      expect(check('libs/messaging/src/x.ts', `import { A } from '@tt/ops';`)).toHaveLength(1);
+      expect(check('libs/platform/src/bootstrap.ts', `import { A } from '../../ops/src/service-process';`)).toHaveLength(1);
+      expect(check('libs/ops/src/x.ts', `import { A } from '@tt/testing';`)).toHaveLength(1);
+      expect(check('libs/testing/src/x.ts', `import { A } from '@tt/ops';`)).toEqual([]);
     });
 
     it('allows @tt/testing only in tests', () => {
@@ -160,6 +180,18 @@ describe('module boundaries', () => {
       for (const path of ['services/intake/src/a.spec.ts', 'services/intake/src/a.int-spec.ts', 'test/e2e/a.e2e-spec.ts', 'services/intake/test/helpers.ts']) {
         expect(check(path, `import { x } from '@tt/testing';`)).toEqual([]);
       }
+    });
+
+    it('keeps @tt/testing out of the scripts but for the benchmarks: operator scripts take @tt/ops', () => {
+      expect(check('scripts/events/rebuild-reporting.ts', `import { analystToken, TEST_JWKS } from '@tt/testing';`)).toHaveLength(1);
+      expect(check('scripts/events/x.ts', `import { TestSystem } from '../../libs/testing/src/system';`)).toHaveLength(1);
+      expect(check('scripts/x.ts', `const { freePort } = require('@tt/testing');`)).toHaveLength(1);
+      expect(check('scripts/events/x.ts', `import { ServiceProcess } from '@tt/ops'; import { createKafka } from '@tt/messaging';`)).toEqual([]);
+      expect(check('scripts/bench/pipeline-latency.ts', `import { TestSystem } from '@tt/testing';`)).toEqual([]);
+      expect(check('scripts/asyncapi/asyncapi.spec.ts', `import { eventually } from '@tt/testing';`)).toEqual([]);
+      // Only scripts/bench/ itself: a path merely containing "bench" is an ordinary script, or service code.
+      expect(check('scripts/benchmarks-report.ts', `import { x } from '@tt/testing';`)).toHaveLength(1);
+      expect(check('services/matching/bench/ranking-latency.ts', `import { x } from '@tt/testing';`)).toHaveLength(1);
     });
   });
 });

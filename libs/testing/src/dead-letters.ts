@@ -1,8 +1,7 @@
 import type { Kafka } from 'kafkajs';
 import { ALL_DEAD_LETTER_TOPICS, ALL_TOPICS } from '@tt/contracts';
 import { readKafkaAccess } from '@tt/messaging';
-import { sampleEndOffsets, waitForGroupCatchUp, type PartitionEnd } from './catch-up';
-import { SERVICE_NAMES, type ServiceName } from './service-process';
+import { sampleEndOffsets, SERVICE_NAMES, waitForGroupCatchUp, type PartitionEnd, type ServiceName } from '@tt/ops';
 import type { TestSystem } from './system';
 
 /**

@@ -4,9 +4,9 @@ import mongoose from 'mongoose';
 import type { AclEntry, Kafka } from 'kafkajs';
 import { ALL_DEAD_LETTER_TOPICS, ALL_TOPICS } from '@tt/contracts';
 import { applyKafkaAccess, createKafka, revokeKafkaAccess } from '@tt/messaging';
+import { freePort, REPO_ROOT, SERVICE_NAMES, ServiceProcess, type ServiceName } from '@tt/ops';
 import { ApiClient, BalancedApiClient } from './api-client';
 import { TEST_JWKS } from './tokens';
-import { freePort, REPO_ROOT, SERVICE_NAMES, ServiceProcess, type ServiceName } from './service-process';
 
 /**
  * The four services as separate processes on the real Kafka, MongoDB-wire server and Redis, isolated

@@ -27,7 +27,8 @@ export interface OutboxModuleOptions {
 
 const OPTIONS = Symbol('OUTBOX_OPTIONS');
 const RELAY = Symbol('OUTBOX_RELAY');
-const PRODUCER = Symbol('OUTBOX_PRODUCER');
+/** The Kafka producer the relay publishes with: the medium test tier replaces it with one that captures what is sent. */
+export const OUTBOX_PRODUCER = Symbol('OUTBOX_PRODUCER');
 
 /**
  * What a service's code uses to publish: stage events into the aggregate's update, then `flush()`
@@ -38,7 +39,7 @@ export class EventOutbox implements OnApplicationBootstrap, OnApplicationShutdow
   constructor(
     @Inject(OPTIONS) private readonly options: OutboxModuleOptions,
     @Inject(RELAY) private readonly relay: OutboxRelay,
-    @Inject(PRODUCER) private readonly producer: Producer,
+    @Inject(OUTBOX_PRODUCER) private readonly producer: Producer,
   ) {}
 
   stage<T extends EventType>(type: T, payload: PayloadOf<T>): OutboxEntry {
@@ -75,7 +76,7 @@ export class OutboxModule {
       providers: [
         { provide: OPTIONS, useValue: options },
         {
-          provide: PRODUCER,
+          provide: OUTBOX_PRODUCER,
           useFactory: async () => {
             const kafka = createKafka(`${options.source.replace(/\W+/g, '-')}-outbox`);
             await ensureTopics(kafka);
@@ -86,7 +87,7 @@ export class OutboxModule {
         },
         {
           provide: RELAY,
-          inject: [PRODUCER, ...options.models.map((name) => getModelToken(name))],
+          inject: [OUTBOX_PRODUCER, ...options.models.map((name) => getModelToken(name))],
           useFactory: (producer: Producer, ...models: Model<any>[]) => new OutboxRelay(producer, models, { pollIntervalMs: options.pollIntervalMs }),
         },
         EventOutbox,

@@ -2,8 +2,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, mkdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
-import { eventually } from './eventually';
 
+/** The workspace root (this file is `libs/ops/src/service-process.ts`, run from source). */
 export const REPO_ROOT = resolve(__dirname, '..', '..', '..');
 export { SERVICE_NAMES, type ServiceName } from '@tt/contracts';
 import type { ServiceName } from '@tt/contracts';
@@ -37,8 +37,10 @@ export async function freePort(): Promise<number> {
 }
 
 /**
- * One built service as a separate OS process (the e2e tests' unit of deployment): started with its
- * own environment, awaited on /health/ready, killed with any signal, restarted on the same port.
+ * One built service as a separate OS process (the e2e tests' unit of deployment, and an operator
+ * command's, e.g. the reporting rebuild): started with its own environment on top of this process's
+ * (entries set to undefined are left out), awaited on /health/ready, killed with any signal, restarted
+ * on the same port.
  */
 export class ServiceProcess {
   private child?: ChildProcess;
@@ -79,16 +81,27 @@ export class ServiceProcess {
   async waitReady(timeoutMs = 60_000): Promise<void> {
     let exitedEarly = false;
     void this.exited?.then(() => (exitedEarly = true));
-    await eventually(
-      async () => {
-        if (exitedEarly) throw new Error(`${this.instanceName} exited during start; see ${this.logDir}/${this.instanceName}.log`);
+    const deadline = Date.now() + timeoutMs;
+    let last: unknown;
+    let lastError: unknown;
+    for (;;) {
+      if (exitedEarly) throw new Error(`${this.instanceName} exited during start; see ${this.logDir}/${this.instanceName}.log`);
+      try {
         const res = await fetch(`${this.url}/health/ready`, { signal: AbortSignal.timeout(2_000) });
-        return { status: res.status, service: ((await res.json()) as { service?: string }).service };
-      },
-      // Ready, and really this service (not another process that holds the port).
-      (ready) => ready.status === 200 && ready.service === this.name,
-      { timeoutMs, intervalMs: 250, what: `${this.instanceName} to be ready` },
-    );
+        const ready = { status: res.status, service: ((await res.json()) as { service?: string }).service };
+        // Ready, and really this service (not another process that holds the port).
+        if (ready.status === 200 && ready.service === this.name) return;
+        last = ready;
+      } catch (error) {
+        lastError = error;
+      }
+      if (Date.now() >= deadline) {
+        throw new Error(
+          `timed out after ${timeoutMs} ms waiting for ${this.instanceName} to be ready; last answer: ${JSON.stringify(last)}; last error: ${String(lastError)}; see ${this.logDir}/${this.instanceName}.log`,
+        );
+      }
+      await new Promise((r) => setTimeout(r, 250));
+    }
   }
 
   /** SIGKILL by default: no shutdown hooks, no flush — the crash the outbox and the consumer must survive. */
