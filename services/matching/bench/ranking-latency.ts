@@ -8,7 +8,8 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
-import { RelevanceModel, MODEL_VERSION } from '../src/scoring/relevance-model';
+import { MODEL_VERSION } from '../src/scoring/model-params';
+import { RelevanceModel } from '../src/scoring/relevance-model';
 import { bm25Baseline } from '../eval/baselines';
 import { generateDistractors } from '../eval/distractors';
 import { loadEvalCatalogue, loadEvalNeeds } from '../eval/eval-set';

@@ -6,7 +6,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { cpus, totalmem } from 'node:os';
-import { MODEL_VERSION } from '../src/scoring/relevance-model';
+import { MODEL_VERSION } from '../src/scoring/model-params';
 import { domainLexicon } from '../src/scoring/domain-lexicon';
 import { formatTable, runEvaluation } from './evaluate';
 

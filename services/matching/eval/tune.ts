@@ -3,7 +3,8 @@
  * evaluation set's dev half only (odd ids), so the held-out half stays a fair report. Prints the best
  * settings; it changes nothing: copy what convinces you into MODEL_PARAMS and bump MODEL_VERSION.
  */
-import { MODEL_PARAMS, RelevanceModel, type ModelParams } from '../src/scoring/relevance-model';
+import { MODEL_PARAMS, type ModelParams } from '../src/scoring/model-params';
+import { RelevanceModel } from '../src/scoring/relevance-model';
 import { loadEvalCatalogue, loadEvalNeeds } from './eval-set';
 import { ndcgAt5 } from './metrics';
 

@@ -1,78 +1,18 @@
 import { plainToInstance } from 'class-transformer';
 import { validateSync, type ValidationError } from 'class-validator';
-import {
-  COOPERATION_MODES,
-  ENTERPRISE_QUALIFICATIONS,
-  NEED_CATEGORIES,
-  NEED_HARD_CONSTRAINTS,
-  SUPPLY_KINDS,
-  TECHNICAL_FIELDS,
-  type Confidentiality,
-} from '@tt/contracts';
 import { CreateEnterpriseDto } from '../enterprises/enterprise.dto';
 import { CreateNeedDto } from '../needs/need.dto';
 import { needRuleProblems, type NeedRuleFields } from '../needs/need-fields';
+import { COLUMNS, listLabels, type Column, type ColumnKey } from './need-import-columns';
 
 /**
  * The 需求征集表 (need collection form) brokers fill in after a day of visits: one row per need, with
- * its enterprise. The columns, the values they allow (a code or its Chinese label), and how a row
- * becomes the same requests the API takes, checked with the same validators.
+ * its enterprise. How a row becomes the same requests the API takes, checked with the same validators;
+ * the columns and the values they allow (a code or its Chinese label) are in need-import-columns.ts.
  */
 
-export const CONFIDENTIALITY_LABELS: Record<Confidentiality, string> = {
-  public: '公开',
-  'park-only': '仅园区内可见',
-  confidential: '保密',
-};
-
-type Vocabulary = Record<string, string>;
-
-interface Column {
-  header: string;
-  required: boolean;
-  /** What the guide sheet says about the column. */
-  guide: string;
-  vocabulary?: Vocabulary;
-  multiple?: boolean;
-}
-
-const list = (v: Vocabulary) => Object.values(v).join('、');
-
-/** In template order. The header text is the key: a file is read by its headers, in any column order. */
-export const COLUMNS = {
-  enterpriseName: { header: '企业名称', required: true, guide: '企业全称，1至200字' },
-  creditCode: { header: '统一社会信用代码', required: true, guide: '18位，校验位按GB 32100核验' },
-  regionCode: { header: '所在地区代码', required: true, guide: '6位行政区划代码（GB/T 2260），如320506' },
-  industryCode: { header: '行业代码', required: false, guide: '国民经济行业分类代码（GB/T 4754），如C3973' },
-  qualifications: { header: '企业资质', required: false, guide: `可多选，用顿号分隔：${list(ENTERPRISE_QUALIFICATIONS)}`, vocabulary: ENTERPRISE_QUALIFICATIONS, multiple: true },
-  title: { header: '需求名称', required: true, guide: '1至200字' },
-  description: { header: '需求描述', required: true, guide: '1至5000字：要解决的问题、现有基础、期望指标' },
-  category: { header: '需求类别', required: true, guide: list(NEED_CATEGORIES), vocabulary: NEED_CATEGORIES },
-  technicalField: { header: '技术领域', required: true, guide: list(TECHNICAL_FIELDS), vocabulary: TECHNICAL_FIELDS },
-  keywords: { header: '关键词', required: false, guide: '最多20个，用顿号分隔，每个1至40字' },
-  budgetMin: { header: '预算下限（万元）', required: false, guide: '数字，单位万元，可带两位小数' },
-  budgetMax: { header: '预算上限（万元）', required: false, guide: '数字，单位万元，不小于预算下限' },
-  cooperationModes: { header: '合作方式', required: true, guide: `可多选，用顿号分隔：${list(COOPERATION_MODES)}`, vocabulary: COOPERATION_MODES, multiple: true },
-  confidentiality: { header: '保密要求', required: false, guide: `${list(CONFIDENTIALITY_LABELS)}（默认仅园区内可见）`, vocabulary: CONFIDENTIALITY_LABELS },
-  supplyKinds: { header: '需要的资源类型', required: false, guide: `可多选，用顿号或逗号分隔：${list(SUPPLY_KINDS)}`, vocabulary: SUPPLY_KINDS, multiple: true },
-  minTrl: { header: '期望成熟度TRL', required: false, guide: '1至9的整数：可接受的最低技术成熟度（TRL）' },
-  neededWithinMonths: { header: '需投产月数', required: false, guide: '1至120的整数：多少个月内需投入使用或量产（明年就要上量填12）' },
-  preferredRegionCodes: { header: '优先地区代码', required: false, guide: '6位行政区划代码（GB/T 2260），最多20个，用顿号或逗号分隔，如320500、310000' },
-  excludedRegionCodes: { header: '排除地区代码', required: false, guide: '6位行政区划代码（GB/T 2260），最多20个，用顿号或逗号分隔；不能与优先地区重复' },
-  hardConstraints: {
-    header: '硬性约束',
-    required: false,
-    guide: `可多选，用顿号或逗号分隔：${list(NEED_HARD_CONSTRAINTS)}。选地域须填优先地区代码；选成熟度/时间须填期望成熟度TRL或需投产月数；选预算/额度须填预算上限；选申请资格须企业已登记资质`,
-    vocabulary: NEED_HARD_CONSTRAINTS,
-    multiple: true,
-  },
-  contactName: { header: '联系人', required: true, guide: '1至50字' },
-  contactPhone: { header: '联系电话', required: true, guide: '11位手机号或带区号的固定电话，如0512-66668888' },
-  contactEmail: { header: '电子邮箱', required: false, guide: '' },
-} satisfies Record<string, Column>;
-type ColumnKey = keyof typeof COLUMNS;
-
-export const HEADER_MARKER = COLUMNS.title.header;
+// Re-exported: importers read the columns and the template from the sheet, as they always have.
+export { COLUMNS, CONFIDENTIALITY_LABELS, HEADER_MARKER, templateSpec } from './need-import-columns';
 
 /** Which column a request field comes from, so a validator's complaint names the column the broker filled. */
 const COLUMN_OF_FIELD: Record<string, ColumnKey> = {
@@ -126,7 +66,7 @@ export function parseRow(values: Record<string, string>): ParsedRow {
     const { vocabulary, header } = COLUMNS[key] as Column;
     if (raw === undefined || !vocabulary) return raw;
     const found = Object.entries(vocabulary).find(([c, label]) => raw === c || raw === label)?.[0];
-    if (!found) problems.push({ field: header, problem: `“${raw}”不是可选值之一：${list(vocabulary)}` });
+    if (!found) problems.push({ field: header, problem: `“${raw}”不是可选值之一：${listLabels(vocabulary)}` });
     return found;
   };
   const codes = (key: ColumnKey): string[] | undefined => {
@@ -139,7 +79,7 @@ export function parseRow(values: Record<string, string>): ParsedRow {
     for (const part of parts) {
       const c = Object.entries(vocabulary).find(([k, label]) => part === k || part === label)?.[0];
       if (c) found.push(c);
-      else problems.push({ field: header, problem: `“${part}”不是可选值之一：${list(vocabulary)}` });
+      else problems.push({ field: header, problem: `“${part}”不是可选值之一：${listLabels(vocabulary)}` });
     }
     return [...new Set(found)];
   };
@@ -238,14 +178,4 @@ function flatten(error: ValidationError, prefix = ''): { path: string; message: 
 
 function defined<T extends object>(o: T): T {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
-}
-
-/** The template's columns (required ones marked *), drop-down lists and the guide sheet's rows. */
-export function templateSpec() {
-  const entries = Object.entries(COLUMNS) as [ColumnKey, Column][];
-  return {
-    columns: entries.map(([key, c]) => ({ key, header: c.required ? `${c.header}*` : c.header, width: Math.max(14, c.header.length * 2 + 4) })),
-    lists: Object.fromEntries(entries.filter(([, c]) => c.vocabulary && !c.multiple).map(([key, c]) => [key, Object.values(c.vocabulary!)])),
-    guide: entries.map(([, c]) => ({ column: c.header, required: c.required ? '是' : '否', guide: c.guide })),
-  };
 }

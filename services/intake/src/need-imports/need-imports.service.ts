@@ -8,7 +8,8 @@ import { invalid, notFound, readSpreadsheet, spreadsheetFormatOf, spreadsheetPro
 import { traceparentForJob } from '@tt/observability';
 import { EnterprisesService, type EnterpriseView } from '../enterprises/enterprises.service';
 import { NeedsService } from '../needs/needs.service';
-import { CONFIDENTIALITY_LABELS, HEADER_MARKER, needRowRuleProblems, parseRow, templateSpec } from './need-import-sheet';
+import { CONFIDENTIALITY_LABELS, HEADER_MARKER, templateSpec } from './need-import-columns';
+import { needRowRuleProblems, parseRow } from './need-import-sheet';
 import { NEED_IMPORT_JOB_DEFAULTS, NEED_IMPORT_QUEUE, type NeedImportJob } from './need-import.queue';
 import { NEED_IMPORT_MODEL, type NeedImport, type RowOutcome } from './need-import.schema';
 

@@ -9,7 +9,7 @@ import { isDuplicateKey } from '@tt/store';
 import { CatalogueService } from '../catalogue/catalogue.service';
 import { config } from '../config';
 import { NEED_SNAPSHOT_MODEL, type NeedSnapshot } from '../needs/need-snapshot.schema';
-import { MODEL_VERSION } from '../scoring/relevance-model';
+import { MODEL_VERSION } from '../scoring/model-params';
 import type { FeedbackDecision, NeedForMatching } from '../scoring/scoring.types';
 import { latestRunOf } from './match-runs';
 import { MATCH_RUN_MODEL, PROPOSAL_MODEL, type MatchRun, type Proposal } from './proposal.schema';
