@@ -144,12 +144,12 @@ export class MediumTier {
     if (event.source !== TOPIC_OWNERS[definition.topic]) throw new Error(`untrusted source ${event.source} for ${event.type}`);
     if ((subscription.ignores as string[]).includes(event.type)) return 'ignored';
     const processed = new MongoProcessedEventStore(this.connection);
-    if (await processed.has(this.config.kafkaGroupId, event.id)) return 'duplicate';
+    if ((await processed.seen(this.config.kafkaGroupId, [event.id])).has(event.id)) return 'duplicate';
     const handler = this.events.handlerFor(event.type);
     if (!handler) throw new Error(`${this.service} has no handler for ${event.type}`);
     const result = await handler(event.data, new EventContext([event, { topic: definition.topic, partition: 0, offset: '0', attempt: 1 }]));
     if (isObservable(result)) await lastValueFrom(result, { defaultValue: undefined });
-    await processed.record(this.config.kafkaGroupId, event.id, event.type);
+    await processed.record(this.config.kafkaGroupId, [{ id: event.id, type: event.type }]);
     return 'handled';
   }
 

@@ -1,7 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { Server, type CustomTransportStrategy } from '@nestjs/microservices';
 import { isObservable, lastValueFrom } from 'rxjs';
-import { Partitioners, type Admin, type Consumer, type EachMessagePayload, type Kafka, type Producer } from 'kafkajs';
+import { Partitioners, type Admin, type Consumer, type EachBatchPayload, type Kafka, type KafkaMessage, type Producer } from 'kafkajs';
 import { EVENT_CATALOG, TOPIC_OWNERS, deadLetterTopicOf, isEventType, type EventType, type Subscription } from '@tt/contracts';
 import { decodeCloudEvent, InvalidEventError } from '../cloud-event.codec';
 import { isTransientError } from '@tt/store';
@@ -30,11 +30,21 @@ export interface KafkaEventTransportOptions {
   partitionsConsumedConcurrently?: number;
 }
 
+/** Within a batch, records and the offset are stored at least this often (handled events, or time). */
+const FLUSH_EVERY_EVENTS = 200;
+const FLUSH_EVERY_MS = 1_000;
+
+type Outcome = 'handled' | 'duplicate' | 'ignored' | 'dead_lettered';
+
 /**
  * A Nest microservice transport on kafkajs that keeps `@EventPattern(eventType)` handlers but gives
  * the delivery guarantees the stock Kafka transport lacks:
  * - the offset is committed only after the handler's effect is stored (at least once);
  * - a redelivered event id is acknowledged without running the handler again;
+ * - records come in batches (kafkajs `eachBatch`): the processed ids are looked up once per batch, and
+ *   the handled ones recorded and the offset committed once per batch (or every 200 events or 1 s of
+ *   a long one), in order within a partition; handlers are idempotent on natural keys, so a crash
+ *   between a handler's effect and its batch's record only means that handler runs again;
  * - a payload is validated against its contract, and its `ce_source` against its topic's owner,
  *   before any handler sees it;
  * - while the store, Redis or Kafka is away the handler is retried until it is back (the partition
@@ -83,10 +93,12 @@ export class KafkaEventTransport extends Server implements CustomTransportStrate
       });
       await this.consumer.connect();
       await this.consumer.subscribe({ topics, fromBeginning: true });
+      await (this.options.processedEvents as { prepare?: () => Promise<void> }).prepare?.();
       await this.consumer.run({
         autoCommit: false,
+        eachBatchAutoResolve: false,
         partitionsConsumedConcurrently: this.options.partitionsConsumedConcurrently ?? 3,
-        eachMessage: (payload) => this.handleMessage(payload),
+        eachBatch: (payload) => this.handleBatch(payload),
       });
       this.logger.log(`consuming ${topics.join(', ')} as group ${this.options.groupId}`);
       callback();
@@ -142,50 +154,93 @@ export class KafkaEventTransport extends Server implements CustomTransportStrate
     return topics.map(wireTopic);
   }
 
-  private async handleMessage({ topic, partition, message, heartbeat }: EachMessagePayload): Promise<void> {
-    const where = `${topic}[${partition}]@${message.offset}`;
+  /**
+   * One batch of one partition, in offset order. What has been handled is recorded, and the offset
+   * past it committed, before the batch ends (and along the way in a long one); a batch cut short by a
+   * rebalance or a shutdown commits what it finished, and the rest is redelivered to the next owner.
+   */
+  private async handleBatch({ batch, heartbeat, isRunning, isStale, resolveOffset }: EachBatchPayload): Promise<void> {
+    const { topic, partition } = batch;
+    const { groupId, processedEvents } = this.options;
     // Heartbeats go on while a handler waits (on a store or Redis that is away), so the group does
     // not take the partition away from an instance that is only waiting.
     const beating = setInterval(() => void heartbeat().catch(() => undefined), 3_000);
+    const handled: Array<{ id: string; type: string }> = [];
+    let finished: string | undefined;
+    let flushedAt = Date.now();
+    const flush = async () => {
+      if (handled.length > 0) await this.untilStored(`${topic}[${partition}]`, heartbeat, () => processedEvents.record(groupId, handled));
+      handled.length = 0;
+      if (finished !== undefined) await this.consumer!.commitOffsets([{ topic, partition, offset: (BigInt(finished) + 1n).toString() }]);
+      finished = undefined;
+      flushedAt = Date.now();
+    };
     try {
-      let failures = 0;
-      for (let attempt = 1; ; attempt++) {
-        try {
-          eventsConsumed.inc({ type: typeLabel(message), outcome: await this.process(topic, partition, message, attempt) });
-          break;
-        } catch (error) {
-          if (this.closing) throw error; // not committed: the next owner of the partition redelivers it
-          if (error instanceof InvalidEventError || error instanceof EventRejectedError) {
-            await this.untilDelivered(where, heartbeat, () => this.deadLetter(topic, partition, message, reasonOf(error), error));
-            eventsConsumed.inc({ type: typeLabel(message), outcome: 'dead_lettered' });
-            break;
-          }
-          if (isTransientError(error)) {
-            // A dependency is away: wait for it as long as it takes; this event is fine.
-            this.logger.warn(`${where}: dependency unavailable, retrying (attempt ${attempt}): ${asError(error).message}`);
-            await this.backoff(attempt, heartbeat);
-            continue;
-          }
-          failures++;
-          const maxAttempts = this.options.maxAttempts ?? 5;
-          this.logger.warn(`${where} failed (attempt ${failures}/${maxAttempts}): ${asError(error).message}`);
-          if (failures >= maxAttempts) {
-            await this.untilDelivered(where, heartbeat, () => this.deadLetter(topic, partition, message, 'handler-failed', asError(error)));
-            eventsConsumed.inc({ type: typeLabel(message), outcome: 'dead_lettered' });
-            break;
-          }
-          await this.backoff(failures, heartbeat);
+      const ids = batch.messages.map((m) => m.headers?.ce_id?.toString()).filter((id): id is string => !!id);
+      const seen = await this.untilStored(`${topic}[${partition}]`, heartbeat, () => processedEvents.seen(groupId, ids));
+      for (const message of batch.messages) {
+        if (!isRunning() || isStale()) break;
+        const { outcome, event } = await this.deliver(topic, partition, message, heartbeat, seen);
+        eventsConsumed.inc({ type: typeLabel(message), outcome });
+        if (event) {
+          handled.push(event);
+          seen.add(event.id); // the same id twice in one batch runs once
         }
+        finished = message.offset;
+        resolveOffset(message.offset);
+        if (handled.length >= FLUSH_EVERY_EVENTS || Date.now() - flushedAt >= FLUSH_EVERY_MS) await flush();
       }
+      await flush();
     } finally {
       clearInterval(beating);
     }
-    await this.consumer!.commitOffsets([{ topic, partition, offset: (BigInt(message.offset) + 1n).toString() }]);
+  }
+
+  /** One record, retried as its failure says: done, dead-lettered, or thrown while closing (not committed). */
+  private async deliver(
+    topic: string,
+    partition: number,
+    message: KafkaMessage,
+    heartbeat: () => Promise<void>,
+    seen: Set<string>,
+  ): Promise<{ outcome: Outcome; event?: { id: string; type: string } }> {
+    const where = `${topic}[${partition}]@${message.offset}`;
+    let failures = 0;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.process(topic, partition, message, attempt, seen);
+      } catch (error) {
+        if (this.closing) throw error; // not committed: the next owner of the partition redelivers it
+        if (error instanceof InvalidEventError || error instanceof EventRejectedError) {
+          await this.untilDelivered(where, heartbeat, () => this.deadLetter(topic, partition, message, reasonOf(error), error));
+          return { outcome: 'dead_lettered' };
+        }
+        if (isTransientError(error)) {
+          // A dependency is away: wait for it as long as it takes; this event is fine.
+          this.logger.warn(`${where}: dependency unavailable, retrying (attempt ${attempt}): ${asError(error).message}`);
+          await this.backoff(attempt, heartbeat);
+          continue;
+        }
+        failures++;
+        const maxAttempts = this.options.maxAttempts ?? 5;
+        this.logger.warn(`${where} failed (attempt ${failures}/${maxAttempts}): ${asError(error).message}`);
+        if (failures >= maxAttempts) {
+          await this.untilDelivered(where, heartbeat, () => this.deadLetter(topic, partition, message, 'handler-failed', asError(error)));
+          return { outcome: 'dead_lettered' };
+        }
+        await this.backoff(failures, heartbeat);
+      }
+    }
   }
 
   /** One delivery of one record: validate, trust, dedupe, handle, remember. Throws what went wrong. */
-  private async process(topic: string, partition: number, message: EachMessagePayload['message'], attempt: number): Promise<'handled' | 'duplicate' | 'ignored'> {
-    const { groupId, processedEvents } = this.options;
+  private async process(
+    topic: string,
+    partition: number,
+    message: KafkaMessage,
+    attempt: number,
+    seen: Set<string>,
+  ): Promise<{ outcome: Outcome; event?: { id: string; type: string } }> {
     const { event, definition } = decodeCloudEvent(message);
     const owner = TOPIC_OWNERS[definition.topic];
     if (event.source !== owner) {
@@ -195,21 +250,33 @@ export class KafkaEventTransport extends Server implements CustomTransportStrate
     if (topic !== wireTopic(definition.topic)) {
       throw new InvalidEventError(`${event.type} belongs on ${wireTopic(definition.topic)}, not ${topic}`, 'wrong-topic');
     }
-    if ((this.options.subscription.ignores as string[]).includes(event.type)) return 'ignored'; // declared in `ignores`: no database round trip
-    if (await processedEvents.has(groupId, event.id)) {
+    if ((this.options.subscription.ignores as string[]).includes(event.type)) return { outcome: 'ignored' }; // declared in `ignores`: no database round trip
+    if (seen.has(event.id)) {
       this.logger.debug(`duplicate ${event.type} ${event.id} at ${topic}[${partition}]@${message.offset}: acknowledged`);
-      return 'duplicate';
+      return { outcome: 'duplicate' };
     }
     const handler = this.getHandlerByPattern(event.type);
     if (!handler) throw new InvalidEventError(`no handler for ${event.type}`, 'unknown-type');
     const context = new EventContext([event, { topic, partition, offset: message.offset, attempt }]);
-    const attributes = { 'messaging.system': 'kafka', 'messaging.destination.name': topic, 'messaging.consumer.group.name': groupId, 'messaging.message.id': event.id, 'messaging.kafka.offset': Number(message.offset), 'cloudevents.event_type': event.type, 'delivery.attempt': attempt };
+    const attributes = { 'messaging.system': 'kafka', 'messaging.destination.name': topic, 'messaging.consumer.group.name': this.options.groupId, 'messaging.message.id': event.id, 'messaging.kafka.offset': Number(message.offset), 'cloudevents.event_type': event.type, 'delivery.attempt': attempt };
     await inSpan(`${event.type} process`, SpanKind.CONSUMER, event.traceparent, attributes, async () => {
       const result = await handler(event.data, context);
       if (isObservable(result)) await lastValueFrom(result, { defaultValue: undefined });
     });
-    await processedEvents.record(groupId, event.id, event.type);
-    return 'handled';
+    return { outcome: 'handled', event: { id: event.id, type: event.type } };
+  }
+
+  /** The processed-events store is the service's database: while it is away, wait (nothing is committed meanwhile). */
+  private async untilStored<T>(where: string, heartbeat: () => Promise<void>, store: () => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await store();
+      } catch (error) {
+        if (this.closing || !isTransientError(error)) throw error;
+        this.logger.warn(`${where}: cannot reach the store yet (attempt ${attempt}): ${asError(error).message}`);
+        await this.backoff(attempt, heartbeat);
+      }
+    }
   }
 
   /** Dead-lettering needs Kafka: while it is away, keep trying (the record is not committed meanwhile). */
@@ -234,7 +301,7 @@ export class KafkaEventTransport extends Server implements CustomTransportStrate
   private async deadLetter(
     topic: string,
     partition: number,
-    message: EachMessagePayload['message'],
+    message: KafkaMessage,
     reason: DeadLetterReason,
     error: Error,
   ): Promise<void> {
@@ -274,7 +341,7 @@ function asError(error: unknown): Error {
 }
 
 /** The record's event type for metrics: a catalogue type, or `unknown` (bounded label values). */
-function typeLabel(message: EachMessagePayload['message']): string {
+function typeLabel(message: KafkaMessage): string {
   const type = message.headers?.ce_type?.toString();
   return type && isEventType(type) ? type : 'unknown';
 }

@@ -1,13 +1,18 @@
 import type { Connection } from 'mongoose';
 
+/** How long a processed event id is remembered: well past any redelivery Kafka's retention allows. */
+export const PROCESSED_EVENTS_KEPT_SECONDS = 30 * 24 * 3600;
+
 /**
  * Remembers which events a consumer group has handled, so a redelivered event is acknowledged
  * without running its handler again. Handlers are also written to be idempotent on natural keys:
  * this store makes redelivery cheap, the handlers make it harmless even between effect and record.
+ * Both operations take a whole batch of records: one round trip each per batch.
  */
 export interface ProcessedEventStore {
-  has(consumerGroup: string, eventId: string): Promise<boolean>;
-  record(consumerGroup: string, eventId: string, type: string): Promise<void>;
+  /** Which of these event ids the group has handled already. */
+  seen(consumerGroup: string, eventIds: string[]): Promise<Set<string>>;
+  record(consumerGroup: string, events: Array<{ id: string; type: string }>): Promise<void>;
 }
 
 export class MongoProcessedEventStore implements ProcessedEventStore {
@@ -20,16 +25,25 @@ export class MongoProcessedEventStore implements ProcessedEventStore {
     return this.connection.collection<{ _id: string; type: string; processedAt: Date }>(this.collectionName);
   }
 
-  async has(consumerGroup: string, eventId: string): Promise<boolean> {
-    return (await this.collection.countDocuments({ _id: `${consumerGroup}/${eventId}` }, { limit: 1 })) > 0;
+  /** Old records expire (a TTL index): the store grows with the retention window, not with all history. */
+  async prepare(): Promise<void> {
+    await this.collection.createIndex({ processedAt: 1 }, { expireAfterSeconds: PROCESSED_EVENTS_KEPT_SECONDS });
   }
 
-  async record(consumerGroup: string, eventId: string, type: string): Promise<void> {
-    // An upsert, so recording twice (a redelivery racing a restart) is not an error.
-    await this.collection.updateOne(
-      { _id: `${consumerGroup}/${eventId}` },
-      { $setOnInsert: { type, processedAt: new Date() } },
-      { upsert: true },
+  async seen(consumerGroup: string, eventIds: string[]): Promise<Set<string>> {
+    if (eventIds.length === 0) return new Set();
+    const prefix = `${consumerGroup}/`;
+    const found = await this.collection.find({ _id: { $in: eventIds.map((id) => prefix + id) } }, { projection: { _id: 1 } }).toArray();
+    return new Set(found.map((d) => d._id.slice(prefix.length)));
+  }
+
+  async record(consumerGroup: string, events: Array<{ id: string; type: string }>): Promise<void> {
+    if (events.length === 0) return;
+    const processedAt = new Date();
+    // Upserts, so recording twice (a redelivery racing a restart, or another instance) is not an error.
+    await this.collection.bulkWrite(
+      events.map(({ id, type }) => ({ updateOne: { filter: { _id: `${consumerGroup}/${id}` }, update: { $setOnInsert: { type, processedAt } }, upsert: true } })),
+      { ordered: false },
     );
   }
 }

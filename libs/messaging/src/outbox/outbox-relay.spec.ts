@@ -46,6 +46,10 @@ function fakeModel(docs: Doc[]) {
       return query;
     }),
     collection: {
+      bulkWrite: jest.fn(async (operations: Array<{ updateOne: { filter: { _id: string }; update: { $pull: { outbox: { id: { $in: string[] } } } } } }>) => {
+        for (const { updateOne } of operations) await model.collection.updateOne(updateOne.filter, updateOne.update);
+        return {};
+      }),
       updateOne: jest.fn(async (filter: { _id: string }, update: { $pull: { outbox: { id: { $in: string[] } } } }) => {
         updates.push({ filter, update });
         const doc = docs.find((d) => d._id === filter._id);
@@ -90,13 +94,11 @@ describe(OutboxRelay.name, () => {
 
     await expect(new OutboxRelay(producer, [model]).drain()).resolves.toBe(4);
 
-    expect(sentIds()).toEqual(['e1', 'e2', 'e3', 'e4']);
+    // One request for both aggregates, grouped per topic, each aggregate's entries in staging order.
+    expect(batches).toHaveLength(1);
+    expect(sentIds()).toEqual(['e1', 'e2', 'e4', 'e3']);
     expect(batches[0].acks).toBe(-1);
-    expect(batches[0].topicMessages!.map((tm) => tm.topic)).toEqual([
-      'techtransfer.contracts.deal.v1',
-      'techtransfer.contracts.deal.v1',
-      'techtransfer.matching.match.v1',
-    ]);
+    expect(batches[0].topicMessages!.map((tm) => tm.topic)).toEqual(['techtransfer.contracts.deal.v1', 'techtransfer.matching.match.v1']);
     const first = batches[0].topicMessages![0].messages[0];
     expect(first.key).toBe('deal-1');
     expect(JSON.parse(first.value as string)).toEqual({ dealId: 'deal-1', n: 'e1' });
@@ -148,6 +150,24 @@ describe(OutboxRelay.name, () => {
     await expect(relay.drain()).resolves.toBe(2);
     expect(sentIds()).toEqual(['e1', 'e2']);
     expect(docs[0].outbox).toEqual([]);
+  });
+
+  it('never lets one aggregate Kafka refuses hold back the others', async () => {
+    const { model, docs } = fakeModel([
+      { _id: 'deal-1', outbox: [entry('e1', 'deal-1')] },
+      { _id: 'deal-2', outbox: [entry('too-large', 'deal-2')] },
+      { _id: 'deal-3', outbox: [entry('e3', 'deal-3')] },
+    ]);
+    const refuses = (batch: ProducerBatch) =>
+      batch.topicMessages!.some((tm) => tm.messages.some((m) => headerText(m.headers, 'ce_id') === 'too-large')) ? new Error('KafkaJSProtocolError: MESSAGE_TOO_LARGE') : undefined;
+    const { producer, sentIds } = fakeProducer(refuses);
+    await expect(new OutboxRelay(producer, [model]).drain()).rejects.toThrow('MESSAGE_TOO_LARGE');
+    expect(sentIds()).toEqual(['e1', 'e3']);
+    expect(docs.map((d) => [d._id, d.outbox.map((e) => e.id)])).toEqual([
+      ['deal-1', []],
+      ['deal-2', ['too-large']],
+      ['deal-3', []],
+    ]);
   });
 
   it('publishes to the namespaced topic when KAFKA_TOPIC_NAMESPACE is set', async () => {

@@ -85,9 +85,11 @@ export class OutboxRelay {
   private async pass(): Promise<void> {
     const targets = [...this.targets.values()];
     this.targets.clear();
-    for (const { model, id } of targets) {
-      const doc = (await model.findById(id, { [OUTBOX_FIELD]: 1 }).lean().exec()) as unknown as OutboxDocument | null;
-      if (doc && doc.outbox?.length) await this.publishOne(model, doc);
+    // The aggregates just written, read per model in one query and published in one request.
+    for (const model of new Set(targets.map((t) => t.model))) {
+      const ids = targets.filter((t) => t.model === model).map((t) => t.id);
+      const docs = (await model.find({ _id: { $in: ids } }, { [OUTBOX_FIELD]: 1 }).lean().exec()) as unknown as OutboxDocument[];
+      await this.publishMany(model, docs.filter((doc) => doc.outbox?.length));
     }
     if (this.scanAll) {
       this.scanAll = false;
@@ -115,7 +117,7 @@ export class OutboxRelay {
           .lean()
           .exec()) as unknown as OutboxDocument[];
         if (docs.length === 0) break;
-        for (const doc of docs) published += await this.publishOne(model, doc);
+        published += await this.publishMany(model, docs);
         after = docs[docs.length - 1]._id;
         if (docs.length < batchSize) break;
       }
@@ -134,22 +136,62 @@ export class OutboxRelay {
     return oldest === Infinity ? 0 : Math.max(0, (Date.now() - oldest) / 1000);
   }
 
-  private async publishOne(model: Model<any>, doc: OutboxDocument): Promise<number> {
-    const entries = doc.outbox;
-    // Grouped per topic but sent in one request, in staging order, with acks from all in-sync replicas.
-    // A PRODUCER span in the trace of the work that staged the events (when tracing is on): the wait in the outbox shows.
+  /**
+   * Publishes the entries of several aggregates in one request (grouped per topic, each aggregate's
+   * in staging order), then removes exactly those entries from each, in one round trip. If the
+   * request fails, each aggregate is tried alone, so one that cannot be published (a record Kafka
+   * refuses) never holds back the others; what still fails is retried by the next scan.
+   */
+  private async publishMany(model: Model<any>, docs: OutboxDocument[]): Promise<number> {
+    if (docs.length === 0) return 0;
+    if (docs.length > 1) {
+      try {
+        await this.send(docs.flatMap((doc) => doc.outbox));
+        await this.remove(model, docs);
+        return docs.reduce((n, doc) => n + doc.outbox.length, 0);
+      } catch (error) {
+        this.logger.warn(`outbox batch of ${docs.length} aggregates failed, publishing them one by one: ${(error as Error).message}`);
+      }
+    }
+    let published = 0;
+    let failure: unknown;
+    for (const doc of docs) {
+      try {
+        await this.send(doc.outbox);
+        await this.remove(model, [doc]);
+        published += doc.outbox.length;
+      } catch (error) {
+        failure = error;
+        this.logger.warn(`outbox of ${model.collection.name}/${String(doc._id)} not published, will retry: ${(error as Error).message}`);
+      }
+    }
+    if (failure) throw failure; // the pass fails, so the next scan looks again
+    return published;
+  }
+
+  private async send(entries: OutboxEntry[]): Promise<void> {
+    const byTopic = new Map<string, OutboxEntry[]>();
+    for (const entry of entries) byTopic.set(entry.topic, [...(byTopic.get(entry.topic) ?? []), entry]);
+    // A PRODUCER span in the trace of the work that staged the first event (when tracing is on): the wait in the outbox shows.
     const attributes = { 'messaging.system': 'kafka', 'messaging.operation.type': 'send', 'messaging.batch.message_count': entries.length };
     await inSpan('outbox publish', SpanKind.PRODUCER, entries[0]?.traceparent, attributes, () =>
       this.producer.sendBatch({
         acks: -1,
-        topicMessages: entries.map((entry) => ({ topic: wireTopic(entry.topic), messages: [encodeCloudEvent(toCloudEvent(entry))] })),
+        topicMessages: [...byTopic].map(([topic, staged]) => ({ topic: wireTopic(topic), messages: staged.map((entry) => encodeCloudEvent(toCloudEvent(entry))) })),
       }),
     );
-    // Removes exactly the entries published, by id, in one atomic update: a change written meanwhile
-    // (another transition, more staged events) is untouched, and another instance's relay having
-    // removed them first makes this a no-op.
-    await model.collection.updateOne({ _id: doc._id } as never, { $pull: { [OUTBOX_FIELD]: { id: { $in: entries.map((e) => e.id) } } } } as never);
     for (const entry of entries) eventsPublished.inc({ type: entry.type });
-    return entries.length;
+  }
+
+  /**
+   * Removes exactly the entries published, by id, in one atomic update per aggregate: a change written
+   * meanwhile (another transition, more staged events) is untouched, and another instance's relay
+   * having removed them first makes this a no-op.
+   */
+  private async remove(model: Model<any>, docs: OutboxDocument[]): Promise<void> {
+    await model.collection.bulkWrite(
+      docs.map((doc) => ({ updateOne: { filter: { _id: doc._id }, update: { $pull: { [OUTBOX_FIELD]: { id: { $in: doc.outbox.map((e) => e.id) } } } } } })) as never,
+      { ordered: false },
+    );
   }
 }
