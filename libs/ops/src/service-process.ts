@@ -66,7 +66,9 @@ export class ServiceProcess {
   async start(): Promise<void> {
     mkdirSync(this.logDir, { recursive: true });
     const log = createWriteStream(join(this.logDir, `${this.instanceName}.log`), { flags: 'a' });
-    const child = spawn(process.execPath, [serviceEntryPoint(this.name)], {
+    // SERVICE_NODE_ARGS: flags for this process's node (e.g. `--cpu-prof --cpu-prof-dir=…` to profile it; NODE_OPTIONS refuses those).
+    const nodeArgs = (this.env.SERVICE_NODE_ARGS ?? '').split(/\s+/).filter(Boolean);
+    const child = spawn(process.execPath, [...nodeArgs, serviceEntryPoint(this.name)], {
       cwd: REPO_ROOT,
       env: { ...process.env, ...this.env, PORT: String(this.port) },
       stdio: ['ignore', 'pipe', 'pipe'],

@@ -255,7 +255,7 @@ export class KafkaEventTransport extends Server implements CustomTransportStrate
       this.logger.debug(`duplicate ${event.type} ${event.id} at ${topic}[${partition}]@${message.offset}: acknowledged`);
       return { outcome: 'duplicate' };
     }
-    const handler = this.getHandlerByPattern(event.type);
+    const handler = this.handlerFor(event.type);
     if (!handler) throw new InvalidEventError(`no handler for ${event.type}`, 'unknown-type');
     const context = new EventContext([event, { topic, partition, offset: message.offset, attempt }]);
     const attributes = { 'messaging.system': 'kafka', 'messaging.destination.name': topic, 'messaging.consumer.group.name': this.options.groupId, 'messaging.message.id': event.id, 'messaging.kafka.offset': Number(message.offset), 'cloudevents.event_type': event.type, 'delivery.attempt': attempt };
@@ -264,6 +264,13 @@ export class KafkaEventTransport extends Server implements CustomTransportStrate
       if (isObservable(result)) await lastValueFrom(result, { defaultValue: undefined });
     });
     return { outcome: 'handled', event: { id: event.id, type: event.type } };
+  }
+
+  /** Nest normalises the pattern on every lookup; the handlers are fixed once listening, so look each type up once. */
+  private readonly handlers = new Map<string, ReturnType<Server['getHandlerByPattern']>>();
+  private handlerFor(type: string) {
+    if (!this.handlers.has(type)) this.handlers.set(type, this.getHandlerByPattern(type));
+    return this.handlers.get(type);
   }
 
   /** The processed-events store is the service's database: while it is away, wait (nothing is committed meanwhile). */

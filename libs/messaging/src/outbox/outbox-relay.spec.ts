@@ -25,7 +25,7 @@ function fakeModel(docs: Doc[]) {
   const filters: Record<string, unknown>[] = [];
   const model = {
     find: jest.fn((filter: Record<string, unknown>, projection: Record<string, unknown>) => {
-      const { _id: idFilter, ...rest } = filter as { _id?: { $gt: string } } & Record<string, unknown>;
+      const { _id: idFilter, ...rest } = filter as { _id?: { $gt?: string; $in?: string[] } } & Record<string, unknown>;
       filters.push(rest);
       const stagedBefore = (rest['outbox.0.time'] as { $lt?: string } | undefined)?.$lt;
       expect(projection).toEqual({ outbox: 1 });
@@ -38,7 +38,8 @@ function fakeModel(docs: Doc[]) {
           copy(
             docs
               .filter((d) => d.outbox.length > 0 && (stagedBefore === undefined || d.outbox[0].time < stagedBefore))
-              .filter((d) => idFilter === undefined || d._id > idFilter.$gt)
+              .filter((d) => idFilter?.$gt === undefined || d._id > idFilter.$gt)
+              .filter((d) => idFilter?.$in === undefined || idFilter.$in.includes(d._id))
               .sort((a, b) => (a._id < b._id ? -1 : 1))
               .slice(0, limit),
           ),
@@ -168,6 +169,32 @@ describe(OutboxRelay.name, () => {
       ['deal-2', ['too-large']],
       ['deal-3', []],
     ]);
+  });
+
+  it('publishes a just-created aggregate’s entries without reading it back, and reads back one changed again before its pass', async () => {
+    const fresh = (id: string, key: string) => ({ ...entry(id, key), time: new Date().toISOString() });
+    const { model, docs } = fakeModel([
+      { _id: 'deal-new', outbox: [fresh('n1', 'deal-new')] },
+      { _id: 'deal-twice', outbox: [fresh('t1', 'deal-twice'), fresh('t2', 'deal-twice')] },
+    ]);
+    const { producer, sentIds } = fakeProducer();
+    const relay = new OutboxRelay(producer, [model], { scanGraceMs: 60_000 });
+    const settled = async () => {
+      while (relay['running']) await relay['running'];
+    };
+    relay['stopped'] = false; // started, without its timer
+    relay.kick(model, 'deal-new', [fresh('n1', 'deal-new')]);
+    await settled();
+    expect(model.find).not.toHaveBeenCalled();
+    expect(sentIds()).toEqual(['n1']);
+    expect(docs[0].outbox).toEqual([]);
+    // Created, then changed again before its pass: read back, so both entries leave, in order.
+    relay.kick(model, 'deal-new', [fresh('n1', 'deal-new')]); // keeps the relay busy while the next two kicks arrive
+    relay.kick(model, 'deal-twice', [fresh('t1', 'deal-twice')]);
+    relay.kick(model, 'deal-twice');
+    await settled();
+    expect(sentIds()).toEqual(['n1', 'n1', 't1', 't2']);
+    expect(docs[1].outbox).toEqual([]);
   });
 
   it('publishes to the namespaced topic when KAFKA_TOPIC_NAMESPACE is set', async () => {

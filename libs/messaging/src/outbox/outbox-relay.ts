@@ -34,7 +34,7 @@ export class OutboxRelay {
   private again = false;
   private stopped = true;
   private scanAll = false;
-  private readonly targets = new Map<string, { model: Model<any>; id: unknown }>();
+  private readonly targets = new Map<string, { model: Model<any>; id: unknown; created?: OutboxEntry[] }>();
 
   constructor(
     private readonly producer: Producer,
@@ -52,11 +52,15 @@ export class OutboxRelay {
   /**
    * Ask for a pass now. With a model and an id (called after each write that staged events) the pass
    * reads just that document by _id, which stays cheap however large the collections grow; without,
-   * it scans every model.
+   * it scans every model. `created`: the entries of a document this write created, which need no read.
    */
-  kick(model?: Model<any>, id?: unknown): void {
+  kick(model?: Model<any>, id?: unknown, created?: OutboxEntry[]): void {
     if (this.stopped) return;
-    if (model && id !== undefined) this.targets.set(`${model.collection.name}/${String(id)}`, { model, id });
+    if (model && id !== undefined) {
+      const key = `${model.collection.name}/${String(id)}`;
+      // Kicked again before its pass (a later change), the aggregate is read back, entries in order.
+      this.targets.set(key, this.targets.has(key) ? { model, id } : { model, id, created });
+    }
     else this.scanAll = true;
     if (this.running) {
       this.again = true;
@@ -87,9 +91,11 @@ export class OutboxRelay {
     this.targets.clear();
     // The aggregates just written, read per model in one query and published in one request.
     for (const model of new Set(targets.map((t) => t.model))) {
-      const ids = targets.filter((t) => t.model === model).map((t) => t.id);
-      const docs = (await model.find({ _id: { $in: ids } }, { [OUTBOX_FIELD]: 1 }).lean().exec()) as unknown as OutboxDocument[];
-      await this.publishMany(model, docs.filter((doc) => doc.outbox?.length));
+      const mine = targets.filter((t) => t.model === model);
+      const created = mine.filter((t) => t.created).map((t) => ({ _id: t.id, outbox: t.created! }));
+      const ids = mine.filter((t) => !t.created).map((t) => t.id);
+      const read = ids.length === 0 ? [] : ((await model.find({ _id: { $in: ids } }, { [OUTBOX_FIELD]: 1 }).lean().exec()) as unknown as OutboxDocument[]);
+      await this.publishMany(model, [...created, ...read].filter((doc) => doc.outbox?.length));
     }
     if (this.scanAll) {
       this.scanAll = false;

@@ -51,6 +51,14 @@ export class EventOutbox implements OnApplicationBootstrap, OnApplicationShutdow
     this.relay.kick(model, id);
   }
 
+  /**
+   * The same for an aggregate this write just created with exactly these entries: the relay need not
+   * read them back (a new document has no earlier entry that must leave first).
+   */
+  flushCreated(model: Model<any>, id: unknown, entries: OutboxEntry[]): void {
+    this.relay.kick(model, id, entries);
+  }
+
   /** How long the oldest event not yet published has waited (seconds): for /metrics and readiness. */
   oldestPendingAgeSeconds(): Promise<number> {
     return this.relay.oldestPendingAgeSeconds();

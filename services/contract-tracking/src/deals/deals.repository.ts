@@ -31,7 +31,7 @@ export class DealsRepository {
       if (!isDuplicateKey(error)) throw error;
       return false;
     }
-    this.outbox.flush(this.deals, deal._id);
+    this.outbox.flushCreated(this.deals, deal._id, deal.outbox);
     return true;
   }
 

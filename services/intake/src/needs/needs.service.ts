@@ -119,7 +119,7 @@ export class NeedsService {
       history: [{ status: 'open', at: new Date(), cause: 'captured' }],
       outbox: [captured],
     });
-    this.outbox.flush(this.needs, needId);
+    this.outbox.flushCreated(this.needs, needId, [captured]);
     return need.toObject() as Need;
   }
 

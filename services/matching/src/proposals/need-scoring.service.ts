@@ -123,10 +123,11 @@ export class NeedScoringService {
         modelReadAt,
         outbox: [event],
       });
+      this.outbox.flushCreated(this.runs, runId, [event]);
     } catch (error) {
       if (!isDuplicateKey(error)) throw error; // already scored by an earlier attempt
+      this.outbox.flush(this.runs, runId);
     }
-    this.outbox.flush(this.runs, runId);
     if (!trigger) {
       await this.markScored(needId, revision);
       await this.followCatalogue(needId, revision, modelReadAt);
