@@ -38,10 +38,27 @@ export class DealLedgerService {
     );
   }
 
+  /**
+   * A deal is signed once (contract-tracking answers a second signature with 409): the ledger takes the
+   * first signature of an open deal, and the same signature again (a redelivery, at any stage) changes
+   * nothing. Another signature is refused: the amounts signed cap what a correction may restate.
+   */
   async signed(e: Signed): Promise<void> {
     const signed = { contractType: e.contractType, signedOn: e.signedOn, contractAmountFen: e.contractAmountFen, techTransactionAmountFen: e.techTransactionAmountFen };
-    const result = await this.deals.updateOne({ _id: e.dealId, parkId: e.parkId, needId: e.needId, registered: { $exists: false }, cancelled: { $exists: false } }, { $set: { signed } }).exec();
-    if (result.matchedCount === 0) throw new EventRejectedError(`contract signed for deal ${e.dealId}, which reporting has not seen opened in park ${e.parkId} (or already registered)`);
+    const sameSignature = Object.fromEntries(Object.entries(signed).map(([field, value]) => [`signed.${field}`, value]));
+    const result = await this.deals
+      .updateOne(
+        {
+          _id: e.dealId,
+          parkId: e.parkId,
+          needId: e.needId,
+          $or: [{ signed: { $exists: false }, registered: { $exists: false }, cancelled: { $exists: false } }, sameSignature],
+        },
+        { $set: { signed } },
+      )
+      .exec();
+    if (result.matchedCount === 0)
+      throw new EventRejectedError(`contract signed for deal ${e.dealId}, which reporting has not seen opened in park ${e.parkId}, or holds as signed otherwise (or already registered or cancelled)`);
   }
 
   /** Refused for a deal not signed, or already registered under another number or date (a redelivery sets the same again). */
