@@ -1,5 +1,5 @@
 import { applyDecorators } from '@nestjs/common';
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional, PartialType, PickType } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { ArrayMaxSize, ArrayMinSize, IsArray, IsIn, IsInt, IsISO8601, IsOptional, IsString, Length, Matches, Max, Min, ValidateIf, ValidateNested } from 'class-validator';
 import {
@@ -164,50 +164,13 @@ export class RegisterContractDto extends RegistryClassificationDto {
  * as they stand. The registration number, office, date and contract type never change (a different
  * type is a different contract, registered anew).
  */
-export class RegistrationChangeDto {
+export class RegistrationChangeDto extends PartialType(
+  PickType(RegisterContractDto, ['contractSubtype', 'parties', 'registryTechnicalField', 'ipType', 'socioeconomicObjective', 'contractAmountFen', 'techTransactionAmountFen'] as const),
+) {
   @ApiProperty({ example: '登记时技术交易额核定有误，予以补正', maxLength: 500 })
   @IsString()
   @Length(1, 500)
   reason: string;
-
-  @ApiPropertyOptional({ enum: CONTRACT_SUBTYPE_CODES })
-  @IsOptional()
-  @IsIn(CONTRACT_SUBTYPE_CODES)
-  contractSubtype?: ContractSubtype;
-
-  @ApiPropertyOptional({ type: [ContractPartyDto], minItems: 2, maxItems: 10 })
-  @IsOptional()
-  @PartiesList()
-  parties?: ContractPartyDto[];
-
-  @ApiPropertyOptional({ enum: REGISTRY_TECHNICAL_FIELD_CODES })
-  @IsOptional()
-  @IsIn(REGISTRY_TECHNICAL_FIELD_CODES)
-  registryTechnicalField?: RegistryTechnicalField;
-
-  @ApiPropertyOptional({ enum: IP_TYPE_CODES })
-  @IsOptional()
-  @IsIn(IP_TYPE_CODES)
-  ipType?: IpType;
-
-  @ApiPropertyOptional({ enum: SOCIOECONOMIC_OBJECTIVE_CODES })
-  @IsOptional()
-  @IsIn(SOCIOECONOMIC_OBJECTIVE_CODES)
-  socioeconomicObjective?: SocioeconomicObjective;
-
-  @ApiPropertyOptional({ description: '合同成交额, fen' })
-  @IsOptional()
-  @IsInt()
-  @Min(1)
-  @Max(Number.MAX_SAFE_INTEGER)
-  contractAmountFen?: number;
-
-  @ApiPropertyOptional({ description: '技术交易额, fen' })
-  @IsOptional()
-  @IsInt()
-  @Min(0)
-  @Max(Number.MAX_SAFE_INTEGER)
-  techTransactionAmountFen?: number;
 }
 
 export class RevokeRegistrationDto {
