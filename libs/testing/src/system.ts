@@ -75,9 +75,18 @@ export class TestSystem {
     // production (deploy/kafka/access.conf), in the run's namespace, and the services may not create any.
     const acl = secured() ? await applyKafkaAccess(kafka, { namespace, groupOf }) : [];
     const system = new TestSystem(runId, namespace, processes, kafka, acl);
-    // The first instances create the indexes (and, on an open broker, the topics); the others then join.
-    await Promise.all(SERVICE_NAMES.map((name) => processes[name][0].start()));
-    await Promise.all(SERVICE_NAMES.flatMap((name) => processes[name].slice(1).map((p) => p.start())));
+    try {
+      // The first instances create the indexes (and, on an open broker, the topics); the others then join.
+      // allSettled: when one fails to start, the others have finished starting before all are stopped.
+      const started = await Promise.allSettled(SERVICE_NAMES.map((name) => processes[name][0].start()));
+      const failed = started.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+      if (failed) throw failed.reason;
+      await Promise.all(SERVICE_NAMES.flatMap((name) => processes[name].slice(1).map((p) => p.start())));
+    } catch (error) {
+      // No service outlives a failed start (they would go on consuming the run's topics).
+      await system.stop().catch(() => undefined);
+      throw error;
+    }
     return system;
   }
 
