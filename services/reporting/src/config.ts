@@ -17,6 +17,10 @@ const settings = loadServiceSettings('reporting', {
    * private, link-local and the like are refused, in development as in production.
    */
   WEBHOOK_ALLOWED_TARGETS: z.string().default(''),
+  /** How often the roll-up sweep takes in transaction rows left pending (see totals/rollup-sweep.ts). */
+  ROLLUP_SWEEP_EVERY: durationSetting('30s'),
+  /** How often every transaction row is checked against the roll-ups (also once at each start). */
+  ROLLUP_RECONCILE_EVERY: durationSetting('1h'),
   /** The dashboard's static files (relative to the repo root). */
   DASHBOARD_DIR: z.string().min(1).default('services/reporting/dashboard'),
 });
@@ -24,6 +28,7 @@ const settings = loadServiceSettings('reporting', {
 export const config = {
   ...base,
   dashboardDir: settings.DASHBOARD_DIR,
+  rollups: { sweepEverySeconds: settings.ROLLUP_SWEEP_EVERY, reconcileEverySeconds: settings.ROLLUP_RECONCILE_EVERY },
   webhooks: {
     retryMaxSeconds: settings.WEBHOOK_RETRY_MAX,
     disableAfterSeconds: settings.WEBHOOK_DISABLE_AFTER,

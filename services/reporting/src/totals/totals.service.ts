@@ -7,6 +7,9 @@ import { upsertOnce } from '@tt/store';
 import { judgeChange, type ChangeKind, type HeldDeal } from './change-rules';
 import { DIMENSIONS, labelOf, type Dimension } from './dimensions';
 import { FunnelService } from '../funnel/funnel.service';
+import { rollupIdOf, sumRollups, zero, type Amounts, type RollupDoc } from './rollup';
+import { RollupApplier } from './rollup-applier';
+import { ROLLUP_MODEL } from './rollup.schema';
 import { TRANSACTION_MODEL, type Transaction } from './transaction.schema';
 
 export type TotalsReport = Awaited<ReturnType<TotalsService['totals']>>;
@@ -16,30 +19,38 @@ export interface BreakdownRow extends Amounts {
   label: string;
 }
 
-export interface Amounts {
-  count: number;
-  contractAmountFen: number;
-  techTransactionAmountFen: number;
-}
+export type { Amounts };
 
 type LoggedV1 = PayloadOf<'cn.techtransfer.transaction.logged.v1'>;
 type LoggedV2 = PayloadOf<'cn.techtransfer.transaction.logged.v2'>;
 type Restated = PayloadOf<'cn.techtransfer.transaction.corrected.v1'>;
 type Revoked = PayloadOf<'cn.techtransfer.transaction.revoked.v1'>;
 
-/** Contracts as they stand: a revoked registration counts nowhere. */
-const STANDING = { status: { $ne: 'revoked' } };
+/**
+ * What every write that changes what a row counts for sets in the same update: a new roll-up version,
+ * pending until the roll-ups hold it (see rollup-applier.ts).
+ */
+const PENDING = { 'rollup.pending': true };
+const NEXT_VERSION = { 'rollup.version': 1 };
 
+/**
+ * The transaction rows (the source of truth) and the totals read from their roll-ups. Each write to a
+ * row is followed, in the same handler, by the roll-up applier; a redelivery runs it again, so a crash
+ * between the two is finished by the event's redelivery (or by the sweep).
+ */
 @Injectable()
 export class TotalsService {
   constructor(
     @InjectModel(TRANSACTION_MODEL) private readonly transactions: Model<Transaction>,
+    @InjectModel(ROLLUP_MODEL) private readonly rollups: Model<RollupDoc>,
+    private readonly applier: RollupApplier,
     private readonly funnel: FunnelService,
   ) {}
 
   /** transaction logged v1: the row with the figures as registered, at revision 0. */
   async log(t: LoggedV1): Promise<void> {
-    await upsertOnce(this.transactions.updateOne({ _id: t.dealId }, { $setOnInsert: { ...rowOf(t), revision: 0 } }, { upsert: true }).exec());
+    await upsertOnce(this.transactions.updateOne({ _id: t.dealId }, { $setOnInsert: { ...rowOf(t), revision: 0, rollup: { version: 1, pending: true } } }, { upsert: true }).exec());
+    await this.applier.apply(t.dealId);
   }
 
   /**
@@ -55,11 +66,12 @@ export class TotalsService {
       this.transactions
         .updateOne(
           { _id: t.dealId, revision: 0 },
-          { $set: { contractAmountFen, techTransactionAmountFen, ...registryFields(record) }, $setOnInsert: insertOnly },
+          { $set: { contractAmountFen, techTransactionAmountFen, ...registryFields(record), ...PENDING }, $inc: NEXT_VERSION, $setOnInsert: insertOnly },
           { upsert: true },
         )
         .exec(),
     );
+    await this.applier.apply(t.dealId);
   }
 
   /** 补正 / 变更: the row is restated at the event's revision, if the event is one contract-tracking would publish (see change-rules). */
@@ -87,12 +99,15 @@ export class TotalsService {
   private async applyChange(t: Restated | Revoked, kind: ChangeKind, deal: HeldDeal | null, changes: object): Promise<void> {
     const row = await this.transactions.findById(t.dealId).lean().exec();
     const judged = judgeChange(kind, t, row, deal);
-    if (judged.verdict === 'redelivery') return;
+    if (judged.verdict === 'redelivery') return void (await this.applier.apply(t.dealId)); // finishes a roll-up a crash left half done
     if (judged.verdict === 'reject') throw new EventRejectedError(judged.reason);
     const change = { kind, revision: t.revision, reason: t.reason, at: new Date(t.at), fingerprint: judged.fingerprint };
-    const written = await this.transactions.updateOne({ _id: t.dealId, revision: row!.revision }, { $set: { ...changes, revision: t.revision }, $push: { changes: change } }).exec();
+    const written = await this.transactions
+      .updateOne({ _id: t.dealId, revision: row!.revision }, { $set: { ...changes, revision: t.revision, ...PENDING }, $inc: NEXT_VERSION, $push: { changes: change } })
+      .exec();
     // Another change landed since the read (this one on another instance, or a racing one): judge again against it.
     if (written.matchedCount === 0) return this.applyChange(t, kind, deal, changes);
+    await this.applier.apply(t.dealId);
   }
 
   /**
@@ -100,17 +115,11 @@ export class TotalsService {
    * same month a year before (同比), the month before (环比), and the year to date (累计) with its 同比.
    */
   async totals(year: number, parkId?: string) {
-    const scope = parkId ? { parkId, ...STANDING } : STANDING;
-    const inYear = (y: number) => ({ ...scope, month: { $gte: `${y}-01`, $lte: `${y}-12` } });
-    const dimensions = Object.entries(DIMENSIONS) as [Dimension, (typeof DIMENSIONS)[Dimension]][];
-    const [registered, previous, byMonth, previousByMonth, funnel, funnelByCohort, ...byDimension] = await Promise.all([
-      this.sumBy(inYear(year), null).then((g) => g.get(null) ?? zero()),
-      this.sumBy(inYear(year - 1), null).then((g) => g.get(null) ?? zero()),
-      this.sumBy(inYear(year), 'month'),
-      this.sumBy(inYear(year - 1), 'month'),
+    const dimensions = Object.keys(DIMENSIONS) as Dimension[];
+    const [{ registered, previous, byMonth, previousByMonth, byDimension }, funnel, funnelByCohort] = await Promise.all([
+      this.rolledUp(year, parkId),
       this.funnel.counts(parkId),
       this.funnel.cohorts(year, parkId),
-      ...dimensions.map(([, { field }]) => this.sumBy(inYear(year), field)),
     ]);
     const amountsIn = (groups: Map<string | null, Amounts>, month: string) => groups.get(month) ?? zero();
     const lastMonth = Math.max(0, ...[...byMonth.keys()].map((m) => Number(String(m).slice(5))));
@@ -137,34 +146,24 @@ export class TotalsService {
       registered: { ...registered, previousYear: previous, growth: growth(registered, previous) },
       byMonth: months,
       ...(Object.fromEntries(
-        dimensions.map(([name], i) => [name, [...byDimension[i]].map(([key, amounts]) => ({ key, label: labelOf(name, key), ...amounts }))]),
+        dimensions.map((name) => [name, [...byDimension[name]].map(([key, amounts]) => ({ key, label: labelOf(name, key), ...amounts }))]),
       ) as Record<Dimension, BreakdownRow[]>),
       funnel,
       funnelByCohort,
     };
   }
 
-  /** Count and amounts per value of `field` (or over everything, with null), keys in ascending order. */
-  private async sumBy(filter: object, field: string | null): Promise<Map<string | null, Amounts>> {
-    const groups = await this.transactions
-      .aggregate<{ _id: string | null } & Amounts>([
-        { $match: filter },
-        {
-          $group: {
-            _id: field ? `$${field}` : null,
-            count: { $sum: 1 },
-            contractAmountFen: { $sum: '$contractAmountFen' },
-            techTransactionAmountFen: { $sum: '$techTransactionAmountFen' },
-          },
-        },
-        { $sort: { _id: 1 } },
-      ])
-      .exec();
-    return new Map(groups.map(({ _id, count, contractAmountFen, techTransactionAmountFen }) => [_id, { count, contractAmountFen, techTransactionAmountFen }]));
+  /**
+   * The sums of `year` and the year before, from the roll-ups: two documents by _id (the park's, or
+   * every park's), so the read grows with the breakdowns' keys, not with contracts.
+   */
+  private async rolledUp(year: number, parkId?: string) {
+    const ids = [rollupIdOf(year, parkId ?? null), rollupIdOf(year - 1, parkId ?? null)];
+    const docs = await this.rollups.collection.find({ _id: { $in: ids } } as Record<string, unknown>, { projection: { year: 1, months: 1, dims: 1 } }).toArray();
+    return sumRollups(docs as unknown as RollupDoc[], year);
   }
 }
 
-const zero = (): Amounts => ({ count: 0, contractAmountFen: 0, techTransactionAmountFen: 0 });
 const add = (a: Amounts, b: Amounts): Amounts => ({
   count: a.count + b.count,
   contractAmountFen: a.contractAmountFen + b.contractAmountFen,

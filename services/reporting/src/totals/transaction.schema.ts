@@ -1,11 +1,12 @@
 import { Schema } from 'mongoose';
 import type { ContractSubtype, ContractType, IpType, PartyNature, RegistryRecord, RegistryTechnicalField, SocioeconomicObjective, TechnicalField } from '@tt/contracts';
+import type { VersionedContribution } from './rollup';
 
 export const TRANSACTION_MODEL = 'Transaction';
 
 /**
- * One logged technology transaction (a registered contract), as it stands now. Totals are sums over
- * these rows at read time, so they equal the sum over registered contracts by construction: a
+ * One logged technology transaction (a registered contract), as it stands now: the source of truth of
+ * the totals, which read the roll-ups kept from these rows (rollup.ts, rollup-applier.ts). A
  * redelivered event meets the same `_id` (the deal) and adds nothing. A correction or amendment
  * restates the row at the next `revision`; a revocation marks it `revoked`, and totals leave it out.
  * Rows logged before the registry record was kept (transaction logged v1 only) have no registry fields.
@@ -47,6 +48,21 @@ export interface Transaction {
   loggedAt: Date;
   /** When reporting stored the row: with loggedAt, how far behind the totals run. */
   recordedAt: Date;
+  /** The roll-ups' bookkeeping of this row (see rollup-applier.ts); absent on rows written before the roll-ups. */
+  rollup?: RollupState;
+}
+
+/**
+ * How far the totals' roll-ups have taken this row in. Every write that changes what the row counts
+ * for raises `version` and sets `pending`, in the same single-document update; the roll-up applier
+ * journals the change it applies (`applying`: the contribution at that version), applies it to the
+ * roll-ups, then records it as `counted` (and clears `pending` unless a newer version landed).
+ */
+export interface RollupState {
+  version?: number;
+  pending?: boolean;
+  applying?: VersionedContribution;
+  counted?: VersionedContribution;
 }
 
 export const TransactionSchema = new Schema<Transaction>(
@@ -79,9 +95,12 @@ export const TransactionSchema = new Schema<Transaction>(
     changes: { type: Schema.Types.Mixed },
     loggedAt: { type: Date, required: true },
     recordedAt: { type: Date, required: true },
+    rollup: { type: Schema.Types.Mixed },
   },
   { collection: 'transactions', versionKey: false },
 );
 // Totals over a period, optionally for one park.
 TransactionSchema.index({ month: 1, parkId: 1 });
 TransactionSchema.index({ parkId: 1, month: 1 });
+// Rows whose change the roll-ups have not taken yet (the sweep's query; sparse: only those rows are in it).
+TransactionSchema.index({ 'rollup.pending': 1 }, { sparse: true });
