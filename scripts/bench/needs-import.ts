@@ -8,16 +8,22 @@
  * - the import: the same number of rows in one XLSX form, from upload to the import's `done`.
  * Results are needs per second and the import's time as a ratio of the baseline's. The issue asks that
  * 5,000 rows import within a minute. Results go to bench-results/needs-import-<timestamp>.json.
+ *
+ * `benchNeedsImport` is also one figure of `npm run bench` (scripts/bench/run-all.ts), on its system.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { brokerToken, eventually, REPO_ROOT, TestSystem, type ApiClient } from '@tt/testing';
 import { fillTemplate, validRows, type FormRow } from '../../test/e2e/collection-form';
 
-const ROWS = Number(process.env.BENCH_ROWS ?? 5000);
-const ENTERPRISES = Number(process.env.BENCH_ENTERPRISES ?? 250);
-/** The baseline captures this many needs one by one (enough for a stable rate; the import does ROWS). */
-const BASELINE_NEEDS = Number(process.env.BENCH_BASELINE_NEEDS ?? 500);
+export interface NeedsImportOptions {
+  /** Rows in the form (default 5,000). */
+  rows: number;
+  /** Enterprises the rows are spread over (default 250). */
+  enterprises: number;
+  /** The baseline captures this many needs one by one (enough for a stable rate; the import does `rows`). */
+  baselineNeeds: number;
+}
 
 const LABEL_TO_CODE: Record<string, Record<string, string>> = {
   需求类别: { 技术攻关: 'tech-breakthrough', 成果转化: 'achievement-transfer' },
@@ -61,40 +67,48 @@ async function baseline(intake: ApiClient, rows: FormRow[]): Promise<number> {
   return (Date.now() - started) / 1000;
 }
 
+export async function benchNeedsImport(system: TestSystem, { rows: ROWS, enterprises: ENTERPRISES, baselineNeeds: BASELINE_NEEDS }: NeedsImportOptions) {
+  const viaApi = system.api('intake', await brokerToken(`park-bench-api-${system.runId}`));
+  const baselineSeconds = await baseline(viaApi, validRows(BASELINE_NEEDS, Math.max(1, Math.round((BASELINE_NEEDS * ENTERPRISES) / ROWS)), 'api'));
+
+  const intake = system.api('intake', await brokerToken(`park-bench-import-${system.runId}`));
+  const template = await intake.download('/needs/imports/template');
+  const file = await fillTemplate(template.bytes, validRows(ROWS, ENTERPRISES, 'bench'));
+  const started = Date.now();
+  const accepted = await intake.upload('/needs/imports', 'bench.xlsx', file);
+  if (accepted.status !== 202) throw new Error(`upload: ${accepted.status} ${JSON.stringify(accepted.body)}`);
+  const uploadSeconds = (Date.now() - started) / 1000;
+  const done = await eventually(
+    () => intake.get(`/needs/imports/${accepted.body.id}`),
+    (r) => r.body.status === 'done' || r.body.status === 'failed',
+    { timeoutMs: 600_000, intervalMs: 250, what: 'the import' },
+  );
+  const importSeconds = (Date.now() - started) / 1000;
+  if (done.body.status !== 'done' || done.body.counts.created !== ROWS) throw new Error(`import: ${JSON.stringify(done.body)}`);
+
+  const baselinePerSecond = BASELINE_NEEDS / baselineSeconds;
+  const importPerSecond = ROWS / importSeconds;
+  return {
+    when: new Date().toISOString(),
+    machine: { cpus: require('node:os').cpus().length, node: process.version },
+    rows: ROWS,
+    enterprises: ENTERPRISES,
+    fileBytes: file.length,
+    baseline: { what: 'POST /needs one by one (one client), enterprises first', needs: BASELINE_NEEDS, seconds: baselineSeconds, needsPerSecond: +baselinePerSecond.toFixed(1) },
+    import: { uploadSeconds, seconds: importSeconds, needsPerSecond: +importPerSecond.toFixed(1), counts: done.body.counts },
+    importRateVsBaseline: +(importPerSecond / baselinePerSecond).toFixed(2),
+    withinAMinute: importSeconds <= 60,
+  };
+}
+
 async function main() {
   const system = await TestSystem.start();
   try {
-    const viaApi = system.api('intake', await brokerToken(`park-bench-api-${system.runId}`));
-    const baselineSeconds = await baseline(viaApi, validRows(BASELINE_NEEDS, Math.max(1, Math.round((BASELINE_NEEDS * ENTERPRISES) / ROWS)), 'api'));
-
-    const intake = system.api('intake', await brokerToken(`park-bench-import-${system.runId}`));
-    const template = await intake.download('/needs/imports/template');
-    const file = await fillTemplate(template.bytes, validRows(ROWS, ENTERPRISES, 'bench'));
-    const started = Date.now();
-    const accepted = await intake.upload('/needs/imports', 'bench.xlsx', file);
-    if (accepted.status !== 202) throw new Error(`upload: ${accepted.status} ${JSON.stringify(accepted.body)}`);
-    const uploadSeconds = (Date.now() - started) / 1000;
-    const done = await eventually(
-      () => intake.get(`/needs/imports/${accepted.body.id}`),
-      (r) => r.body.status === 'done' || r.body.status === 'failed',
-      { timeoutMs: 600_000, intervalMs: 250, what: 'the import' },
-    );
-    const importSeconds = (Date.now() - started) / 1000;
-    if (done.body.status !== 'done' || done.body.counts.created !== ROWS) throw new Error(`import: ${JSON.stringify(done.body)}`);
-
-    const baselinePerSecond = BASELINE_NEEDS / baselineSeconds;
-    const importPerSecond = ROWS / importSeconds;
-    const result = {
-      when: new Date().toISOString(),
-      machine: { cpus: require('node:os').cpus().length, node: process.version },
-      rows: ROWS,
-      enterprises: ENTERPRISES,
-      fileBytes: file.length,
-      baseline: { what: 'POST /needs one by one (one client), enterprises first', needs: BASELINE_NEEDS, seconds: baselineSeconds, needsPerSecond: +baselinePerSecond.toFixed(1) },
-      import: { uploadSeconds, seconds: importSeconds, needsPerSecond: +importPerSecond.toFixed(1), counts: done.body.counts },
-      importRateVsBaseline: +(importPerSecond / baselinePerSecond).toFixed(2),
-      withinAMinute: importSeconds <= 60,
-    };
+    const result = await benchNeedsImport(system, {
+      rows: Number(process.env.BENCH_ROWS ?? 5000),
+      enterprises: Number(process.env.BENCH_ENTERPRISES ?? 250),
+      baselineNeeds: Number(process.env.BENCH_BASELINE_NEEDS ?? 500),
+    });
     const dir = join(REPO_ROOT, 'bench-results');
     mkdirSync(dir, { recursive: true });
     const out = join(dir, `needs-import-${result.when.replace(/[:.]/g, '-')}.json`);
@@ -106,7 +120,9 @@ async function main() {
   }
 }
 
-main().catch((error) => {
-  console.error(error);
-  process.exit(1);
-});
+if (require.main === module) {
+  main().catch((error) => {
+    console.error(error);
+    process.exit(1);
+  });
+}
