@@ -8,7 +8,7 @@ import { Logger } from 'nestjs-pino';
 import type { Subscription } from '@tt/contracts';
 import { createKafka, EventOutbox, KafkaEventTransport, MongoProcessedEventStore } from '@tt/messaging';
 import { scrapedGauge, startTracing } from '@tt/observability';
-import { StoreWatchdog } from '@tt/store';
+import { indexesBuilt, StoreWatchdog } from '@tt/store';
 import type { ServiceConfig } from './config/service-config';
 import { ReadinessChecks } from './health/health.controller';
 import { withProblemResponses } from './http/openapi-problems';
@@ -60,6 +60,8 @@ export async function bootstrapService(options: BootstrapOptions): Promise<INest
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs/openapi.json' });
 
   const connection = app.get<Connection>(getConnectionToken());
+  // No request and no event before the unique indexes exist (see indexesBuilt).
+  await indexesBuilt(connection);
   const readiness = app.get(ReadinessChecks);
   readiness.service = config.service;
   readiness.add({ name: 'mongo', check: async () => connection.readyState === 1 && !!(await connection.db?.admin().ping()) });

@@ -11,6 +11,7 @@ import { isObservable, lastValueFrom } from 'rxjs';
 import { EVENT_CATALOG, SUBSCRIPTIONS, TOPIC_OWNERS, type EventType, type PayloadOf, type ServiceName } from '@tt/contracts';
 import { decodeCloudEvent, EventContext, MongoProcessedEventStore, OUTBOX_PRODUCER, stageEvent, toCloudEvent, type CloudEvent } from '@tt/messaging';
 import { applyHttpEdge, PlatformModule, type ServiceConfig } from '@tt/platform';
+import { indexesBuilt } from '@tt/store';
 import { ApiClient } from './api-client';
 import { eventually } from './eventually';
 import { TEST_JWKS } from './tokens';
@@ -98,6 +99,7 @@ export class MediumTier {
       .useValue(producer)
       .compile();
     const app = moduleRef.createNestApplication({ bodyParser: false, logger: ['error', 'warn'] });
+    await indexesBuilt(app.get<Connection>(getConnectionToken())); // as bootstrapService does
     applyHttpEdge(app, config);
     const events = new InProcessEvents();
     app.connectMicroservice({ strategy: events });
