@@ -7,6 +7,7 @@ import { NeedImportProcessor } from './need-import.processor';
 import { NEED_IMPORT_QUEUE } from './need-import.queue';
 import { NEED_IMPORT_MODEL, NeedImportSchema } from './need-import.schema';
 import { NeedImportsController } from './need-imports.controller';
+import { NeedImportsRepository } from './need-imports.repository';
 import { NeedImportsService } from './need-imports.service';
 
 /** 需求征集表 imports: upload, a BullMQ job per file, the per-row report. */
@@ -18,6 +19,6 @@ import { NeedImportsService } from './need-imports.service';
     NeedsModule,
   ],
   controllers: [NeedImportsController],
-  providers: [NeedImportsService, NeedImportProcessor],
+  providers: [NeedImportsRepository, NeedImportsService, NeedImportProcessor],
 })
 export class NeedImportsModule {}

@@ -1,17 +1,17 @@
 import { InjectQueue } from '@nestjs/bullmq';
 import { Injectable, Logger } from '@nestjs/common';
-import { InjectModel } from '@nestjs/mongoose';
 import type { Queue } from 'bullmq';
 import { createHash, randomUUID } from 'node:crypto';
-import type { Model } from 'mongoose';
-import { invalid, notFound, readSpreadsheet, spreadsheetFormatOf, spreadsheetProblem, writeXlsx, type Principal, type ReadSheet } from '@tt/platform';
+import { invalid, readSpreadsheet, spreadsheetFormatOf, spreadsheetProblem, writeXlsx, type Principal, type ReadSheet } from '@tt/platform';
 import { traceparentForJob } from '@tt/observability';
-import { EnterprisesService, type EnterpriseView } from '../enterprises/enterprises.service';
+import type { EnterpriseView } from '../enterprises/enterprise-view';
+import { EnterprisesService } from '../enterprises/enterprises.service';
 import { NeedsService } from '../needs/needs.service';
 import { CONFIDENTIALITY_LABELS, HEADER_MARKER, templateSpec } from './need-import-columns';
 import { needRowRuleProblems, parseRow } from './need-import-sheet';
 import { NEED_IMPORT_JOB_DEFAULTS, NEED_IMPORT_QUEUE, type NeedImportJob } from './need-import.queue';
-import { NEED_IMPORT_MODEL, type NeedImport, type RowOutcome } from './need-import.schema';
+import type { RowOutcome } from './need-import.schema';
+import { NeedImportsRepository } from './need-imports.repository';
 
 type Broker = Principal & { parkId: string };
 
@@ -25,7 +25,7 @@ export class NeedImportsService {
   private readonly logger = new Logger(NeedImportsService.name);
 
   constructor(
-    @InjectModel(NEED_IMPORT_MODEL) private readonly imports: Model<NeedImport>,
+    private readonly repository: NeedImportsRepository,
     @InjectQueue(NEED_IMPORT_QUEUE) private readonly queue: Queue<NeedImportJob>,
     private readonly enterprises: EnterprisesService,
     private readonly needs: NeedsService,
@@ -67,7 +67,7 @@ export class NeedImportsService {
     }
     if (sheet.rows.length === 0) throw invalid([{ pointer: 'body.file', reason: 'the form has no rows under its header' }]);
     const id = randomUUID();
-    await this.imports.create({
+    await this.repository.insertQueued({
       _id: id,
       parkId: broker.parkId,
       brokerId: broker.subject,
@@ -92,10 +92,10 @@ export class NeedImportsService {
    * a row's need id comes from its content, so a rerun meets what the first run created.
    */
   async process(importId: string): Promise<void> {
-    const job = await this.imports.findById(importId).lean().exec();
+    const job = await this.repository.findForJob(importId);
     if (!job || job.status === 'done') return;
     if (!job.file) throw new Error(`import ${importId} has no file`);
-    await this.imports.updateOne({ _id: importId }, { $set: { status: 'running', startedAt: new Date(), processed: 0 } }).exec();
+    await this.repository.markRunning(importId);
     // lean() gives the stored bytes as a BSON Binary (its `buffer` is exactly the data), a Buffer when mongoose hydrates.
     const bytes = Buffer.isBuffer(job.file) ? job.file : Buffer.from((job.file as unknown as { buffer: Uint8Array }).buffer);
     const sheet = await readSpreadsheet(bytes, job.format, HEADER_MARKER, { maxRows: MAX_IMPORT_ROWS });
@@ -110,11 +110,9 @@ export class NeedImportsService {
         : await this.importRow(rowNumber, values, enterprisesByCode, broker, importId, counts);
       counts[COUNT_OF_OUTCOME[outcome.outcome]]++;
       outcomes.push(outcome);
-      if ((i + 1) % PROGRESS_EVERY === 0) await this.imports.updateOne({ _id: importId }, { $set: { processed: i + 1 } }).exec();
+      if ((i + 1) % PROGRESS_EVERY === 0) await this.repository.recordProgress(importId, i + 1);
     }
-    await this.imports
-      .updateOne({ _id: importId }, { $set: { status: 'done', processed: sheet.rows.length, counts, outcomes, finishedAt: new Date() }, $unset: { file: 1 } })
-      .exec();
+    await this.repository.markDone(importId, { processed: sheet.rows.length, counts, outcomes });
     this.logger.log(`import ${importId}: ${counts.created} created, ${counts.alreadyImported} already imported, ${counts.invalid} invalid`);
   }
 
@@ -148,21 +146,17 @@ export class NeedImportsService {
   }
 
   async markFailed(importId: string, error: string): Promise<void> {
-    await this.imports.updateOne({ _id: importId, status: { $ne: 'done' } }, { $set: { status: 'failed', error: error.slice(0, 500) } }).exec();
+    await this.repository.markFailed(importId, error);
   }
 
   /** Progress and counts; the row-by-row outcome is the report. */
   async get(id: string, parkId: string) {
-    const found = await this.imports.findOne({ _id: id, parkId }, { file: 0, outcomes: 0 }).lean().exec();
-    if (!found) throw notFound('need import', id);
-    const { _id, ...rest } = found as NeedImport;
-    return { id: _id, ...rest, links: { self: `/needs/imports/${_id}`, report: `/needs/imports/${_id}/report` } };
+    return this.repository.get(id, parkId);
   }
 
   /** The per-row report as XLSX: every row's outcome, and one line per problem (row, column, problem). */
   async report(id: string, parkId: string): Promise<{ filename: string; bytes: Buffer } | { status: string }> {
-    const found = await this.imports.findOne({ _id: id, parkId }, { file: 0 }).lean().exec();
-    if (!found) throw notFound('need import', id);
+    const found = await this.repository.findWithOutcomes(id, parkId);
     if (found.status !== 'done') return { status: found.status };
     const outcomeLabel = { created: '已导入', 'already-imported': '此前已导入（未重复创建）', invalid: '有问题，未导入' } as const;
     const bytes = await writeXlsx([

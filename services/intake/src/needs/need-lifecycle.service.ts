@@ -1,18 +1,16 @@
 import { Injectable } from '@nestjs/common';
-import { InjectModel } from '@nestjs/mongoose';
-import type { Model } from 'mongoose';
 import type { NeedStatus } from '@tt/contracts';
-import { EventOutbox, type OutboxEntry } from '@tt/messaging';
+import { EventOutbox } from '@tt/messaging';
 import { conflict, invalid, notFound, preconditionFailed } from '@tt/platform';
 import type { CloseNeedDto, ReviseNeedDto, WithdrawNeedDto } from './need.dto';
 import { EnterprisesService } from '../enterprises/enterprises.service';
 import { needRuleParams, optionalNeedState } from './need-fields';
-import { NEED_MODEL, type Need } from './need.schema';
-import { present, type NeedView } from './needs.service';
+import type { Need } from './need.schema';
+import type { NeedView } from './need-view';
+import { NeedsRepository } from './needs.repository';
 import { applyDownstream, CLOSABLE_STATUSES, ENDED_STATUSES, WITHDRAWABLE_STATUSES, NO_FACTS, REVISABLE_STATUSES, statusFrom, type DownstreamEvent } from './need-status';
 
 type Broker = { subject: string; parkId: string };
-const HISTORY_LIMIT = 50;
 /** Compare-and-set retries when the match and deal consumers change one need at the same moment. */
 const MAX_CAS_ATTEMPTS = 20;
 
@@ -24,7 +22,7 @@ const MAX_CAS_ATTEMPTS = 20;
 @Injectable()
 export class NeedLifecycleService {
   constructor(
-    @InjectModel(NEED_MODEL) private readonly needs: Model<Need>,
+    private readonly repository: NeedsRepository,
     private readonly outbox: EventOutbox,
     private readonly enterprises: EnterprisesService,
   ) {}
@@ -62,7 +60,7 @@ export class NeedLifecycleService {
       ...optionalNeedState(next, enterprise.qualifications),
       revisedAt: new Date().toISOString(),
     });
-    return this.write(need, { $set: { ...changes, revision } }, [revised], { statuses: REVISABLE_STATUSES });
+    return this.repository.write(need, { $set: { ...changes, revision } }, [revised], { statuses: REVISABLE_STATUSES });
   }
 
   async withdraw(id: string, dto: WithdrawNeedDto, broker: Broker, expectedVersion: number | undefined): Promise<NeedView> {
@@ -76,7 +74,7 @@ export class NeedLifecycleService {
       reason: dto.reason,
       withdrawnAt: at.toISOString(),
     });
-    return this.write(need, { $set: { status: 'withdrawn', withdrawal: { reason: dto.reason, at, by: broker.subject } } }, [withdrawn], {
+    return this.repository.write(need, { $set: { status: 'withdrawn', withdrawal: { reason: dto.reason, at, by: broker.subject } } }, [withdrawn], {
       statuses: WITHDRAWABLE_STATUSES,
       history: { status: 'withdrawn', at, cause: `withdrawn by ${broker.subject}` },
     });
@@ -95,7 +93,7 @@ export class NeedLifecycleService {
       closedAt: at.toISOString(),
     });
     const closure = { outcome: dto.outcome, ...(dto.note ? { note: dto.note } : {}), at, by: broker.subject };
-    return this.write(need, { $set: { status: 'closed', closure } }, [closed], {
+    return this.repository.write(need, { $set: { status: 'closed', closure } }, [closed], {
       statuses: CLOSABLE_STATUSES,
       history: { status: 'closed', at, cause: `closed (${dto.outcome}) by ${broker.subject}` },
     });
@@ -108,60 +106,22 @@ export class NeedLifecycleService {
    */
   async applyDownstream(needId: string, event: DownstreamEvent, cause: string): Promise<void> {
     for (let attempt = 0; attempt < MAX_CAS_ATTEMPTS; attempt++) {
-      const need = (await this.needs.findById(needId, { outbox: 0 }).lean().exec()) as Need | null;
+      const need = await this.repository.findForDownstream(needId);
       if (!need) return;
       const facts = applyDownstream(need.downstream ?? NO_FACTS, event);
       const derived = statusFrom(facts);
       const status: NeedStatus = ENDED_STATUSES.includes(need.status) ? need.status : derived;
       if (JSON.stringify(facts) === JSON.stringify(need.downstream ?? NO_FACTS) && status === need.status) return; // a redelivery
-      const updated = await this.needs
-        .updateOne(versionGuard(need), {
-          $set: { downstream: facts, status },
-          $inc: { version: 1 },
-          ...(status !== need.status ? { $push: { history: { $each: [{ status, at: new Date(), cause }], $slice: -HISTORY_LIMIT } } } : {}),
-        })
-        .exec();
-      if (updated.modifiedCount === 1) return;
+      if (await this.repository.writeDownstream(need, facts, status, status !== need.status ? { status, at: new Date(), cause } : undefined)) return;
     }
     throw new Error(`need ${needId}: too many concurrent changes, retrying the event`); // the transport retries it
   }
 
   private async read(id: string, parkId: string, expectedVersion: number | undefined): Promise<Need> {
-    const need = (await this.needs.findOne({ _id: id, parkId }, { outbox: 0 }).lean().exec()) as Need | null;
+    const need = await this.repository.findInPark(id, parkId);
     if (!need) throw notFound('need', id);
     if (expectedVersion !== undefined && (need.version ?? 0) !== expectedVersion) throw preconditionFailed(need.version ?? 0);
     return need;
-  }
-
-  /** The change, its events and a version bump in one compare-and-set; a lost race answers 412 or 409. */
-  private async write(
-    need: Need,
-    update: { $set: Record<string, unknown> },
-    events: OutboxEntry[],
-    guard: { statuses: NeedStatus[]; history?: { status: NeedStatus; at: Date; cause: string } },
-  ): Promise<NeedView> {
-    const updated = (await this.needs
-      .findOneAndUpdate(
-        { ...versionGuard(need), status: { $in: guard.statuses } },
-        {
-          ...update,
-          $inc: { version: 1 },
-          $push: {
-            outbox: { $each: events },
-            ...(guard.history ? { history: { $each: [guard.history], $slice: -HISTORY_LIMIT } } : {}),
-          },
-        },
-        { new: true, projection: { outbox: 0 } },
-      )
-      .lean()
-      .exec()) as Need | null;
-    if (!updated) {
-      const current = (await this.needs.findById(need._id, { outbox: 0 }).lean().exec()) as Need;
-      if ((current.version ?? 0) !== (need.version ?? 0)) throw preconditionFailed(current.version ?? 0);
-      throw conflict(`the need is now "${current.status}"`, { currentStatus: current.status });
-    }
-    this.outbox.flush(this.needs, need._id);
-    return present(updated);
   }
 }
 
@@ -169,10 +129,4 @@ function assertIn(need: Need, allowed: NeedStatus[], to: NeedStatus): void {
   if (!allowed.includes(need.status)) {
     throw conflict(`a need in status "${need.status}" cannot be ${to}; allowed from: ${allowed.join(', ')}`, { currentStatus: need.status });
   }
-}
-
-/** Matches the need only at the version read (needs written before versions existed are at 0). */
-function versionGuard(need: Need) {
-  const version = need.version ?? 0;
-  return version === 0 ? { _id: need._id, $or: [{ version: 0 }, { version: { $exists: false } }] } : { _id: need._id, version };
 }

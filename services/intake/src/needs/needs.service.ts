@@ -1,22 +1,24 @@
 import { HttpException, HttpStatus, Injectable } from '@nestjs/common';
-import { InjectModel } from '@nestjs/mongoose';
 import { createHash, randomUUID } from 'node:crypto';
-import type { Model } from 'mongoose';
 import stableStringify from 'safe-stable-stringify';
 import { EventOutbox } from '@tt/messaging';
 import { isDuplicateKey } from '@tt/store';
-import { conflict, entityTag, FOLLOW_UP_ROOM, followUpOf, invalid, MAX_FOLLOW_UPS, notFound, ProblemException, type FollowUpDto } from '@tt/platform';
-import { EnterprisesService, type EnterpriseView } from '../enterprises/enterprises.service';
+import { invalid, ProblemException, type FollowUpDto } from '@tt/platform';
+import type { EnterpriseView } from '../enterprises/enterprise-view';
+import { EnterprisesService } from '../enterprises/enterprises.service';
 import type { CreateNeedDto, ListNeedsQuery } from './need.dto';
 import { needRuleParams, optionalNeedState } from './need-fields';
-import { NEED_MODEL, type Need } from './need.schema';
+import type { Need } from './need.schema';
+import { present, type NeedView } from './need-view';
+import { NeedsRepository } from './needs.repository';
 
 type Broker = { subject: string; parkId: string };
 
+/** The need's capture: from the API (with an optional Idempotency-Key) or from a row of an import. */
 @Injectable()
 export class NeedsService {
   constructor(
-    @InjectModel(NEED_MODEL) private readonly needs: Model<Need>,
+    private readonly repository: NeedsRepository,
     private readonly enterprises: EnterprisesService,
     private readonly outbox: EventOutbox,
   ) {}
@@ -62,8 +64,7 @@ export class NeedsService {
       return { needId, created: true };
     } catch (error) {
       if (!isDuplicateKey(error)) throw error;
-      const existing = await this.needs.findById(needId, { importId: 1 }).lean().exec();
-      return { needId, created: false, importId: existing?.importId };
+      return { needId, created: false, importId: await this.repository.importIdOf(needId) };
     }
   }
 
@@ -91,7 +92,7 @@ export class NeedsService {
       ...optionalNeedState(dto, enterprise.qualifications),
       capturedAt: new Date().toISOString(),
     });
-    const need = await this.needs.create({
+    return this.repository.insertCaptured({
       _id: needId,
       ...extra,
       parkId: broker.parkId,
@@ -119,13 +120,11 @@ export class NeedsService {
       history: [{ status: 'open', at: new Date(), cause: 'captured' }],
       outbox: [captured],
     });
-    this.outbox.flushCreated(this.needs, needId, [captured]);
-    return need.toObject() as Need;
   }
 
   /** The need a request with this idempotency key created, if the body is the same. */
   private async replay(needId: string, parkId: string, fingerprint: string): Promise<NeedView> {
-    const existing = await this.needs.findOne({ _id: needId, parkId }, { outbox: 0 }).lean().exec();
+    const existing = await this.repository.findInPark(needId, parkId);
     if (!existing) throw new Error(`need ${needId} exists but not in park ${parkId}`); // the id includes the park
     if (existing.request?.fingerprint !== fingerprint) {
       throw new ProblemException({
@@ -135,51 +134,21 @@ export class NeedsService {
         detail: 'This Idempotency-Key was already used with a different request body.',
       });
     }
-    return present(existing as Need);
+    return present(existing);
   }
 
   /** Logs a follow-up on the need (no event: it is the broker's own record, not a change of the need). */
   async logFollowUp(id: string, dto: FollowUpDto, broker: Broker) {
-    const result = await this.needs.updateOne({ _id: id, parkId: broker.parkId, ...FOLLOW_UP_ROOM }, { $push: { followUps: followUpOf(dto, broker.subject) } }).exec();
-    if (result.matchedCount === 0) {
-      if (await this.needs.exists({ _id: id, parkId: broker.parkId })) throw conflict(`a need keeps at most ${MAX_FOLLOW_UPS} follow-ups`, { maxFollowUps: MAX_FOLLOW_UPS });
-      throw notFound('need', id);
-    }
-    return this.get(id, broker.parkId);
+    return this.repository.logFollowUp(id, dto, broker);
   }
 
   async get(id: string, parkId: string) {
-    const need = await this.needs.findOne({ _id: id, parkId }, { outbox: 0 }).lean().exec();
-    if (!need) throw notFound('need', id);
-    return present(need as Need);
+    return this.repository.get(id, parkId);
   }
 
   async list(parkId: string, query: ListNeedsQuery) {
-    const filter: Record<string, string> = { parkId };
-    if (query.category) filter.category = query.category;
-    if (query.technicalField) filter.technicalField = query.technicalField;
-    if (query.enterpriseId) filter.enterpriseId = query.enterpriseId;
-    if (query.status) filter.status = query.status;
-    const [items, total] = await Promise.all([
-      this.needs
-        .find(filter, { outbox: 0 })
-        .sort({ createdAt: -1, _id: 1 })
-        .skip((query.page - 1) * query.pageSize)
-        .limit(query.pageSize)
-        .lean()
-        .exec(),
-      this.needs.countDocuments(filter).exec(),
-    ]);
-    return { items: items.map((n) => present(n as Need)), page: query.page, pageSize: query.pageSize, total };
+    return this.repository.list(parkId, query);
   }
-}
-
-export type NeedView = ReturnType<typeof present>;
-
-/** The API shape: `id` instead of `_id`, and no outbox, idempotency or version internals. */
-export function present(need: Need) {
-  const { _id, outbox: _outbox, request: _request, version, revision, downstream: _downstream, importId: _importId, ...rest } = need;
-  return { id: _id, ...rest, revision: revision ?? 0, etag: entityTag(version ?? 0) };
 }
 
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
