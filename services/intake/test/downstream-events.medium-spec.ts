@@ -155,6 +155,30 @@ describe('intake (medium tier): downstream events', () => {
       expect(await historyOf(needId)).toEqual(['open']);
     });
 
+    it('withdraws and closes without If-Match while downstream events move the need: never a 412 for a precondition not sent', async () => {
+      const answers: number[] = [];
+      const rounds = 12;
+      for (let round = 0; round < rounds; round++) {
+        const needId = await captureNeed(`与下游事件赛跑的需求 ${round}`);
+        // Proposals keep arriving, one after another, while the broker's request is read and written.
+        const events = Array.from({ length: 6 }, () => proposed(needId)); // fewer than the 10 tries a request makes
+        const arriving = (async () => {
+          for (const event of events) await tier.deliver(event);
+        })();
+        await new Promise((r) => setTimeout(r, 5));
+        const action = round % 2 === 0 ? broker.post(`/needs/${needId}/withdraw`, { reason: '企业调整研发计划' }) : broker.post(`/needs/${needId}/close`, { outcome: 'resolved-elsewhere' });
+        const [answer] = await Promise.all([action, arriving]);
+        answers.push(answer.status);
+        expect(await statusOf(needId)).toBe(round % 2 === 0 ? 'withdrawn' : 'closed');
+      }
+      expect(answers).toEqual(Array(rounds).fill(200));
+      // With If-Match, a version moved by a downstream event still answers 412.
+      const needId = await captureNeed('带条件的撤回');
+      const etag = (await broker.get(`/needs/${needId}`)).headers.get('etag')!;
+      expect(await tier.deliver(proposed(needId))).toBe('handled');
+      expect((await broker.postWith(`/needs/${needId}/withdraw`, { reason: '企业调整研发计划' }, { 'If-Match': etag })).status).toBe(412);
+    });
+
     it('keeps a withdrawn need withdrawn, and leaves unknown needs alone', async () => {
       const needId = await captureNeed('将撤回的需求');
       expect((await broker.post(`/needs/${needId}/withdraw`, { reason: '企业调整研发计划' })).status).toBe(200);

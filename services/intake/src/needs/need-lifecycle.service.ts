@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { HttpException, HttpStatus, Injectable } from '@nestjs/common';
 import type { NeedStatus } from '@tt/contracts';
 import { EventOutbox } from '@tt/messaging';
 import { conflict, invalid, notFound, preconditionFailed } from '@tt/platform';
@@ -64,6 +64,30 @@ export class NeedLifecycleService {
   }
 
   async withdraw(id: string, dto: WithdrawNeedDto, broker: Broker, expectedVersion: number | undefined): Promise<NeedView> {
+    return this.retriedUnlessConditional(expectedVersion, () => this.withdrawOnce(id, dto, broker, expectedVersion));
+  }
+
+  async close(id: string, dto: CloseNeedDto, broker: Broker, expectedVersion: number | undefined): Promise<NeedView> {
+    return this.retriedUnlessConditional(expectedVersion, () => this.closeOnce(id, dto, broker, expectedVersion));
+  }
+
+  /**
+   * Without If-Match the broker asks for the change whatever the version: a downstream event that
+   * moved the version between the read and the write is a reason to read again, not a 412 for a
+   * precondition never sent (RFC 9110). With If-Match, the 412 stands.
+   */
+  private async retriedUnlessConditional(expectedVersion: number | undefined, attempt: () => Promise<NeedView>): Promise<NeedView> {
+    for (let tries = 1; ; tries++) {
+      try {
+        return await attempt();
+      } catch (error) {
+        const lostRace = error instanceof HttpException && error.getStatus() === HttpStatus.PRECONDITION_FAILED;
+        if (expectedVersion !== undefined || !lostRace || tries >= 10) throw error;
+      }
+    }
+  }
+
+  private async withdrawOnce(id: string, dto: WithdrawNeedDto, broker: Broker, expectedVersion: number | undefined): Promise<NeedView> {
     const need = await this.read(id, broker.parkId, expectedVersion);
     assertIn(need, WITHDRAWABLE_STATUSES, 'withdrawn');
     const at = new Date();
@@ -80,7 +104,7 @@ export class NeedLifecycleService {
     });
   }
 
-  async close(id: string, dto: CloseNeedDto, broker: Broker, expectedVersion: number | undefined): Promise<NeedView> {
+  private async closeOnce(id: string, dto: CloseNeedDto, broker: Broker, expectedVersion: number | undefined): Promise<NeedView> {
     const need = await this.read(id, broker.parkId, expectedVersion);
     assertIn(need, CLOSABLE_STATUSES, 'closed');
     const at = new Date();
