@@ -4,11 +4,12 @@ import { CatalogueImportService } from './catalogue-import';
 import { CatalogueController } from './catalogue.controller';
 import { CatalogueService } from './catalogue.service';
 import { SUPPLY_ITEM_MODEL, SupplyItemSchema } from './supply-item.schema';
+import { SupplyItemsRepository } from './supply-items.repository';
 
 @Module({
   imports: [MongooseModule.forFeature([{ name: SUPPLY_ITEM_MODEL, schema: SupplyItemSchema }])],
   controllers: [CatalogueController],
-  providers: [CatalogueService, CatalogueImportService],
+  providers: [SupplyItemsRepository, CatalogueService, CatalogueImportService],
   exports: [CatalogueService, MongooseModule],
 })
 export class CatalogueModule {}

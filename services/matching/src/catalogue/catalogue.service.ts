@@ -1,16 +1,14 @@
 import { Injectable, Logger, type OnModuleInit } from '@nestjs/common';
-import { InjectModel } from '@nestjs/mongoose';
 import { randomBytes } from 'node:crypto';
-import type { Model } from 'mongoose';
-import { supplyItem, type SupplyItemPayload, type SupplyKind, type SupplyStatus } from '@tt/contracts';
+import { supplyItem, type SupplyItemPayload, type SupplyKind } from '@tt/contracts';
 import { EventOutbox } from '@tt/messaging';
-import { isDuplicateKey } from '@tt/store';
-import { conflict, entityTag, invalid, notFound, preconditionFailed } from '@tt/platform';
+import { conflict, entityTag, invalid, preconditionFailed } from '@tt/platform';
 import { config } from '../config';
 import { RelevanceModel } from '../scoring/relevance-model';
 import type { SupplyItem } from '../scoring/scoring.types';
 import { ID_PREFIX, loadCatalogue } from './catalogue-file';
-import { SUPPLY_ITEM_MODEL, type SupplyItemDocument } from './supply-item.schema';
+import type { SupplyItemDocument } from './supply-item.schema';
+import { SupplyItemsRepository, type CatalogueFilter } from './supply-items.repository';
 
 type Admin = { subject: string };
 /** An item's content: everything but its id, status and bookkeeping. */
@@ -34,29 +32,18 @@ export class CatalogueService implements OnModuleInit {
   private rebuilding?: Promise<void>;
 
   constructor(
-    @InjectModel(SUPPLY_ITEM_MODEL) private readonly items: Model<SupplyItemDocument>,
+    private readonly items: SupplyItemsRepository,
     private readonly outbox: EventOutbox,
   ) {}
 
   async onModuleInit(): Promise<void> {
     const fromFile = loadCatalogue(config.cataloguePath);
-    // Items stored by versions before the management API: revision 0, active (idempotent, any instance).
-    await this.items.updateMany({ revision: { $exists: false } }, { $set: { revision: 0, status: 'active', createdBy: 'catalogue-file' } }).exec();
+    await this.items.upgradeUnrevised(); // items stored by versions before the management API
     let seeded = 0;
     for (const { id, ...content } of fromFile) {
       const at = new Date();
       const listed = this.outbox.stage('cn.techtransfer.supply.listed.v1', { item: payloadOf(id, content), revision: 0, by: 'catalogue-file', at: at.toISOString() });
-      try {
-        const result = await this.items
-          .updateOne({ _id: id }, { $setOnInsert: { ...content, status: 'active', revision: 0, createdBy: 'catalogue-file', outbox: [listed] } }, { upsert: true })
-          .exec();
-        if (result.upsertedCount === 0) continue; // listed before (by this file or another instance)
-      } catch (error) {
-        if (isDuplicateKey(error)) continue; // another instance seeded it at the same moment
-        throw error;
-      }
-      seeded++;
-      this.outbox.flush(this.items, id);
+      if (await this.items.seed(id, content, listed)) seeded++; // never overwrites what the API changed
     }
     await this.freshModel();
     this.logger.log(`catalogue: ${fromFile.length} items in ${config.cataloguePath}, ${seeded} new`);
@@ -64,7 +51,7 @@ export class CatalogueService implements OnModuleInit {
 
   /** The relevance model with every change the store holds (rebuilt first when it has moved on). */
   async freshModel(): Promise<RelevanceModel> {
-    const changes = await this.changeCount();
+    const changes = await this.items.changeCount();
     if (!this.model || this.model.changes < changes) {
       // Concurrent jobs of this process share one rebuild (an optimisation, not a lock: instances rebuild on their own).
       this.rebuilding ??= this.rebuild().finally(() => (this.rebuilding = undefined));
@@ -74,14 +61,9 @@ export class CatalogueService implements OnModuleInit {
   }
 
   private async rebuild(): Promise<void> {
-    const docs = await this.items.find({}, { outbox: 0 }).lean().exec();
+    const docs = await this.items.all();
     const active = docs.filter((d) => d.status !== 'retired').map(({ _id, ...rest }) => ({ id: _id, ...rest }) as SupplyItem);
     this.model = { relevance: new RelevanceModel(active), changes: docs.reduce((n, d) => n + 1 + (d.revision ?? 0), 0) };
-  }
-
-  private async changeCount(): Promise<number> {
-    const [row] = await this.items.aggregate<{ n: number }>([{ $group: { _id: null, n: { $sum: { $add: [1, { $ifNull: ['$revision', 0] }] } } } }]).exec();
-    return row?.n ?? 0;
   }
 
   /** Lists a new item (revision 0) and publishes supply listed. */
@@ -91,14 +73,13 @@ export class CatalogueService implements OnModuleInit {
     const at = new Date();
     const listed = this.outbox.stage('cn.techtransfer.supply.listed.v1', { item, revision: 0, by: admin.subject, at: at.toISOString() });
     const { supplyId: _id, ...rest } = item;
-    await this.items.create({ _id, ...rest, status: 'active', revision: 0, createdBy: admin.subject, outbox: [listed] });
-    this.outbox.flush(this.items, _id);
+    await this.items.insertListed({ _id, ...rest, status: 'active', revision: 0, createdBy: admin.subject, outbox: [listed] });
     return this.get(_id);
   }
 
   /** Revises an item (the fields sent; `null` clears an optional one) under If-Match, and publishes supply revised. */
   async revise(supplyId: string, changes: Partial<SupplyContent>, admin: Admin, expectedRevision: number | undefined) {
-    const current = await this.document(supplyId);
+    const current = await this.items.get(supplyId);
     if (current.status === 'retired') throw conflict(`catalogue item ${supplyId} is retired and cannot be revised`, { currentStatus: 'retired' });
     if (changes.kind !== undefined && changes.kind !== current.kind) throw invalid([{ pointer: '/kind', reason: 'an item’s kind cannot change: retire it and list a new one' }]);
     if (expectedRevision !== undefined && expectedRevision !== current.revision) throw preconditionFailed(current.revision);
@@ -112,62 +93,39 @@ export class CatalogueService implements OnModuleInit {
     const revised = this.outbox.stage('cn.techtransfer.supply.revised.v1', { item, revision, by: admin.subject, at: at.toISOString() });
     const { supplyId: _id, ...content } = item;
     const unset = Object.fromEntries(OPTIONAL_FIELDS.filter((k) => !(k in content)).map((k) => [k, 1]));
-    await this.write(current, { $set: { ...content, revision }, ...(Object.keys(unset).length ? { $unset: unset } : {}), $push: { outbox: revised } });
+    await this.items.write(current, { $set: { ...content, revision }, ...(Object.keys(unset).length ? { $unset: unset } : {}), $push: { outbox: revised } });
     return this.get(supplyId);
   }
 
   /** Retires an item: never proposed again. If-Match optional. */
   async retire(supplyId: string, reason: string, admin: Admin, expectedRevision: number | undefined) {
-    const current = await this.document(supplyId);
+    const current = await this.items.get(supplyId);
     if (current.status === 'retired') throw conflict(`catalogue item ${supplyId} is already retired`, { currentStatus: 'retired' });
     if (expectedRevision !== undefined && expectedRevision !== current.revision) throw preconditionFailed(current.revision);
     const revision = current.revision + 1;
     const at = new Date();
     const retired = this.outbox.stage('cn.techtransfer.supply.retired.v1', { supplyId, kind: current.kind, reason, revision, by: admin.subject, at: at.toISOString() });
-    await this.write(current, { $set: { status: 'retired', revision, retired: { reason, at, by: admin.subject } }, $push: { outbox: retired } });
+    await this.items.write(current, { $set: { status: 'retired', revision, retired: { reason, at, by: admin.subject } }, $push: { outbox: retired } });
     return this.get(supplyId);
   }
 
-  /** The compare-and-set on the revision read; a lost race answers 412 with the current ETag. */
-  private async write(current: SupplyItemDocument, update: object): Promise<void> {
-    const result = await this.items.updateOne({ _id: current._id, revision: current.revision, status: 'active' }, update).exec();
-    if (result.matchedCount === 0) {
-      const now = await this.document(current._id);
-      if (now.status === 'retired') throw conflict(`catalogue item ${current._id} is retired`, { currentStatus: 'retired' });
-      throw preconditionFailed(now.revision);
-    }
-    this.outbox.flush(this.items, current._id);
-  }
-
   /** The item with the import's natural key (kind, name, organisation), if listed. */
-  async findByNaturalKey(kind: SupplyKind, name: string, organisation: string | undefined) {
-    const doc = await this.items.findOne({ kind, name, organisation: organisation ?? { $exists: false } }, { _id: 1 }).lean().exec();
-    return doc?._id;
+  findByNaturalKey(kind: SupplyKind, name: string, organisation: string | undefined) {
+    return this.items.findByNaturalKey(kind, name, organisation);
   }
 
   async get(supplyId: string) {
-    return present(await this.document(supplyId));
+    return present(await this.items.get(supplyId));
   }
 
   /** Whether an item may be proposed or accepted now (listed and not retired). */
-  async isActive(supplyId: string): Promise<boolean> {
-    return (await this.items.exists({ _id: supplyId, status: { $ne: 'retired' } })) !== null;
+  isActive(supplyId: string): Promise<boolean> {
+    return this.items.isActive(supplyId);
   }
 
-  private async document(supplyId: string): Promise<SupplyItemDocument> {
-    const doc = await this.items.findById(supplyId, { outbox: 0 }).lean().exec();
-    if (!doc) throw notFound('catalogue item', supplyId);
-    return doc as SupplyItemDocument;
-  }
-
-  async list(filter: { kind?: string; technicalField?: string; status?: SupplyStatus; regionCode?: string }, page: number, pageSize: number) {
-    const query: Record<string, unknown> = Object.fromEntries(Object.entries(filter).filter(([, v]) => v !== undefined));
-    if (query.status === 'active') query.status = { $ne: 'retired' };
-    const [items, total] = await Promise.all([
-      this.items.find(query, { outbox: 0 }).sort({ _id: 1 }).skip((page - 1) * pageSize).limit(pageSize).lean().exec(),
-      this.items.countDocuments(query).exec(),
-    ]);
-    return { items: items.map((d) => present(d as SupplyItemDocument)), page, pageSize, total };
+  async list(filter: CatalogueFilter, page: number, pageSize: number) {
+    const { items, total } = await this.items.page(filter, page, pageSize);
+    return { items: items.map(present), page, pageSize, total };
   }
 }
 

@@ -4,6 +4,7 @@ import { MongooseModule } from '@nestjs/mongoose';
 import { SCORING_QUEUE } from '../proposals/scoring.queue';
 import { NeedEventsConsumer } from './need-events.consumer';
 import { NEED_SNAPSHOT_MODEL, NeedSnapshotSchema } from './need-snapshot.schema';
+import { NeedSnapshotsRepository } from './need-snapshots.repository';
 
 @Module({
   imports: [
@@ -11,6 +12,7 @@ import { NEED_SNAPSHOT_MODEL, NeedSnapshotSchema } from './need-snapshot.schema'
     BullModule.registerQueue({ name: SCORING_QUEUE }),
   ],
   controllers: [NeedEventsConsumer],
-  exports: [MongooseModule],
+  providers: [NeedSnapshotsRepository],
+  exports: [NeedSnapshotsRepository],
 })
 export class NeedsModule {}

@@ -5,7 +5,7 @@ import { EventConsumer } from '@tt/messaging';
 import type { Queue } from 'bullmq';
 import type { Model } from 'mongoose';
 import { SupplyListedV1, SupplyRetiredV1, SupplyRevisedV1, type PayloadOf } from '@tt/contracts';
-import { NEED_SNAPSHOT_MODEL, type NeedSnapshot } from '../needs/need-snapshot.schema';
+import { NeedSnapshotsRepository } from '../needs/need-snapshots.repository';
 import { config } from '../config';
 import { CATALOGUE_FANOUT_MODEL, type CatalogueFanout } from './catalogue-fanout.schema';
 import { catalogueRescoreJob, catalogueWindowOf, SCORING_QUEUE, type ScoringJob } from './scoring.queue';
@@ -26,7 +26,7 @@ const BATCH = 500;
 @EventConsumer()
 export class CatalogueChangesConsumer {
   constructor(
-    @InjectModel(NEED_SNAPSHOT_MODEL) private readonly needs: Model<NeedSnapshot>,
+    private readonly needs: NeedSnapshotsRepository,
     @InjectQueue(SCORING_QUEUE) private readonly scoring: Queue<ScoringJob>,
     @InjectModel(CATALOGUE_FANOUT_MODEL) private readonly fanouts: Model<CatalogueFanout>,
   ) {}
@@ -54,7 +54,7 @@ export class CatalogueChangesConsumer {
       await this.scoring.addBulk(batch.map(({ needId, revision }) => catalogueRescoreJob(needId, revision, window, windowMs)));
       batch = [];
     };
-    for await (const need of this.needs.find({ ended: { $exists: false } }, { _id: 1, revision: 1 }).lean().cursor()) {
+    for await (const need of this.needs.open()) {
       batch.push({ needId: need._id, revision: need.revision ?? 0 });
       if (batch.length === BATCH) await flush();
     }

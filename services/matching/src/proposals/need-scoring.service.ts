@@ -1,18 +1,16 @@
 import { InjectQueue } from '@nestjs/bullmq';
 import { Injectable } from '@nestjs/common';
-import { InjectModel } from '@nestjs/mongoose';
 import { createHash } from 'node:crypto';
 import type { Queue } from 'bullmq';
-import type { Model } from 'mongoose';
 import { EventOutbox } from '@tt/messaging';
-import { isDuplicateKey } from '@tt/store';
 import { CatalogueService } from '../catalogue/catalogue.service';
 import { config } from '../config';
-import { NEED_SNAPSHOT_MODEL, type NeedSnapshot } from '../needs/need-snapshot.schema';
+import type { NeedSnapshot } from '../needs/need-snapshot.schema';
+import { NeedSnapshotsRepository } from '../needs/need-snapshots.repository';
 import { MODEL_VERSION } from '../scoring/model-params';
 import type { FeedbackDecision, NeedForMatching } from '../scoring/scoring.types';
-import { latestRunOf } from './match-runs';
-import { MATCH_RUN_MODEL, PROPOSAL_MODEL, type MatchRun, type Proposal } from './proposal.schema';
+import type { Proposal } from './proposal.schema';
+import { ProposalsRepository } from './proposals.repository';
 import { catalogueRescoreJob, catalogueWindowOf, SCORING_QUEUE, scoringJobId, type CatalogueTrigger, type ScoringJob } from './scoring.queue';
 
 /** How many recent decisions per category and field the ranking learns from. */
@@ -25,9 +23,8 @@ const FEEDBACK_DECISIONS = 2000;
 @Injectable()
 export class NeedScoringService {
   constructor(
-    @InjectModel(NEED_SNAPSHOT_MODEL) private readonly needs: Model<NeedSnapshot>,
-    @InjectModel(MATCH_RUN_MODEL) private readonly runs: Model<MatchRun>,
-    @InjectModel(PROPOSAL_MODEL) private readonly proposals: Model<Proposal>,
+    private readonly needs: NeedSnapshotsRepository,
+    private readonly proposals: ProposalsRepository,
     private readonly catalogue: CatalogueService,
     private readonly outbox: EventOutbox,
     @InjectQueue(SCORING_QUEUE) private readonly scoring: Queue<ScoringJob>,
@@ -45,16 +42,16 @@ export class NeedScoringService {
    */
   async scoreNeed(needId: string, revision = 0, trigger?: CatalogueTrigger): Promise<void> {
     const runId = scoringJobId(needId, revision, trigger);
-    const done = await this.runs.findById(runId, { modelReadAt: 1 }).lean().exec();
+    const done = await this.proposals.findRun(runId);
     if (done) {
       if (!trigger) {
         // A retry after a crash before these were done.
-        await this.markScored(needId, revision);
+        await this.needs.markScored(needId, revision);
         await this.followCatalogue(needId, revision, done.modelReadAt ?? new Date());
       }
       return;
     }
-    const need = await this.needs.findById(needId).lean().exec();
+    const need = await this.needs.find(needId);
     if (!need) throw new Error(`need ${needId} has no snapshot yet`);
     if (need.ended || (need.revision ?? 0) > revision) return;
     if ((need.revision ?? 0) < revision) throw new Error(`need ${needId} revision ${revision} not applied yet`); // retried
@@ -83,18 +80,10 @@ export class NeedScoringService {
       outbox: [],
     }));
     if (trigger) {
-      const latest = await latestRunOf(this.runs, needId);
+      const latest = await this.proposals.latestRunOf(needId);
       if (latest && sameList(latest.proposalIds, proposals.map((p) => p._id))) return; // nothing new for this need
     }
-    if (proposals.length > 0) {
-      // A supply proposed again keeps its proposal (and any decision on it); its rank and score follow the revision.
-      await this.proposals.bulkWrite(
-        proposals.map(({ rank, score, reasons, ...p }) => ({
-          updateOne: { filter: { _id: p._id }, update: { $setOnInsert: p, $set: { rank, score, reasons } }, upsert: true },
-        })),
-        { ordered: false },
-      );
-    }
+    await this.proposals.upsertProposed(proposals); // a supply proposed again keeps its proposal and any decision on it
     const proposedAt = new Date();
     const event = this.outbox.stage('cn.techtransfer.match.proposed.v1', {
       needId,
@@ -111,32 +100,22 @@ export class NeedScoringService {
       })),
       proposedAt: proposedAt.toISOString(),
     });
-    try {
-      await this.runs.create({
-        _id: runId,
-        ...(revision > 0 || trigger ? { needId, revision } : {}),
-        ...(trigger ? { trigger } : {}),
-        parkId: need.parkId,
-        modelVersion: MODEL_VERSION,
-        proposalIds: proposals.map((p) => p._id),
-        proposedAt,
-        modelReadAt,
-        outbox: [event],
-      });
-      this.outbox.flushCreated(this.runs, runId, [event]);
-    } catch (error) {
-      if (!isDuplicateKey(error)) throw error; // already scored by an earlier attempt
-      this.outbox.flush(this.runs, runId);
-    }
+    // Keyed by need and revision: a run an earlier attempt recorded is kept, and its events flushed again.
+    await this.proposals.insertRun({
+      _id: runId,
+      ...(revision > 0 || trigger ? { needId, revision } : {}),
+      ...(trigger ? { trigger } : {}),
+      parkId: need.parkId,
+      modelVersion: MODEL_VERSION,
+      proposalIds: proposals.map((p) => p._id),
+      proposedAt,
+      modelReadAt,
+      outbox: [event],
+    });
     if (!trigger) {
-      await this.markScored(needId, revision);
+      await this.needs.markScored(needId, revision);
       await this.followCatalogue(needId, revision, modelReadAt);
     }
-  }
-
-  /** The revision has its run: the unscored sweep no longer looks at the need (unless a newer revision arrived). */
-  private async markScored(needId: string, revision: number): Promise<void> {
-    await this.needs.updateOne({ _id: needId, 'awaitingScore.revision': revision }, { $unset: { awaitingScore: 1 } }).exec();
   }
 
   /**
@@ -158,15 +137,7 @@ export class NeedScoringService {
    * on its proposal), so any number of instances read the same, and a redelivered event cannot count twice.
    */
   private async feedbackFor(need: NeedForMatching): Promise<Map<string, FeedbackDecision[]>> {
-    const decided = await this.proposals
-      .find(
-        { needCategory: need.category, needField: need.technicalField, status: { $in: ['accepted', 'rejected'] } },
-        { supplyId: 1, status: 1, rejectionCode: 1, reasons: 1 },
-      )
-      .sort({ decidedAt: -1 })
-      .limit(FEEDBACK_DECISIONS)
-      .lean()
-      .exec();
+    const decided = await this.proposals.decidedFor(need.category, need.technicalField, FEEDBACK_DECISIONS);
     const feedback = new Map<string, FeedbackDecision[]>();
     for (const p of decided) {
       const terms = p.reasons?.find((r) => r.kind === 'terms')?.terms ?? [];

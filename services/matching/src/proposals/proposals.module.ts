@@ -7,6 +7,7 @@ import { MATCH_RUN_MODEL, MatchRunSchema, PROPOSAL_MODEL, ProposalSchema } from 
 import { CATALOGUE_FANOUT_MODEL, CatalogueFanoutSchema } from './catalogue-fanout.schema';
 import { CatalogueChangesConsumer } from './catalogue-changes.consumer';
 import { ProposalsController } from './proposals.controller';
+import { ProposalsRepository } from './proposals.repository';
 import { NeedScoringService } from './need-scoring.service';
 import { ProposalsService } from './proposals.service';
 import { ScoringProcessor } from './scoring.processor';
@@ -25,7 +26,8 @@ import { SCORING_QUEUE } from './scoring.queue';
     NeedsModule,
   ],
   controllers: [ProposalsController, CatalogueChangesConsumer],
-  providers: [ProposalsService, NeedScoringService, ScoringProcessor, UnscoredSweep],
-  exports: [MongooseModule],
+  providers: [ProposalsRepository, ProposalsService, NeedScoringService, ScoringProcessor, UnscoredSweep],
+  // The models, for the outbox relay; the repository, for the reminders.
+  exports: [MongooseModule, ProposalsRepository],
 })
 export class ProposalsModule {}

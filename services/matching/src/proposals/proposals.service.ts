@@ -1,13 +1,11 @@
 import { Injectable } from '@nestjs/common';
-import { InjectModel } from '@nestjs/mongoose';
-import type { Model } from 'mongoose';
 import { REJECTION_REASONS, type RejectionReason } from '@tt/contracts';
 import { EventOutbox } from '@tt/messaging';
 import { conflict, notFound } from '@tt/platform';
 import { CatalogueService } from '../catalogue/catalogue.service';
-import { NEED_SNAPSHOT_MODEL, type NeedSnapshot } from '../needs/need-snapshot.schema';
-import { latestRunOf } from './match-runs';
-import { MATCH_RUN_MODEL, PROPOSAL_MODEL, type MatchRun, type Proposal } from './proposal.schema';
+import { NeedSnapshotsRepository } from '../needs/need-snapshots.repository';
+import type { Proposal } from './proposal.schema';
+import { ProposalsRepository } from './proposals.repository';
 
 type Broker = { subject: string; parkId: string };
 
@@ -15,21 +13,19 @@ type Broker = { subject: string; parkId: string };
 @Injectable()
 export class ProposalsService {
   constructor(
-    @InjectModel(NEED_SNAPSHOT_MODEL) private readonly needs: Model<NeedSnapshot>,
-    @InjectModel(MATCH_RUN_MODEL) private readonly runs: Model<MatchRun>,
-    @InjectModel(PROPOSAL_MODEL) private readonly proposals: Model<Proposal>,
+    private readonly needs: NeedSnapshotsRepository,
+    private readonly proposals: ProposalsRepository,
     private readonly catalogue: CatalogueService,
     private readonly outbox: EventOutbox,
   ) {}
 
   async listForNeed(needId: string, parkId: string) {
-    const need = await this.needs.findOne({ _id: needId, parkId }, { _id: 1, ended: 1 }).lean().exec();
-    if (!need) throw notFound('need', needId);
+    const need = await this.needs.endOf(needId, parkId);
     const ended = need.ended ? { ended: need.ended.reason } : {};
-    const run = await latestRunOf(this.runs, needId);
+    const run = await this.proposals.latestRunOf(needId);
     if (!run) return { needId, status: 'scoring', ...ended, proposals: [] };
     const current = new Set(run.proposalIds);
-    const proposals = (await this.proposals.find({ needId, parkId }, { outbox: 0 }).sort({ rank: 1 }).lean().exec()).filter(
+    const proposals = (await this.proposals.ofNeed(needId, parkId)).filter(
       // Proposals the latest run no longer ranks stay listed only if the broker already decided on them.
       (p) => current.has(p._id) || p.status !== 'proposed',
     );
@@ -45,8 +41,8 @@ export class ProposalsService {
   }
 
   async accept(proposalId: string, broker: Broker) {
-    const proposal = await this.findForPark(proposalId, broker.parkId);
-    const need = await this.needs.findById(proposal.needId).lean().exec();
+    const proposal = await this.proposals.findForPark(proposalId, broker.parkId);
+    const need = await this.needs.find(proposal.needId);
     if (!need) throw notFound('need', proposal.needId);
     if (need.ended) throw conflict(`need ${proposal.needId} was ${need.ended.reason}: its proposals can no longer be accepted`, { needStatus: need.ended.reason });
     if (!(await this.catalogue.isActive(proposal.supplyId)))
@@ -66,11 +62,11 @@ export class ProposalsService {
       score: proposal.score,
       acceptedAt: new Date().toISOString(),
     });
-    return this.decide(proposal, broker, { status: 'accepted' }, event);
+    return present(await this.proposals.decide(proposal, broker, { status: 'accepted' }, event));
   }
 
   async reject(proposalId: string, rejection: { reasonCode: RejectionReason; reason?: string }, broker: Broker) {
-    const proposal = await this.findForPark(proposalId, broker.parkId);
+    const proposal = await this.proposals.findForPark(proposalId, broker.parkId);
     const reason = rejection.reason ?? REJECTION_REASONS[rejection.reasonCode];
     const event = this.outbox.stage('cn.techtransfer.match.rejected.v1', {
       needId: proposal.needId,
@@ -82,26 +78,7 @@ export class ProposalsService {
       reason,
       rejectedAt: new Date().toISOString(),
     });
-    return this.decide(proposal, broker, { status: 'rejected', rejectionCode: rejection.reasonCode, rejectionReason: reason }, event);
-  }
-
-  /** The decision and its event in one conditional update: only a still-open proposal can be decided. */
-  private async decide(proposal: Proposal, broker: Broker, change: Partial<Proposal>, event: ReturnType<EventOutbox['stage']>) {
-    // The status guard makes this a compare-and-set: of two racing decisions, in any instances, one wins.
-    const updated = await this.proposals
-      .findOneAndUpdate(
-        { _id: proposal._id, parkId: broker.parkId, status: 'proposed' },
-        { $set: { ...change, decidedBy: broker.subject, decidedAt: new Date() }, $push: { outbox: event } },
-        { new: true, projection: { outbox: 0 } },
-      )
-      .lean()
-      .exec();
-    if (!updated) {
-      const current = await this.findForPark(proposal._id, broker.parkId); // the status that won the race
-      throw conflict(`proposal ${proposal._id} was already ${current.status}`, { currentStatus: current.status });
-    }
-    this.outbox.flush(this.proposals, proposal._id);
-    return present(updated as Proposal);
+    return present(await this.proposals.decide(proposal, broker, { status: 'rejected', rejectionCode: rejection.reasonCode, rejectionReason: reason }, event));
   }
 
   /**
@@ -110,11 +87,7 @@ export class ProposalsService {
    * Proposals recorded before versions were kept on them count under `unrecorded`.
    */
   async acceptanceByModelVersion() {
-    const rows = await this.proposals
-      .aggregate<{ _id: { modelVersion?: string; status: string; code?: RejectionReason }; n: number }>([
-        { $group: { _id: { modelVersion: '$modelVersion', status: '$status', code: '$rejectionCode' }, n: { $sum: 1 } } },
-      ])
-      .exec();
+    const rows = await this.proposals.acceptanceRows();
     const byVersion = new Map<string, { modelVersion: string; proposed: number; accepted: number; rejected: number; rejectionsByReason: Record<string, number> }>();
     for (const { _id, n } of rows) {
       const modelVersion = _id.modelVersion ?? 'unrecorded';
@@ -132,12 +105,6 @@ export class ProposalsService {
       .map((v) => ({ ...v, acceptanceRate: v.accepted + v.rejected > 0 ? Math.round((v.accepted / (v.accepted + v.rejected)) * 1e4) / 1e4 : null }))
       .sort((a, b) => (a.modelVersion < b.modelVersion ? -1 : 1));
     return { items };
-  }
-
-  private async findForPark(proposalId: string, parkId: string): Promise<Proposal> {
-    const proposal = await this.proposals.findOne({ _id: proposalId, parkId }, { outbox: 0 }).lean().exec();
-    if (!proposal) throw notFound('proposal', proposalId);
-    return proposal as Proposal;
   }
 }
 

@@ -2,6 +2,7 @@ import { Queue, Worker, type Job } from 'bullmq';
 import mongoose, { type Connection, type Model } from 'mongoose';
 import { redisConnection } from '@tt/platform';
 import { NEED_SNAPSHOT_MODEL, NeedSnapshotSchema, type NeedSnapshot } from '../needs/need-snapshot.schema';
+import { NeedSnapshotsRepository } from '../needs/need-snapshots.repository';
 import { scoreNeedJob, SCORING_QUEUE, UNSCORED_AFTER_MS, type ScoringJob } from './scoring.queue';
 import { UnscoredSweep } from './unscored-sweep';
 
@@ -27,7 +28,7 @@ describe('the unscored sweep', () => {
     store = await mongoose.createConnection(mongoUrl, { dbName: database }).asPromise();
     needs = store.model<NeedSnapshot>(NEED_SNAPSHOT_MODEL, NeedSnapshotSchema.clone());
     queue = new Queue<ScoringJob>(SCORING_QUEUE, { connection: redisConnection(redisUrl), prefix });
-    sweep = new UnscoredSweep(needs, queue);
+    sweep = new UnscoredSweep(new NeedSnapshotsRepository(needs), queue);
   });
 
   afterAll(async () => {

@@ -1,9 +1,7 @@
 import { InjectQueue } from '@nestjs/bullmq';
 import { Injectable, type OnApplicationBootstrap } from '@nestjs/common';
-import { InjectModel } from '@nestjs/mongoose';
 import type { Queue } from 'bullmq';
-import type { Model } from 'mongoose';
-import { NEED_SNAPSHOT_MODEL, type NeedSnapshot } from '../needs/need-snapshot.schema';
+import { NeedSnapshotsRepository } from '../needs/need-snapshots.repository';
 import { SCORING_QUEUE, scoreNeedJob, UNSCORED_AFTER_MS, UNSCORED_SWEEP_EVERY_MS, UNSCORED_SWEEP_JOB, type ScoringJob } from './scoring.queue';
 
 /**
@@ -19,7 +17,7 @@ import { SCORING_QUEUE, scoreNeedJob, UNSCORED_AFTER_MS, UNSCORED_SWEEP_EVERY_MS
 @Injectable()
 export class UnscoredSweep implements OnApplicationBootstrap {
   constructor(
-    @InjectModel(NEED_SNAPSHOT_MODEL) private readonly needs: Model<NeedSnapshot>,
+    private readonly needs: NeedSnapshotsRepository,
     @InjectQueue(SCORING_QUEUE) private readonly scoring: Queue<ScoringJob>,
   ) {}
 
@@ -33,12 +31,7 @@ export class UnscoredSweep implements OnApplicationBootstrap {
 
   /** Requeues the scoring of open needs unscored since before `now − UNSCORED_AFTER_MS`; returns their ids. */
   async requeueUnscored(now = new Date(), limit = 500): Promise<string[]> {
-    const waiting = await this.needs
-      .find({ 'awaitingScore.since': { $lt: new Date(now.getTime() - UNSCORED_AFTER_MS) }, ended: { $exists: false } }, { awaitingScore: 1, revision: 1 })
-      .sort({ 'awaitingScore.since': 1 })
-      .limit(limit)
-      .lean()
-      .exec();
+    const waiting = await this.needs.awaitingScoreSince(new Date(now.getTime() - UNSCORED_AFTER_MS), limit);
     const requeued: string[] = [];
     for (const need of waiting) {
       const revision = need.awaitingScore?.revision ?? 0;

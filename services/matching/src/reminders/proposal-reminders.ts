@@ -1,15 +1,13 @@
 import { InjectQueue, Processor, WorkerHost } from '@nestjs/bullmq';
 import { Injectable } from '@nestjs/common';
-import { InjectModel } from '@nestjs/mongoose';
 import { EventPattern, Payload } from '@nestjs/microservices';
 import type { Job, Queue } from 'bullmq';
-import type { Model } from 'mongoose';
 import { MatchProposedV1, type PayloadOf } from '@tt/contracts';
 import { EventConsumer, EventOutbox } from '@tt/messaging';
 import { inJobSpan } from '@tt/observability';
 import { config } from '../config';
-import { NEED_SNAPSHOT_MODEL, type NeedSnapshot } from '../needs/need-snapshot.schema';
-import { PROPOSAL_MODEL, type Proposal } from '../proposals/proposal.schema';
+import { NeedSnapshotsRepository } from '../needs/need-snapshots.repository';
+import { ProposalsRepository } from '../proposals/proposals.repository';
 import { REMINDER_JOB_DEFAULTS, REMINDER_QUEUE, reminderIdOf, type ProposalReminderJob } from './reminders.queue';
 import { MAX_STALLED_COUNT } from '@tt/platform';
 
@@ -44,15 +42,15 @@ export class ProposalRemindersScheduler {
 @Injectable()
 export class ProposalRemindersService {
   constructor(
-    @InjectModel(PROPOSAL_MODEL) private readonly proposals: Model<Proposal>,
-    @InjectModel(NEED_SNAPSHOT_MODEL) private readonly needs: Model<NeedSnapshot>,
+    private readonly proposals: ProposalsRepository,
+    private readonly needs: NeedSnapshotsRepository,
     private readonly outbox: EventOutbox,
   ) {}
 
   async due({ proposalId, since }: ProposalReminderJob): Promise<'raised' | 'not-needed'> {
-    const proposal = await this.proposals.findById(proposalId, { outbox: 0 }).lean().exec();
+    const proposal = await this.proposals.find(proposalId);
     if (!proposal || proposal.status !== 'proposed' || proposal.reminderRaisedAt) return 'not-needed';
-    const need = await this.needs.findById(proposal.needId, { brokerId: 1, ended: 1 }).lean().exec();
+    const need = await this.needs.brokerAndEnd(proposal.needId);
     if (!need || need.ended) return 'not-needed';
     const raisedAt = new Date();
     const event = this.outbox.stage('cn.techtransfer.match.reminder.v1', {
@@ -69,11 +67,7 @@ export class ProposalRemindersService {
       waitedSeconds: config.proposalIdleAfterSeconds,
       raisedAt: raisedAt.toISOString(),
     });
-    const result = await this.proposals
-      .updateOne({ _id: proposalId, status: 'proposed', reminderRaisedAt: { $exists: false } }, { $set: { reminderRaisedAt: raisedAt }, $push: { outbox: event } })
-      .exec();
-    if (result.modifiedCount === 0) return 'not-needed'; // decided or reminded meanwhile
-    this.outbox.flush(this.proposals, proposalId);
+    if (!(await this.proposals.raiseReminder(proposalId, raisedAt, event))) return 'not-needed'; // decided or reminded meanwhile
     return 'raised';
   }
 }

@@ -1,0 +1,128 @@
+import { Injectable } from '@nestjs/common';
+import { InjectModel } from '@nestjs/mongoose';
+import type { Model } from 'mongoose';
+import type { NeedCategory, RejectionReason, TechnicalField } from '@tt/contracts';
+import { EventOutbox, type OutboxEntry } from '@tt/messaging';
+import { conflict, notFound } from '@tt/platform';
+import { isDuplicateKey } from '@tt/store';
+import { MATCH_RUN_MODEL, PROPOSAL_MODEL, type MatchRun, type Proposal } from './proposal.schema';
+
+type Broker = { subject: string; parkId: string };
+/** One row of the acceptance counts: proposals of a model version in a status (and rejection code). */
+export type AcceptanceRow = { _id: { modelVersion?: string; status: string; code?: RejectionReason }; n: number };
+
+/**
+ * The proposals and match runs collections: every write a guarded single-document update (a decision
+ * or a reminder needs the proposal still undecided) or an idempotent upsert or insert, carrying the
+ * events it stages, flushed to the outbox relay once it landed; and the reads (a broker's always within
+ * their park; a job's by id).
+ */
+@Injectable()
+export class ProposalsRepository {
+  constructor(
+    @InjectModel(MATCH_RUN_MODEL) private readonly runs: Model<MatchRun>,
+    @InjectModel(PROPOSAL_MODEL) private readonly proposals: Model<Proposal>,
+    private readonly outbox: EventOutbox,
+  ) {}
+
+  /** The latest run: of the newest revision or catalogue change scored, else of the need as captured. */
+  async latestRunOf(needId: string): Promise<MatchRun | null> {
+    return (
+      (await this.runs.findOne({ needId }, { outbox: 0 }).sort({ revision: -1, proposedAt: -1 }).lean().exec()) ??
+      (await this.runs.findById(needId, { outbox: 0 }).lean().exec())
+    );
+  }
+
+  /** The run recorded under this id, if any (only when its catalogue was read). */
+  async findRun(runId: string): Promise<Pick<MatchRun, '_id' | 'modelReadAt'> | null> {
+    return this.runs.findById(runId, { modelReadAt: 1 }).lean().exec();
+  }
+
+  /**
+   * Records a run with its match proposed. Keyed by need and revision (or catalogue window): a run
+   * an earlier attempt recorded stays as it is, and its events are flushed again.
+   */
+  async insertRun(run: MatchRun): Promise<void> {
+    try {
+      await this.runs.create(run);
+      this.outbox.flushCreated(this.runs, run._id, run.outbox);
+    } catch (error) {
+      if (!isDuplicateKey(error)) throw error; // already scored by an earlier attempt
+      this.outbox.flush(this.runs, run._id);
+    }
+  }
+
+  /** Upserts a run's proposals by their ids (derived from need and supply). */
+  async upsertProposed(proposals: Proposal[]): Promise<void> {
+    if (proposals.length === 0) return;
+    // A supply proposed again keeps its proposal (and any decision on it); its rank and score follow the revision.
+    await this.proposals.bulkWrite(
+      proposals.map(({ rank, score, reasons, ...p }) => ({
+        updateOne: { filter: { _id: p._id }, update: { $setOnInsert: p, $set: { rank, score, reasons } }, upsert: true },
+      })),
+      { ordered: false },
+    );
+  }
+
+  async findForPark(proposalId: string, parkId: string): Promise<Proposal> {
+    const proposal = await this.proposals.findOne({ _id: proposalId, parkId }, { outbox: 0 }).lean().exec();
+    if (!proposal) throw notFound('proposal', proposalId);
+    return proposal as Proposal;
+  }
+
+  /** The need's proposals in the broker's park, in rank order. */
+  async ofNeed(needId: string, parkId: string): Promise<Proposal[]> {
+    return (await this.proposals.find({ needId, parkId }, { outbox: 0 }).sort({ rank: 1 }).lean().exec()) as Proposal[];
+  }
+
+  /** The proposal (a job's read, by id), if any. */
+  async find(proposalId: string): Promise<Proposal | null> {
+    return (await this.proposals.findById(proposalId, { outbox: 0 }).lean().exec()) as Proposal | null;
+  }
+
+  /** The decision and its event in one conditional update: only a still-open proposal can be decided. */
+  async decide(proposal: Proposal, broker: Broker, change: Partial<Proposal>, event: OutboxEntry): Promise<Proposal> {
+    // The status guard makes this a compare-and-set: of two racing decisions, in any instances, one wins.
+    const updated = await this.proposals
+      .findOneAndUpdate(
+        { _id: proposal._id, parkId: broker.parkId, status: 'proposed' },
+        { $set: { ...change, decidedBy: broker.subject, decidedAt: new Date() }, $push: { outbox: event } },
+        { new: true, projection: { outbox: 0 } },
+      )
+      .lean()
+      .exec();
+    if (!updated) {
+      const current = await this.findForPark(proposal._id, broker.parkId); // the status that won the race
+      throw conflict(`proposal ${proposal._id} was already ${current.status}`, { currentStatus: current.status });
+    }
+    this.outbox.flush(this.proposals, proposal._id);
+    return updated as Proposal;
+  }
+
+  /** Raises the reminder on a proposal still undecided and not yet reminded; false when it was decided or reminded meanwhile. */
+  async raiseReminder(proposalId: string, raisedAt: Date, event: OutboxEntry): Promise<boolean> {
+    const result = await this.proposals
+      .updateOne({ _id: proposalId, status: 'proposed', reminderRaisedAt: { $exists: false } }, { $set: { reminderRaisedAt: raisedAt }, $push: { outbox: event } })
+      .exec();
+    if (result.modifiedCount === 0) return false;
+    this.outbox.flush(this.proposals, proposalId);
+    return true;
+  }
+
+  /** The latest `limit` decisions on proposals for needs of this category and field. */
+  decidedFor(needCategory: NeedCategory, needField: TechnicalField, limit: number) {
+    return this.proposals
+      .find({ needCategory, needField, status: { $in: ['accepted', 'rejected'] } }, { supplyId: 1, status: 1, rejectionCode: 1, reasons: 1 })
+      .sort({ decidedAt: -1 })
+      .limit(limit)
+      .lean()
+      .exec();
+  }
+
+  /** Proposals counted by model version, status and rejection code. */
+  acceptanceRows(): Promise<AcceptanceRow[]> {
+    return this.proposals
+      .aggregate<AcceptanceRow>([{ $group: { _id: { modelVersion: '$modelVersion', status: '$status', code: '$rejectionCode' }, n: { $sum: 1 } } }])
+      .exec();
+  }
+}
