@@ -186,6 +186,15 @@ describe('matching (medium tier): proposals', () => {
     const after = await proposalsOf(broker, needId);
     expect({ revision: after.body.revision, top: after.body.proposals[0].supplyId }).toEqual({ revision: 2, top: 'ach-0014' });
     expect(matchEventsOf('cn.techtransfer.match.proposed.v1', needId).filter((e) => e.data.proposals.some((p) => p.supplyId === 'inst-0001'))).toHaveLength(1); // revision 0's only
+
+    // A proposal the re-score dropped is no longer offered: accepting it is a 409, and nothing is published.
+    const current = new Set(after.body.proposals.map((p: { proposalId: string }) => p.proposalId));
+    const dropped = first.find((p) => !current.has(p.proposalId))!;
+    expect(dropped).toBeDefined();
+    const refused = await broker.post(`/proposals/${dropped.proposalId}/accept`);
+    expect(refused.status).toBe(409);
+    expect(refused.body).toMatchObject({ proposalStatus: 'superseded' });
+    expect(matchEventsOf('cn.techtransfer.match.accepted.v1', needId)).toHaveLength(0);
   });
 
   it('accepts a proposal once: match accepted published with what contract-tracking needs, and a second decision is a 409', async () => {

@@ -33,6 +33,12 @@ export class ProposalsRepository {
     );
   }
 
+  /** Whether the need's latest run still ranks the proposal (a re-score may have dropped it). */
+  async isCurrent(proposal: Pick<Proposal, '_id' | 'needId'>): Promise<boolean> {
+    const run = await this.latestRunOf(proposal.needId);
+    return !run || run.proposalIds.includes(proposal._id);
+  }
+
   /** The run recorded under this id, if any (only when its catalogue was read). */
   async findRun(runId: string): Promise<Pick<MatchRun, '_id' | 'modelReadAt'> | null> {
     return this.runs.findById(runId, { modelReadAt: 1 }).lean().exec();

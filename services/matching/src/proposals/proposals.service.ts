@@ -45,6 +45,9 @@ export class ProposalsService {
     const need = await this.needs.find(proposal.needId);
     if (!need) throw notFound('need', proposal.needId);
     if (need.ended) throw conflict(`need ${proposal.needId} was ${need.ended.reason}: its proposals can no longer be accepted`, { needStatus: need.ended.reason });
+    // A re-score (a revision, a catalogue change) that no longer ranks it took it off the broker's list.
+    if (!(await this.proposals.isCurrent(proposal)))
+      throw conflict(`proposal ${proposalId} is no longer among the need's current proposals (re-scored since)`, { proposalStatus: 'superseded' });
     if (!(await this.catalogue.isActive(proposal.supplyId)))
       throw conflict(`catalogue item ${proposal.supplyId} was retired: its proposals can no longer be accepted`, { supplyStatus: 'retired' });
     const event = this.outbox.stage('cn.techtransfer.match.accepted.v1', {

@@ -50,6 +50,7 @@ export class ProposalRemindersService {
   async due({ proposalId, since }: ProposalReminderJob): Promise<'raised' | 'not-needed'> {
     const proposal = await this.proposals.find(proposalId);
     if (!proposal || proposal.status !== 'proposed' || proposal.reminderRaisedAt) return 'not-needed';
+    if (!(await this.proposals.isCurrent(proposal))) return 'not-needed'; // re-scored away: off the broker's list
     const need = await this.needs.brokerAndEnd(proposal.needId);
     if (!need || need.ended) return 'not-needed';
     const raisedAt = new Date();
