@@ -2,7 +2,7 @@
  * `GET /totals` with 1,000,000 logged transactions, beside the same query at 10,000 (one figure of
  * `npm run bench`). The measurement is reporting's own: `benchTotals` in
  * services/reporting/bench/totals-latency.ts (owned by reporting: it seeds each size into a database of
- * its own and times TotalsService.totals() on it). This is only the call, with the run's sizes, and a
+ * its own and times TotalsQueries.totals() on it). This is only the call, with the run's sizes, and a
  * check that an answer without the figures fails the row instead of printing a number.
  */
 import { benchTotals, type TotalsBenchResult } from '../../services/reporting/bench/totals-latency';

@@ -104,7 +104,10 @@ describe('registration the registry’s way', () => {
     });
     expect(registered.body.registration.revision).toBe(0);
 
-    const atRegistration = await eventually(totals, (t) => t.registered.count === 1, { what: 'the registered contract in the totals' });
+    // The registration is two logged events (v1, then v2 with the registry's record): wait for both, not just the count v1 brings.
+    const atRegistration = await eventually(totals, (t) => t.registered.count === 1 && t.techOutputByRegion.some((r: { key: string | null }) => r.key !== null), {
+      what: 'the registered contract, with its registry record, in the totals',
+    });
     expect(atRegistration.registered).toMatchObject({ count: 1, contractAmountFen: 300_000_000, techTransactionAmountFen: 240_000_000 });
     expect(atRegistration.techOutputByRegion).toEqual([{ key: '110000', label: '北京市', count: 1, contractAmountFen: 300_000_000, techTransactionAmountFen: 240_000_000 }]);
     expect(atRegistration.techAbsorptionByRegion).toEqual([{ key: '320000', label: '江苏省', count: 1, contractAmountFen: 300_000_000, techTransactionAmountFen: 240_000_000 }]);

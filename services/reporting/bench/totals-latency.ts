@@ -8,7 +8,7 @@
  * realistic variety (20 parks, 24 months over two years, the real breakdown keys from @tt/contracts,
  * some rows from before the registry record was kept, some revoked) and the roll-ups summed from
  * those rows through the same projection code the service uses (contributionOf, rollupDeltas). Then
- * `TotalsService.totals(year)` and `totals(year, parkId)` are timed on mongoose models directly (no
+ * `TotalsQueries.totals(year)` and `totals(year, parkId)` are timed on mongoose models directly (no
  * HTTP), beside the previous implementation (`rowAggregationTotals`: the aggregations over the rows
  * that `totals()` ran before the roll-ups, kept here as the "before"), whose answer must be the same.
  * Results go to bench-results/totals-<timestamp>.json. MONGO_URL as for the services.
@@ -40,7 +40,8 @@ import { DIMENSIONS, labelOf, type Dimension } from '../src/totals/dimensions';
 import { contributionOf, rollupDeltas, type RollupDoc } from '../src/totals/rollup';
 import { RollupApplier } from '../src/totals/rollup-applier';
 import { ROLLUP_MODEL, RollupSchema } from '../src/totals/rollup.schema';
-import { TotalsService, type Amounts, type BreakdownRow } from '../src/totals/totals.service';
+import { TotalsQueries, type Amounts, type BreakdownRow } from '../src/totals/totals.queries';
+import { TransactionsRepository } from '../src/totals/transactions.repository';
 import { TRANSACTION_MODEL, TransactionSchema, type Transaction } from '../src/totals/transaction.schema';
 
 export interface LatencyFigures {
@@ -198,8 +199,8 @@ export async function openBenchModels(mongoUrl: string, dbName: string): Promise
   return models;
 }
 
-export function totalsServiceOn(models: BenchModels): TotalsService {
-  return new TotalsService(models.transactions, models.rollups, new RollupApplier(models.transactions, models.rollups), new FunnelService(models.funnel));
+export function totalsServiceOn(models: BenchModels): TotalsQueries {
+  return new TotalsQueries(new TransactionsRepository(models.transactions, models.rollups, new RollupApplier(models.transactions, models.rollups)), new FunnelService(models.funnel));
 }
 
 // ---------------------------------------------------------------------------------------------------

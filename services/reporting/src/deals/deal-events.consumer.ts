@@ -14,7 +14,7 @@ import {
   type PayloadOf,
 } from '@tt/contracts';
 import { FunnelService } from '../funnel/funnel.service';
-import { TotalsService } from '../totals/totals.service';
+import { TransactionsProjection } from '../totals/transactions.projection';
 import { AnalystEventsService } from '../analyst-events/analyst-events.service';
 import { DealLedgerService } from './deal-ledger.service';
 
@@ -27,7 +27,7 @@ export class DealEventsConsumer {
   constructor(
     private readonly ledger: DealLedgerService,
     private readonly funnel: FunnelService,
-    private readonly totals: TotalsService,
+    private readonly transactions: TransactionsProjection,
     private readonly feed: AnalystEventsService,
   ) {}
 
@@ -54,7 +54,7 @@ export class DealEventsConsumer {
   @EventPattern(TransactionLoggedV1.type)
   async logged(@Payload() t: PayloadOf<typeof TransactionLoggedV1.type>, @Ctx() ctx: EventContext) {
     await this.ledger.verifyTransaction(t);
-    await this.totals.log(t);
+    await this.transactions.log(t);
     await this.feed.record(ctx.event);
   }
 
@@ -69,25 +69,25 @@ export class DealEventsConsumer {
   @EventPattern(TransactionLoggedV2.type)
   async loggedWithRecord(@Payload() t: PayloadOf<typeof TransactionLoggedV2.type>, @Ctx() ctx: EventContext) {
     await this.ledger.verifyLoggedRecord(t);
-    await this.totals.logWithRecord(t);
+    await this.transactions.logWithRecord(t);
     await this.feed.record(ctx.event);
   }
 
   @EventPattern(TransactionCorrectedV1.type)
   async corrected(@Payload() t: PayloadOf<typeof TransactionCorrectedV1.type>, @Ctx() ctx: EventContext) {
-    await this.totals.restate(t, 'correction', await this.ledger.find(t.dealId));
+    await this.transactions.restate(t, 'correction', await this.ledger.find(t.dealId));
     await this.feed.record(ctx.event);
   }
 
   @EventPattern(TransactionAmendedV1.type)
   async amended(@Payload() t: PayloadOf<typeof TransactionAmendedV1.type>, @Ctx() ctx: EventContext) {
-    await this.totals.restate(t, 'amendment', await this.ledger.find(t.dealId));
+    await this.transactions.restate(t, 'amendment', await this.ledger.find(t.dealId));
     await this.feed.record(ctx.event);
   }
 
   @EventPattern(TransactionRevokedV1.type)
   async revoked(@Payload() t: PayloadOf<typeof TransactionRevokedV1.type>, @Ctx() ctx: EventContext) {
-    await this.totals.revoke(t, await this.ledger.find(t.dealId));
+    await this.transactions.revoke(t, await this.ledger.find(t.dealId));
     await this.feed.record(ctx.event);
   }
 

@@ -6,8 +6,10 @@ import { FUNNEL_MODEL, FunnelStageSchema, type FunnelStageRow } from '../funnel/
 import { contributionOf, rollupDeltas, type RollupDoc } from './rollup';
 import { RollupApplier } from './rollup-applier';
 import { ROLLUP_MODEL, RollupSchema } from './rollup.schema';
-import { TotalsService } from './totals.service';
+import { TotalsQueries } from './totals.queries';
 import { TRANSACTION_MODEL, TransactionSchema, type Transaction } from './transaction.schema';
+import { TransactionsProjection } from './transactions.projection';
+import { TransactionsRepository } from './transactions.repository';
 
 /**
  * The totals' roll-ups on the real MongoDB-wire server: whatever the redeliveries, crashes between any
@@ -72,7 +74,9 @@ describe('the totals’ roll-ups', () => {
       if (left-- <= 0) throw new Crash(`killed after ${writes} writes`);
     });
   };
-  const serviceOf = (at: Instance, applier = applierOf(at)) => new TotalsService(at.transactions, at.rollups, applier, at.funnel);
+  const repositoryOf = (at: Instance, applier = applierOf(at)) => new TransactionsRepository(at.transactions, at.rollups, applier);
+  const serviceOf = (at: Instance, applier = applierOf(at)) => new TransactionsProjection(repositoryOf(at, applier));
+  const queriesOf = (at: Instance) => new TotalsQueries(repositoryOf(at), at.funnel);
 
   // -- one deal's events, as contract-tracking publishes them -------------------------------------
 
@@ -120,7 +124,7 @@ describe('the totals’ roll-ups', () => {
       amended: { ...change, revision: 2, reverses: corrected, restates: amended, reason: '双方签订补充协议' },
       revoked: { ...change, revision: 3, reverses: amended, reason: '经核查不属于技术合同，撤销登记' },
     };
-    return { dealId: context.dealId, deliver: (service: TotalsService, step: Step) => deliver(service, step, events) };
+    return { dealId: context.dealId, deliver: (service: TransactionsProjection, step: Step) => deliver(service, step, events) };
   }
 
   type Events = {
@@ -131,7 +135,7 @@ describe('the totals’ roll-ups', () => {
     revoked: PayloadOf<'cn.techtransfer.transaction.revoked.v1'>;
   };
   /** What reporting's deal consumer does with each event (deal ledger left out: no ledger entry, so no enterprise to check). */
-  function deliver(service: TotalsService, step: Step, events: Events): Promise<void> {
+  function deliver(service: TransactionsProjection, step: Step, events: Events): Promise<void> {
     switch (step) {
       case 'logged':
         return service.log(events.logged);
@@ -186,9 +190,9 @@ describe('the totals’ roll-ups', () => {
   async function expectRollupsEqualRows() {
     const [expected, actual] = [await fromScratch(), await rolledUp()];
     expect(new Map([...actual].sort())).toEqual(new Map([...expected].sort()));
-    const service = serviceOf(one);
+    const queries = queriesOf(one);
     for (const [year, parkId] of scopes) {
-      expect({ year, parkId, totals: JSON.stringify(await service.totals(year, parkId)) }).toEqual({
+      expect({ year, parkId, totals: JSON.stringify(await queries.totals(year, parkId)) }).toEqual({
         year,
         parkId,
         totals: JSON.stringify(await rowAggregationTotals(one.transactions, one.funnel, year, parkId)),

@@ -2,7 +2,7 @@ import { stringify } from 'csv-stringify/sync';
 import { neutraliseCell, writeXlsx } from '@tt/platform';
 import { FUNNEL_STAGES } from '../funnel/funnel.schema';
 import { DIMENSIONS, type Dimension } from './dimensions';
-import type { TotalsReport } from './totals.service';
+import type { TotalsReport } from './totals.queries';
 
 /**
  * The totals as the tables an analyst files: one sheet per table in XLSX, one table per CSV (UTF-8

@@ -5,7 +5,7 @@ import { IsIn, IsInt, IsOptional, IsString, Matches, Max, Min } from 'class-vali
 import type { Response } from 'express';
 import { CurrentPrincipal, fileDownload, XLSX_CONTENT_TYPE, type Principal } from '@tt/platform';
 import { REPORT_TABLE_NAMES, reportTables, toCsv, toXlsx } from './totals-export';
-import { TotalsService } from './totals.service';
+import { TotalsQueries } from './totals.queries';
 
 export class TotalsQuery {
   @ApiPropertyOptional({ description: 'Statistical year (by registration date); defaults to the current year' })
@@ -38,7 +38,7 @@ export class ExportQuery extends TotalsQuery {
 @ApiTags('totals')
 @Controller('totals')
 export class TotalsController {
-  constructor(private readonly totals: TotalsService) {}
+  constructor(private readonly totals: TotalsQueries) {}
 
   @Get()
   @ApiOperation({ summary: '技术合同成交额: registered-contract totals by month (with 同比), park, region, type, field and broker, plus the funnel' })

@@ -6,8 +6,10 @@ import { RollupApplier } from './rollup-applier';
 import { ROLLUP_MODEL, RollupSchema } from './rollup.schema';
 import { ROLLUP_QUEUE, RollupSweepProcessor, RollupSweeps } from './rollup-sweep';
 import { TotalsController } from './totals.controller';
-import { TotalsService } from './totals.service';
+import { TotalsQueries } from './totals.queries';
 import { TRANSACTION_MODEL, TransactionSchema } from './transaction.schema';
+import { TransactionsProjection } from './transactions.projection';
+import { TransactionsRepository } from './transactions.repository';
 
 @Module({
   imports: [
@@ -19,7 +21,7 @@ import { TRANSACTION_MODEL, TransactionSchema } from './transaction.schema';
     FunnelModule,
   ],
   controllers: [TotalsController],
-  providers: [TotalsService, RollupApplier, RollupSweeps, RollupSweepProcessor],
-  exports: [TotalsService],
+  providers: [TransactionsRepository, TransactionsProjection, TotalsQueries, RollupApplier, RollupSweeps, RollupSweepProcessor],
+  exports: [TransactionsProjection],
 })
 export class TotalsModule {}

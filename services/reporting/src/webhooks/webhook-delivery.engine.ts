@@ -1,13 +1,11 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { InjectModel } from '@nestjs/mongoose';
-import { randomUUID } from 'node:crypto';
-import type { Model } from 'mongoose';
 import { counterMetric } from '@tt/observability';
 import { AnalystEventsService, publicEvent, type AnalystEvent } from '../analyst-events/analyst-events.service';
 import { config } from '../config';
 import { liveSecrets, signedHeaders } from './webhook-signing';
 import { postPinned, WebhookTargetPolicy } from './webhook-target';
-import { WEBHOOK_DELIVERY_MODEL, WEBHOOK_SUBSCRIPTION_MODEL, type WebhookDeliveryRow, type WebhookSubscriptionRow } from './webhook.schema';
+import { WebhookSubscriptionsRepository } from './webhook-subscriptions.repository';
+import type { WebhookSubscriptionRow } from './webhook.schema';
 
 const deliveries = counterMetric({ name: 'tt_webhook_deliveries_total', help: 'Webhook delivery attempts by outcome (delivered, failed)', labelNames: ['outcome'] as const });
 
@@ -25,16 +23,13 @@ export class WebhookDeliveryEngine {
   private readonly targets = new WebhookTargetPolicy(config.webhooks.allowedTargets);
 
   constructor(
-    @InjectModel(WEBHOOK_SUBSCRIPTION_MODEL) private readonly subscriptions: Model<WebhookSubscriptionRow>,
-    @InjectModel(WEBHOOK_DELIVERY_MODEL) private readonly deliveryLog: Model<WebhookDeliveryRow>,
+    private readonly subscriptions: WebhookSubscriptionsRepository,
     private readonly feed: AnalystEventsService,
   ) {}
 
   /** Ids of active webhooks behind the log's head: what the dispatcher should wake. */
   async behind(): Promise<string[]> {
-    const head = await this.feed.head();
-    const rows = await this.subscriptions.find({ status: 'active', cursor: { $lt: head } }, { _id: 1 }).lean();
-    return rows.map((r) => r._id);
+    return this.subscriptions.activeBehind(await this.feed.head());
   }
 
   /**
@@ -44,7 +39,7 @@ export class WebhookDeliveryEngine {
    */
   async deliverPending(id: string): Promise<DeliveryPass> {
     for (;;) {
-      const sub = await this.subscriptions.findById(id).lean();
+      const sub = await this.subscriptions.find(id);
       if (!sub || sub.status !== 'active') return { state: 'inactive' };
       const { events, cursor } = await this.feed.readAfter(sub.cursor, 50, { types: sub.types, parks: sub.parks });
       if (events.length === 0 && cursor === sub.cursor) return { state: 'caught-up' };
@@ -53,11 +48,11 @@ export class WebhookDeliveryEngine {
       for (const event of events) {
         const attempt = await this.post(sub, event);
         if (!attempt.ok) return this.failed(sub, at, attempt.error); // `at`: the cursor as this pass has moved it
-        moved = await this.advance(id, at, event.seq, sub.failingSince !== undefined);
+        moved = await this.subscriptions.advance(id, at, event.seq, sub.failingSince !== undefined);
         if (!moved) break;
         at = event.seq;
       }
-      if (moved && cursor > at) await this.advance(id, at, cursor, false);
+      if (moved && cursor > at) await this.subscriptions.advance(id, at, cursor, false);
     }
   }
 
@@ -81,8 +76,7 @@ export class WebhookDeliveryEngine {
     }
     const outcome = error ? 'failed' : 'delivered';
     deliveries.inc({ outcome });
-    await this.deliveryLog.create({
-      _id: randomUUID(),
+    await this.subscriptions.logAttempt({
       subscriptionId: sub._id,
       webhookId: event.eventId,
       seq: event.seq,
@@ -96,32 +90,17 @@ export class WebhookDeliveryEngine {
     return error ? { ok: false, error } : { ok: true };
   }
 
-  private async advance(id: string, from: number, to: number, clearFailures: boolean): Promise<boolean> {
-    const now = new Date();
-    const update = clearFailures
-      ? { $set: { cursor: to, consecutiveFailures: 0, updatedAt: now }, $unset: { failingSince: 1, lastError: 1 } }
-      : { $set: { cursor: to, consecutiveFailures: 0 } };
-    const result = await this.subscriptions.updateOne({ _id: id, cursor: from }, update);
-    return result.modifiedCount === 1 || result.matchedCount === 1;
-  }
-
   /** Counts the failure; past the disable window the webhook is disabled (replay or enable brings it back). */
   private async failed(sub: WebhookSubscriptionRow, cursor: number, error: string): Promise<DeliveryPass> {
     const now = new Date();
     const failingSince = sub.failingSince ?? now;
     const disable = now.getTime() - failingSince.getTime() >= config.webhooks.disableAfterSeconds * 1000;
-    await this.subscriptions.updateOne(
-      { _id: sub._id, cursor },
-      {
-        $set: {
-          failingSince,
-          lastError: error,
-          updatedAt: now,
-          ...(disable ? { status: 'disabled', disabledAt: now, disabledReason: `failing since ${failingSince.toISOString()}: ${error}` } : {}),
-        },
-        $inc: { consecutiveFailures: 1 },
-      },
-    );
+    await this.subscriptions.recordFailure(sub._id, cursor, {
+      failingSince,
+      error,
+      at: now,
+      ...(disable ? { disabledReason: `failing since ${failingSince.toISOString()}: ${error}` } : {}),
+    });
     if (disable) {
       this.logger.warn({ subscriptionId: sub._id, failingSince }, 'webhook disabled after repeated failure');
       return { state: 'inactive' };

@@ -6,6 +6,7 @@ import { WEBHOOK_DELIVERY_MODEL, WEBHOOK_SUBSCRIPTION_MODEL, WebhookDeliverySche
 import { WEBHOOK_DELIVERY_QUEUE, WebhookDeliveryProcessor, WebhookDispatcher } from './webhook-delivery.queue';
 import { WebhooksController } from './webhooks.controller';
 import { WebhookDeliveryEngine } from './webhook-delivery.engine';
+import { WebhookSubscriptionsRepository } from './webhook-subscriptions.repository';
 import { WebhooksService } from './webhooks.service';
 
 /** Analysts' webhooks: subscriptions, signed deliveries from a BullMQ queue, the delivery log, replay. */
@@ -19,6 +20,6 @@ import { WebhooksService } from './webhooks.service';
     AnalystEventsModule,
   ],
   controllers: [WebhooksController],
-  providers: [WebhooksService, WebhookDeliveryEngine, WebhookDispatcher, WebhookDeliveryProcessor],
+  providers: [WebhookSubscriptionsRepository, WebhooksService, WebhookDeliveryEngine, WebhookDispatcher, WebhookDeliveryProcessor],
 })
 export class WebhooksModule {}
