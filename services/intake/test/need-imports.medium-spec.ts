@@ -21,9 +21,6 @@ describe('intake (medium tier): 需求征集表 import', () => {
       appModule: async () => (await import('../src/app.module')).AppModule,
       config: async () => (await import('../src/config')).config,
     });
-    // The service serves before Mongoose has built its indexes on a fresh database (reported as a bug): wait for
-    // them, as a deployed database has them, so that the credit code's unique index is there to be tested.
-    await Promise.all(tier.connection.modelNames().map((name) => tier.connection.model(name).init()));
     broker = tier.api(await brokerToken(park));
     const res = await broker.download('/needs/imports/template');
     expect(res.status).toBe(200);

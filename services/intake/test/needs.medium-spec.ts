@@ -25,9 +25,6 @@ describe('intake (medium tier): enterprises and needs', () => {
       appModule: async () => (await import('../src/app.module')).AppModule,
       config: async () => (await import('../src/config')).config,
     });
-    // The service serves before Mongoose has built its indexes on a fresh database (reported as a bug): wait for
-    // them, as a deployed database has them, so that the credit code's unique index is there to be tested.
-    await Promise.all(tier.connection.modelNames().map((name) => tier.connection.model(name).init()));
     broker = tier.api(await brokerToken(park));
     otherPark = tier.api(await brokerToken(`${park}-other`));
     enterpriseId = (await recordEnterprise(broker, { qualifications: ['high-tech-enterprise', 'listed-company'] })).id;

@@ -36,11 +36,11 @@ import {
 } from '@tt/contracts';
 import { FunnelService } from '../src/funnel/funnel.service';
 import { FUNNEL_MODEL, FunnelStageSchema, type FunnelStageRow } from '../src/funnel/funnel.schema';
-import { DIMENSIONS, labelOf, type Dimension } from '../src/totals/dimensions';
+import { DIMENSIONS, type Dimension } from '../src/totals/dimensions';
 import { contributionOf, rollupDeltas, type RollupDoc } from '../src/totals/rollup';
 import { RollupApplier } from '../src/totals/rollup-applier';
 import { ROLLUP_MODEL, RollupSchema } from '../src/totals/rollup.schema';
-import { TotalsQueries, type Amounts, type BreakdownRow } from '../src/totals/totals.queries';
+import { TotalsQueries, totalsReport, type Amounts } from '../src/totals/totals.queries';
 import { TransactionsRepository } from '../src/totals/transactions.repository';
 import { TRANSACTION_MODEL, TransactionSchema, type Transaction } from '../src/totals/transaction.schema';
 
@@ -224,36 +224,8 @@ export async function rowAggregationTotals(transactions: Model<Transaction>, fun
     funnelService.cohorts(year, parkId),
     ...dimensions.map(([, { field }]) => sumBy(inYear(year), field)),
   ]);
-  const amountsIn = (groups: Map<string | null, Amounts>, month: string) => groups.get(month) ?? zero();
-  const lastMonth = Math.max(0, ...[...byMonth.keys()].map((m) => Number(String(m).slice(5))));
-  let yearToDate = zero();
-  let previousYearToDate = zero();
-  const months = Array.from({ length: lastMonth }, (_, i) => String(i + 1).padStart(2, '0')).map((mm) => {
-    const now = amountsIn(byMonth, `${year}-${mm}`);
-    const sameMonthLastYear = amountsIn(previousByMonth, `${year - 1}-${mm}`);
-    const monthBefore = mm === '01' ? amountsIn(previousByMonth, `${year - 1}-12`) : amountsIn(byMonth, `${year}-${String(Number(mm) - 1).padStart(2, '0')}`);
-    yearToDate = add(yearToDate, now);
-    previousYearToDate = add(previousYearToDate, sameMonthLastYear);
-    return {
-      month: `${year}-${mm}`,
-      ...now,
-      previousYear: sameMonthLastYear,
-      growth: growth(now, sameMonthLastYear),
-      monthOnMonth: growth(now, monthBefore),
-      yearToDate,
-      yearToDateGrowth: growth(yearToDate, previousYearToDate),
-    };
-  });
-  return {
-    scope: { year, parkId: parkId ?? null, period: 'registration date', currency: 'CNY fen', funnel: 'all time', contracts: 'as they stand (corrections applied, revoked left out)' },
-    registered: { ...registered, previousYear: previous, growth: growth(registered, previous) },
-    byMonth: months,
-    ...(Object.fromEntries(
-      dimensions.map(([name], i) => [name, [...byDimension[i]].map(([key, amounts]) => ({ key, label: labelOf(name, key), ...amounts }))]),
-    ) as Record<Dimension, BreakdownRow[]>),
-    funnel,
-    funnelByCohort,
-  };
+  const sums = { registered, previous, byMonth, previousByMonth, byDimension: Object.fromEntries(dimensions.map(([name], i) => [name, byDimension[i]])) as Record<Dimension, Map<string | null, Amounts>> };
+  return totalsReport(year, parkId, sums, funnel, funnelByCohort);
 }
 
 async function oldSumBy(transactions: Model<Transaction>, filter: object, field: string | null): Promise<Map<string | null, Amounts>> {
@@ -268,15 +240,6 @@ async function oldSumBy(transactions: Model<Transaction>, filter: object, field:
 }
 
 const zero = (): Amounts => ({ count: 0, contractAmountFen: 0, techTransactionAmountFen: 0 });
-const add = (a: Amounts, b: Amounts): Amounts => ({
-  count: a.count + b.count,
-  contractAmountFen: a.contractAmountFen + b.contractAmountFen,
-  techTransactionAmountFen: a.techTransactionAmountFen + b.techTransactionAmountFen,
-});
-function growth(now: Amounts, before: Amounts): number | null {
-  if (before.contractAmountFen === 0) return null;
-  return Math.round(((now.contractAmountFen - before.contractAmountFen) / before.contractAmountFen) * 10_000) / 10_000;
-}
 
 // ---------------------------------------------------------------------------------------------------
 

@@ -93,7 +93,7 @@ export class KafkaEventTransport extends Server implements CustomTransportStrate
       });
       await this.consumer.connect();
       await this.consumer.subscribe({ topics, fromBeginning: true });
-      await (this.options.processedEvents as { prepare?: () => Promise<void> }).prepare?.();
+      await this.options.processedEvents.prepare();
       await this.consumer.run({
         autoCommit: false,
         eachBatchAutoResolve: false,

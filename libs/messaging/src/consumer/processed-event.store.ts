@@ -10,6 +10,8 @@ export const PROCESSED_EVENTS_KEPT_SECONDS = 30 * 24 * 3600;
  * Both operations take a whole batch of records: one round trip each per batch.
  */
 export interface ProcessedEventStore {
+  /** Called once before consuming (indexes, expiry). */
+  prepare(): Promise<void>;
   /** Which of these event ids the group has handled already. */
   seen(consumerGroup: string, eventIds: string[]): Promise<Set<string>>;
   record(consumerGroup: string, events: Array<{ id: string; type: string }>): Promise<void>;

@@ -177,7 +177,11 @@ export class OutboxRelay {
 
   private async send(entries: OutboxEntry[]): Promise<void> {
     const byTopic = new Map<string, OutboxEntry[]>();
-    for (const entry of entries) byTopic.set(entry.topic, [...(byTopic.get(entry.topic) ?? []), entry]);
+    for (const entry of entries) {
+      const staged = byTopic.get(entry.topic);
+      if (staged) staged.push(entry);
+      else byTopic.set(entry.topic, [entry]);
+    }
     // A PRODUCER span in the trace of the work that staged the first event (when tracing is on): the wait in the outbox shows.
     const attributes = { 'messaging.system': 'kafka', 'messaging.operation.type': 'send', 'messaging.batch.message_count': entries.length };
     await inSpan('outbox publish', SpanKind.PRODUCER, entries[0]?.traceparent, attributes, () =>
