@@ -7,6 +7,7 @@ export * from './outbox/outbox-entry';
 export * from './outbox/outbox-relay';
 export * from './outbox/outbox.module';
 export * from './consumer/event-context';
+export * from './consumer/batch-scope';
 export * from './consumer/processed-event.store';
 export * from './consumer/kafka-event.transport';
 export * from './consumer/rethrow-event-errors.filter';

@@ -9,7 +9,7 @@ import { Redis } from 'ioredis';
 import type { Message, Producer } from 'kafkajs';
 import { isObservable, lastValueFrom } from 'rxjs';
 import { EVENT_CATALOG, SUBSCRIPTIONS, TOPIC_OWNERS, type EventType, type PayloadOf, type ServiceName } from '@tt/contracts';
-import { decodeCloudEvent, EventContext, MongoProcessedEventStore, OUTBOX_PRODUCER, stageEvent, toCloudEvent, type CloudEvent } from '@tt/messaging';
+import { BatchScope, decodeCloudEvent, EventContext, MongoProcessedEventStore, OUTBOX_PRODUCER, stageEvent, toCloudEvent, type CloudEvent } from '@tt/messaging';
 import { applyHttpEdge, PlatformModule, type ServiceConfig } from '@tt/platform';
 import { indexesBuilt } from '@tt/store';
 import { ApiClient } from './api-client';
@@ -149,8 +149,10 @@ export class MediumTier {
     if ((await processed.seen(this.config.kafkaGroupId, [event.id])).has(event.id)) return 'duplicate';
     const handler = this.events.handlerFor(event.type);
     if (!handler) throw new Error(`${this.service} has no handler for ${event.type}`);
-    const result = await handler(event.data, new EventContext([event, { topic: definition.topic, partition: 0, offset: '0', attempt: 1 }]));
+    const scope = new BatchScope(); // a batch of one: what the handler leaves to the batch's end is done before the record
+    const result = await handler(event.data, new EventContext([event, { topic: definition.topic, partition: 0, offset: '0', attempt: 1 }, scope]));
     if (isObservable(result)) await lastValueFrom(result, { defaultValue: undefined });
+    await scope.settle();
     await processed.record(this.config.kafkaGroupId, [{ id: event.id, type: event.type }]);
     return 'handled';
   }

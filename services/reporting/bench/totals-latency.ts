@@ -38,7 +38,6 @@ import { FunnelService } from '../src/funnel/funnel.service';
 import { FUNNEL_MODEL, FunnelStageSchema, type FunnelStageRow } from '../src/funnel/funnel.schema';
 import { DIMENSIONS, type Dimension } from '../src/totals/dimensions';
 import { contributionOf, rollupDeltas, type RollupDoc } from '../src/totals/rollup';
-import { RollupApplier } from '../src/totals/rollup-applier';
 import { ROLLUP_MODEL, RollupSchema } from '../src/totals/rollup.schema';
 import { TotalsQueries, totalsReport, type Amounts } from '../src/totals/totals.queries';
 import { TransactionsRepository } from '../src/totals/transactions.repository';
@@ -200,7 +199,7 @@ export async function openBenchModels(mongoUrl: string, dbName: string): Promise
 }
 
 export function totalsServiceOn(models: BenchModels): TotalsQueries {
-  return new TotalsQueries(new TransactionsRepository(models.transactions, models.rollups, new RollupApplier(models.transactions, models.rollups)), new FunnelService(models.funnel));
+  return new TotalsQueries(new TransactionsRepository(models.transactions, models.rollups), new FunnelService(models.funnel));
 }
 
 // ---------------------------------------------------------------------------------------------------

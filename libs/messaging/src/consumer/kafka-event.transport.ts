@@ -10,6 +10,7 @@ import { inSpan, SpanKind } from '@tt/observability';
 import { wireTopic } from '../kafka/kafka-client';
 import { ensureTopics } from '../kafka/ensure-topics';
 import { EventContext } from './event-context';
+import { BatchScope } from './batch-scope';
 import { eventsConsumed } from '../metrics';
 import type { ProcessedEventStore } from './processed-event.store';
 import type { DeadLetterReason } from '../dead-letters/dead-letter-reasons';
@@ -45,6 +46,8 @@ type Outcome = 'handled' | 'duplicate' | 'ignored' | 'dead_lettered';
  *   the handled ones recorded and the offset committed once per batch (or every 200 events or 1 s of
  *   a long one), in order within a partition; handlers are idempotent on natural keys, so a crash
  *   between a handler's effect and its batch's record only means that handler runs again;
+ * - work a handler leaves to the batch's end (`EventContext.atBatchEnd`) is settled before that
+ *   record and commit, once for all the batch's events;
  * - a payload is validated against its contract, and its `ce_source` against its topic's owner,
  *   before any handler sees it;
  * - while the store, Redis or Kafka is away the handler is retried until it is back (the partition
@@ -166,9 +169,11 @@ export class KafkaEventTransport extends Server implements CustomTransportStrate
     // not take the partition away from an instance that is only waiting.
     const beating = setInterval(() => void heartbeat().catch(() => undefined), 3_000);
     const handled: Array<{ id: string; type: string }> = [];
+    const scope = new BatchScope();
     let finished: string | undefined;
     let flushedAt = Date.now();
     const flush = async () => {
+      if (scope.size > 0) await this.untilStored(`${topic}[${partition}]`, heartbeat, () => scope.settle());
       if (handled.length > 0) await this.untilStored(`${topic}[${partition}]`, heartbeat, () => processedEvents.record(groupId, handled));
       handled.length = 0;
       if (finished !== undefined) await this.consumer!.commitOffsets([{ topic, partition, offset: (BigInt(finished) + 1n).toString() }]);
@@ -180,7 +185,7 @@ export class KafkaEventTransport extends Server implements CustomTransportStrate
       const seen = await this.untilStored(`${topic}[${partition}]`, heartbeat, () => processedEvents.seen(groupId, ids));
       for (const message of batch.messages) {
         if (!isRunning() || isStale()) break;
-        const { outcome, event } = await this.deliver(topic, partition, message, heartbeat, seen);
+        const { outcome, event } = await this.deliver(topic, partition, message, heartbeat, seen, scope);
         eventsConsumed.inc({ type: typeLabel(message), outcome });
         if (event) {
           handled.push(event);
@@ -203,12 +208,13 @@ export class KafkaEventTransport extends Server implements CustomTransportStrate
     message: KafkaMessage,
     heartbeat: () => Promise<void>,
     seen: Set<string>,
+    scope: BatchScope,
   ): Promise<{ outcome: Outcome; event?: { id: string; type: string } }> {
     const where = `${topic}[${partition}]@${message.offset}`;
     let failures = 0;
     for (let attempt = 1; ; attempt++) {
       try {
-        return await this.process(topic, partition, message, attempt, seen);
+        return await this.process(topic, partition, message, attempt, seen, scope);
       } catch (error) {
         if (this.closing) throw error; // not committed: the next owner of the partition redelivers it
         if (error instanceof InvalidEventError || error instanceof EventRejectedError) {
@@ -240,6 +246,7 @@ export class KafkaEventTransport extends Server implements CustomTransportStrate
     message: KafkaMessage,
     attempt: number,
     seen: Set<string>,
+    scope: BatchScope,
   ): Promise<{ outcome: Outcome; event?: { id: string; type: string } }> {
     const { event, definition } = decodeCloudEvent(message);
     const owner = TOPIC_OWNERS[definition.topic];
@@ -257,7 +264,7 @@ export class KafkaEventTransport extends Server implements CustomTransportStrate
     }
     const handler = this.handlerFor(event.type);
     if (!handler) throw new InvalidEventError(`no handler for ${event.type}`, 'unknown-type');
-    const context = new EventContext([event, { topic, partition, offset: message.offset, attempt }]);
+    const context = new EventContext([event, { topic, partition, offset: message.offset, attempt }, scope]);
     const attributes = { 'messaging.system': 'kafka', 'messaging.destination.name': topic, 'messaging.consumer.group.name': this.options.groupId, 'messaging.message.id': event.id, 'messaging.kafka.offset': Number(message.offset), 'cloudevents.event_type': event.type, 'delivery.attempt': attempt };
     await inSpan(`${event.type} process`, SpanKind.CONSUMER, event.traceparent, attributes, async () => {
       const result = await handler(event.data, context);

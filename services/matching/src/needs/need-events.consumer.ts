@@ -1,38 +1,35 @@
-import { InjectQueue } from '@nestjs/bullmq';
-import { EventPattern, Payload } from '@nestjs/microservices';
-import { EventConsumer } from '@tt/messaging';
+import { Ctx, EventPattern, Payload } from '@nestjs/microservices';
+import { EventConsumer, EventContext } from '@tt/messaging';
 import { traceparentForJob } from '@tt/observability';
-import type { Queue } from 'bullmq';
 import { NeedCapturedV1, NeedClosedV1, NeedRevisedV1, NeedWithdrawnV1, type PayloadOf } from '@tt/contracts';
-import { SCORING_QUEUE, scoreNeedJob, type ScoringJob } from '../proposals/scoring.queue';
+import { scoreNeedJob } from '../proposals/scoring.queue';
 import { NeedSnapshotsRepository } from './need-snapshots.repository';
+import { ScoringRequests } from './scoring-requests';
 
 /**
  * Keeps matching's copy of each need as intake states it, and hands the scoring to a BullMQ job so the
- * Kafka partition moves on at once. A revision replaces the copy (only when newer than the one held)
+ * Kafka partition moves on at once (the batch's jobs queued together at its end, see ScoringRequests). A revision replaces the copy (only when newer than the one held)
  * and is scored again; a withdrawn or closed need is marked ended and gets no more proposals.
  */
 @EventConsumer()
 export class NeedEventsConsumer {
   constructor(
     private readonly needs: NeedSnapshotsRepository,
-    @InjectQueue(SCORING_QUEUE) private readonly scoring: Queue<ScoringJob>,
+    private readonly scoring: ScoringRequests,
   ) {}
 
   @EventPattern(NeedCapturedV1.type)
-  async onNeedCaptured(@Payload() need: PayloadOf<typeof NeedCapturedV1.type>): Promise<void> {
+  async onNeedCaptured(@Payload() need: PayloadOf<typeof NeedCapturedV1.type>, @Ctx() ctx: EventContext): Promise<void> {
     const { needId, ...rest } = need;
     await this.needs.insertCaptured(needId, rest); // a redelivered capture never overwrites a later revision
-    const job = scoreNeedJob(needId, 0, traceparentForJob());
-    await this.scoring.add(job.name, job.data, job.opts);
+    await ctx.atBatchEnd(this.scoring, scoreNeedJob(needId, 0, traceparentForJob()));
   }
 
   @EventPattern(NeedRevisedV1.type)
-  async onNeedRevised(@Payload() revised: PayloadOf<typeof NeedRevisedV1.type>): Promise<void> {
+  async onNeedRevised(@Payload() revised: PayloadOf<typeof NeedRevisedV1.type>, @Ctx() ctx: EventContext): Promise<void> {
     const { needId, revision, revisedAt: _at, ...state } = revised;
     await this.needs.applyRevision(needId, revision, state); // only a newer revision of a need still open replaces the copy
-    const job = scoreNeedJob(needId, revision, traceparentForJob());
-    await this.scoring.add(job.name, job.data, job.opts);
+    await ctx.atBatchEnd(this.scoring, scoreNeedJob(needId, revision, traceparentForJob()));
   }
 
   @EventPattern(NeedWithdrawnV1.type)

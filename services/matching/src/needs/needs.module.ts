@@ -5,6 +5,7 @@ import { SCORING_QUEUE } from '../proposals/scoring.queue';
 import { NeedEventsConsumer } from './need-events.consumer';
 import { NEED_SNAPSHOT_MODEL, NeedSnapshotSchema } from './need-snapshot.schema';
 import { NeedSnapshotsRepository } from './need-snapshots.repository';
+import { ScoringRequests } from './scoring-requests';
 
 @Module({
   imports: [
@@ -12,7 +13,7 @@ import { NeedSnapshotsRepository } from './need-snapshots.repository';
     BullModule.registerQueue({ name: SCORING_QUEUE }),
   ],
   controllers: [NeedEventsConsumer],
-  providers: [NeedSnapshotsRepository],
+  providers: [NeedSnapshotsRepository, ScoringRequests],
   exports: [NeedSnapshotsRepository],
 })
 export class NeedsModule {}

@@ -24,7 +24,7 @@ describe('the analysts’ event log with a stalled writer', () => {
     // Instance A stalls its first write until released (a long GC pause, a frozen VM).
     const stalling = AnalystEventSchema.clone();
     let first = true;
-    stalling.pre('save', async function () {
+    stalling.pre('insertMany', async function () {
       if (!first) return;
       first = false;
       await new Promise<void>((resolve) => (release = resolve));
@@ -71,5 +71,19 @@ describe('the analysts’ event log with a stalled writer', () => {
     await Promise.all([stalled.record(original), healthy.record(original), healthy.record({ ...original, id: randomUUID() })]);
     const logged = (await healthy.readAfter(0, 100)).events.filter((e) => e.dealId === 'deal-once');
     expect(logged).toHaveLength(1);
+  });
+
+  it('logs a batch in order, each event once and without a hole, while another instance logs an overlapping batch', async () => {
+    const start = (await healthy.readAfter(0, 1000)).cursor;
+    const batch = Array.from({ length: 12 }, (_, i) => event(`deal-batch-${i}`));
+    const replayed = batch.slice(4).map((e) => ({ ...e, id: randomUUID() })); // the same events under new ids
+    await Promise.all([stalled.recordMany(batch), healthy.recordMany([...replayed, event('deal-batch-other')]), healthy.recordMany(batch.slice(0, 6))]);
+    const logged = (await healthy.readAfter(start, 1000)).events;
+    expect(logged.map((e) => e.seq)).toEqual(Array.from({ length: 13 }, (_, i) => start + 1 + i));
+    expect(new Set(logged.map((e) => e.dealId)).size).toBe(13);
+    // Within a batch, the order given is kept.
+    const ofBatch = logged.filter((e) => e.dealId!.startsWith('deal-batch-') && e.dealId !== 'deal-batch-other').map((e) => Number(e.dealId!.slice('deal-batch-'.length)));
+    const firsts = ofBatch.slice(0, 4);
+    expect(firsts).toEqual([...firsts].sort((x, y) => x - y));
   });
 });

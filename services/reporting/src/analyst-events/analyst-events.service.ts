@@ -2,7 +2,7 @@ import { Injectable, type OnModuleInit } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import type { Model } from 'mongoose';
 import { Subject } from 'rxjs';
-import { type CloudEvent } from '@tt/messaging';
+import { type BatchWork, type CloudEvent } from '@tt/messaging';
 import { isDuplicateKey } from '@tt/store';
 import { ANALYST_EVENT_MODEL, type AnalystEventRow } from './analyst-event.schema';
 import { analystView } from './analyst-view';
@@ -46,7 +46,11 @@ export interface EventPage {
 }
 
 @Injectable()
-export class AnalystEventsService implements OnModuleInit {
+export class AnalystEventsService implements OnModuleInit, BatchWork<CloudEvent> {
+  readonly name = 'analysts\' event log';
+  /** After the totals' roll-ups (stage 0): an analyst who reads the totals on an event finds them moved. */
+  readonly stage = 1;
+
   /** Fires in this instance when an event is logged here (other instances' readers poll). */
   readonly appended$ = new Subject<number>();
 
@@ -60,40 +64,67 @@ export class AnalystEventsService implements OnModuleInit {
     await this.events.init();
   }
 
+  /** A batch's applied events (BatchWork: the deal consumer leaves each to its batch's end). */
+  async settle(events: readonly CloudEvent[]): Promise<void> {
+    await this.recordMany(events);
+  }
+
+  /** Logs one applied deal event (see recordMany). */
+  record(event: CloudEvent): Promise<void> {
+    return this.recordMany([event]);
+  }
+
   /**
-   * Logs an applied deal event once, whatever the redeliveries, replays under new ids and however many
-   * instances: by its natural identity (deal, type, revision), not its id.
+   * Logs applied deal events once each, in the order given, whatever the redeliveries, replays under
+   * new ids and however many instances: by their natural identity (deal, type, revision), not their id.
    *
-   * Gap-free by construction: an event takes its position in the insert that writes it, as the next
-   * after the newest row (`_id` is unique, so of two instances racing for a position one wins and the
-   * other takes the next). A position exists only once its event does, and only after every lower one,
-   * so a reader never meets a hole and never has to wait at one: a writer that stalls, or dies, between
+   * Gap-free by construction: the events take the positions after the newest row, in one ordered
+   * insert, each position written only after the one before it (`_id` is unique: of two instances
+   * racing for a position one wins, the other's insert stops there and it reads the newest again for
+   * the rest). A position exists only once its event does, and only after every lower one, so a
+   * reader never meets a hole and never has to wait at one: a writer that stalls, or dies, between
    * deciding to log and logging holds no position anyone could read past.
    */
-  async record(event: CloudEvent): Promise<void> {
-    const data = (event.data ?? {}) as Record<string, unknown>;
-    const naturalKey = naturalKeyOf(event.type, data) ?? `event:${event.id}`;
-    for (;;) {
-      if (await this.events.exists({ $or: [{ naturalKey }, { eventId: event.id }] })) return;
-      const seq = (await this.head()) + 1;
+  async recordMany(events: readonly CloudEvent[]): Promise<void> {
+    let left = events.map((event) => {
+      const data = (event.data ?? {}) as Record<string, unknown>;
+      return { event, data, naturalKey: naturalKeyOf(event.type, data) ?? `event:${event.id}` };
+    });
+    while (left.length > 0) {
+      const logged = await this.events
+        .find({ $or: [{ naturalKey: { $in: left.map((e) => e.naturalKey) } }, { eventId: { $in: left.map((e) => e.event.id) } }] }, { naturalKey: 1, eventId: 1 })
+        .lean();
+      const keys = new Set(logged.map((row) => row.naturalKey));
+      const ids = new Set(logged.map((row) => row.eventId));
+      left = left.filter(({ event, naturalKey }) => {
+        if (keys.has(naturalKey) || ids.has(event.id)) return false;
+        keys.add(naturalKey); // the same event twice in one batch is logged once
+        ids.add(event.id);
+        return true;
+      });
+      if (left.length === 0) return;
+      const head = await this.head();
+      const rows = left.map(({ event, data, naturalKey }, i) => ({
+        _id: head + 1 + i,
+        eventId: event.id,
+        naturalKey,
+        type: event.type,
+        time: event.time,
+        ...(typeof data.dealId === 'string' && { dealId: data.dealId }),
+        ...(typeof data.parkId === 'string' && { parkId: data.parkId }),
+        data: analystView(data) as Record<string, unknown>,
+        recordedAt: new Date(),
+      }));
+      let inserted = rows.length;
       try {
-        await this.events.create({
-          _id: seq,
-          eventId: event.id,
-          naturalKey,
-          type: event.type,
-          time: event.time,
-          dealId: typeof data.dealId === 'string' ? data.dealId : undefined,
-          parkId: typeof data.parkId === 'string' ? data.parkId : undefined,
-          data: analystView(data) as Record<string, unknown>,
-          recordedAt: new Date(),
-        });
-        this.appended$.next(seq);
-        return;
+        await this.events.insertMany(rows, { ordered: true, lean: true });
       } catch (error) {
         if (!isDuplicateKey(error)) throw error;
-        // Another instance took the position (try the next), or logged this very event (then the check above returns).
+        // Another instance took a position (the rest go again after the newest), or logged one of these events (the check drops it).
+        inserted = firstFailedIndex(error); // an ordered insert stops at its first failure
       }
+      for (let i = 0; i < inserted; i++) this.appended$.next(rows[i]._id);
+      left = left.slice(inserted);
     }
   }
 
@@ -124,4 +155,14 @@ export class AnalystEventsService implements OnModuleInit {
     const newest = await this.events.findOne({}, { _id: 1 }).sort({ _id: -1 }).lean();
     return newest?._id ?? 0;
   }
+}
+
+/**
+ * How many documents of an ordered insert went in before it failed: the index of its first write
+ * error. (Not the error's `insertedCount`: the local MongoDB-wire server counts the failed one too.)
+ */
+function firstFailedIndex(error: unknown): number {
+  const { writeErrors } = error as { writeErrors?: { index: number }[] | { index: number } };
+  const errors = Array.isArray(writeErrors) ? writeErrors : writeErrors ? [writeErrors] : [];
+  return errors.length > 0 ? Math.min(...errors.map((e) => e.index)) : 0;
 }

@@ -1,6 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
-import type { Collection, Model } from 'mongoose';
+import type { AnyBulkWriteOperation, Collection } from 'mongodb';
+import type { Model } from 'mongoose';
+import type { BatchWork } from '@tt/messaging';
 import { upsertOnce } from '@tt/store';
 import { contributionOf, rollupDeltas, sameContribution, type Contribution, type RollupDelta, type RollupDoc, type VersionedContribution } from './rollup';
 import { ROLLUP_MODEL } from './rollup.schema';
@@ -11,6 +13,14 @@ const MAX_PASSES = 50;
 /** A document holding this many transition ids is cleaned by the applier that finds it so (else by the sweep). */
 const CLEAN_AT = 16;
 
+/** The `$inc`s of several transitions on one document, added up. */
+function sumOf(incs: Record<string, number>[]): Record<string, number> {
+  const sum: Record<string, number> = {};
+  for (const inc of incs) for (const [path, value] of Object.entries(inc)) sum[path] = (sum[path] ?? 0) + value;
+  for (const [path, value] of Object.entries(sum)) if (value === 0) delete sum[path];
+  return sum;
+}
+
 /** `rollup.version` as a filter: rows from before the roll-ups have none (version 0). */
 const versionIs = (version: number) => (version === 0 ? { $exists: false } : version);
 
@@ -19,20 +29,31 @@ export function needsRollup(state: RollupState | undefined): boolean {
   return !state || state.pending === true || state.applying !== undefined || state.counted === undefined;
 }
 
+/** One row's transition: from what the roll-ups hold of it to what it counts for at `target.version`. */
+interface Transition {
+  dealId: string;
+  from: Contribution | null;
+  target: VersionedContribution;
+}
+const transitionId = (t: Transition) => `${t.dealId}:${t.target.version}`;
+
 /**
  * Keeps the totals' roll-ups (`totals_rollups`, see rollup.ts) equal to the sum of the rows'
  * contributions, without transactions or locks, from any number of instances at once, across crashes
- * between any two writes and any number of redeliveries. `apply(dealId)` may be called at any time:
+ * between any two writes and any number of redeliveries. `applyMany(dealIds)` may be called at any
+ * time, with any rows (the deal consumer calls it once per Kafka batch, with the batch's deals; the
+ * sweep and `apply` with one). Each pass, for all its rows at once:
  *
- * 1. claim: if the row is pending, record on it the contribution it counts for now, `applying` =
+ * 1. claim: on each pending row, record the contribution it counts for now, `applying` =
  *    {version, c}, guarded on the version read (a newer write lands as a newer version) and on no
- *    other claim. From here every applier works towards that same target: the row may move on, the
- *    target does not.
- * 2. apply: for each roll-up document the change moves (one: a row's month and park never change),
- *    `$inc` the difference between `counted` (what the roll-ups hold of the row) and `applying`, and
- *    `$push` the transition's id `<dealId>:<version>` in the same update, guarded on the id not being
- *    there yet (a retry or a racing applier skips it) and on the document's `epoch` read before the
- *    row was (re)read (see clean).
+ *    other claim. From here every applier works towards that same target (a version's contribution
+ *    is fixed, so any applier's claim of it is the same claim): the row may move on, the target does not.
+ * 2. apply: for each roll-up document the batch's transitions move (a row moves one: its month and
+ *    park never change), one `$inc` of the sum of their differences between `counted` (what the
+ *    roll-ups hold of the row) and `applying`, and a `$push` of their ids `<dealId>:<version>` in the
+ *    same update, guarded on none of the ids being there yet (when some are, a retry or a racing
+ *    applier applied them: the update goes again without them) and on the document's `epoch` read
+ *    before the rows were read again (see clean).
  * 3. record: `counted` = `applying`, `applying` removed, and `pending` cleared if no newer version landed
  *    (else it stays, and the next pass takes the row from this version to the newer one).
  * 4. clean (once a document holds CLEAN_AT ids, and at every sweep): pull the ids whose row records
@@ -42,11 +63,12 @@ export function needsRollup(state: RollupState | undefined): boolean {
  *    says counted. Without the epoch, pulling an id would let such a late writer apply it a second
  *    time. Ids (`<dealId>:<version>`) are never reused: a row's version only grows.
  *
- * A crash leaves the row `pending` (with or without `applying`): the next call (the redelivered event,
- * the sweep) finishes the same transition, skipping the documents that already hold its id.
+ * A crash leaves rows `pending` (with or without `applying`): the next call (the redelivered events,
+ * the sweep) finishes the same transitions, skipping the documents that already hold their ids.
  */
 @Injectable()
-export class RollupApplier {
+export class RollupApplier implements BatchWork<string> {
+  readonly name = 'totals roll-ups';
   private readonly rows: Collection<Transaction>;
   private readonly docs: Collection<RollupDoc>;
 
@@ -55,65 +77,104 @@ export class RollupApplier {
     this.docs = rollups.collection as unknown as Collection<RollupDoc>;
   }
 
+  /** A batch's deals (BatchWork: the deal consumer leaves each transaction event's deal to its batch's end). */
+  async settle(dealIds: readonly string[]): Promise<void> {
+    await this.applyMany(dealIds);
+  }
+
   /** Brings the roll-ups to what the row counts for now; returns how many transitions it applied or finished. */
-  async apply(dealId: string): Promise<number> {
+  apply(dealId: string): Promise<number> {
+    return this.applyMany([dealId]);
+  }
+
+  /** Brings the roll-ups to what each row counts for now, all rows together; returns how many transitions it applied or finished. */
+  async applyMany(dealIds: readonly string[]): Promise<number> {
+    let open = [...new Set(dealIds)];
     let transitions = 0;
     for (let pass = 0; pass < MAX_PASSES; pass++) {
-      const row = await this.rows.findOne({ _id: dealId }, { projection: { record: 0, changes: 0 } });
-      if (!row || !needsRollup(row.rollup)) return transitions;
-      const state = row.rollup ?? {};
-      let target = state.applying;
-      if (!target) {
-        target = { version: state.version ?? 0, c: contributionOf(row) };
-        if (state.counted && target.version <= state.counted.version) {
-          // Nothing newer than what is counted (only a flag was left): clear it while the row still says so.
-          await this.rows.updateOne({ _id: dealId, 'rollup.version': versionIs(target.version), 'rollup.applying': { $exists: false } }, { $unset: { 'rollup.pending': '' } });
+      const rows = await this.rows.find({ _id: { $in: open } }, { projection: { record: 0, changes: 0 } }).toArray();
+      const claimed: Transition[] = [];
+      const writes: AnyBulkWriteOperation<Transaction>[] = [];
+      for (const row of rows) {
+        if (!needsRollup(row.rollup)) continue;
+        const state = row.rollup ?? {};
+        const from = state.counted?.c ?? null;
+        if (state.applying) {
+          claimed.push({ dealId: row._id, from, target: state.applying });
           continue;
         }
-        const claimed = await this.rows.updateOne(
-          { _id: dealId, 'rollup.version': versionIs(target.version), 'rollup.applying': { $exists: false }, 'rollup.counted.version': state.counted ? state.counted.version : { $exists: false } },
-          { $set: { 'rollup.applying': target, 'rollup.pending': true } },
-        );
-        if (claimed.matchedCount === 0) continue; // a newer write or another applier's claim came first: read again
+        const target = { version: state.version ?? 0, c: contributionOf(row) };
+        if (state.counted && target.version <= state.counted.version) {
+          // Nothing newer than what is counted (only a flag was left): clear it while the row still says so.
+          writes.push({ updateOne: { filter: { _id: row._id, 'rollup.version': versionIs(target.version), 'rollup.applying': { $exists: false } }, update: { $unset: { 'rollup.pending': '' } } } });
+          continue;
+        }
+        writes.push({
+          updateOne: {
+            filter: { _id: row._id, 'rollup.version': versionIs(target.version), 'rollup.applying': { $exists: false }, 'rollup.counted.version': state.counted ? state.counted.version : { $exists: false } },
+            update: { $set: { 'rollup.applying': target, 'rollup.pending': true } },
+          },
+        });
+        claimed.push({ dealId: row._id, from, target });
       }
-      const crowded = await this.applyTransition(dealId, state.counted?.c ?? null, target);
-      if (crowded === null) continue; // a clean-up moved an epoch, or the transition was recorded elsewhere: read again
-      const settled = await this.record(dealId, target);
+      open = rows.filter((row) => needsRollup(row.rollup)).map((row) => row._id);
+      if (open.length === 0) return transitions;
+      if (writes.length > 0) await this.rows.bulkWrite(writes, { ordered: false });
+      // A claim that did not stick (a newer write, or another applier's claim of an older version) is read again next pass.
+      const { applied, crowded } = await this.applyTransitions(claimed);
+      await this.record(applied);
       for (const docId of crowded) await this.clean(docId);
-      transitions++;
-      if (settled) return transitions; // no newer version landed meanwhile
+      transitions += applied.length;
     }
-    throw new Error(`the roll-ups of transaction ${dealId} did not settle in ${MAX_PASSES} passes`);
+    throw new Error(`the roll-ups of transactions ${open.slice(0, 5).join(', ')}${open.length > 5 ? ', …' : ''} did not settle in ${MAX_PASSES} passes`);
   }
 
   /**
-   * Step 2 for one transition: the documents that now hold CLEAN_AT ids or more (to clean once it is
-   * recorded), or null when the row must be read again. Each document's epoch is read before the row
-   * is read again: what the row says then is no older than the epoch, which is what makes step 4 safe.
+   * Step 2 for a pass's transitions: those applied to every document they move (to record), and the
+   * documents that now hold CLEAN_AT ids or more (to clean once they are recorded). Each document's
+   * epoch is read before the rows are read again: what a row says then is no older than the epoch,
+   * which is what makes step 4 safe. A transition whose row no longer says it is being applied (the
+   * claim did not stick, or it was recorded elsewhere), or that meets a moved epoch, is left to the
+   * next pass, which reads its row again.
    */
-  private async applyTransition(dealId: string, from: Contribution | null, target: VersionedContribution): Promise<string[] | null> {
-    const deltas = rollupDeltas(from, target.c);
-    if (deltas.size === 0) return [];
-    const id = `${dealId}:${target.version}`;
-    const epochs = await this.epochsOf(deltas);
-    const row = await this.rows.findOne({ _id: dealId }, { projection: { 'rollup.applying.version': 1 } });
-    if (row?.rollup?.applying?.version !== target.version) return null;
+  private async applyTransitions(claimed: Transition[]): Promise<{ applied: Transition[]; crowded: string[] }> {
+    if (claimed.length === 0) return { applied: [], crowded: [] };
+    const moves = new Map(claimed.map((t) => [t, rollupDeltas(t.from, t.target.c)]));
+    const docs = new Map<string, RollupDelta>();
+    for (const deltas of moves.values()) for (const [docId, delta] of deltas) if (!docs.has(docId)) docs.set(docId, delta);
+    const epochs = await this.epochsOf(docs);
+    const now = await this.rows.find({ _id: { $in: claimed.map((t) => t.dealId) } }, { projection: { 'rollup.applying.version': 1 } }).toArray();
+    const applyingAt = new Map(now.map((row) => [row._id, row.rollup?.applying?.version]));
+    const live = claimed.filter((t) => applyingAt.get(t.dealId) === t.target.version);
+    const failed = new Set<Transition>();
     const crowded: string[] = [];
-    for (const [docId, delta] of deltas) {
-      const doc = await this.docs.findOneAndUpdate(
-        { _id: docId, epoch: epochs.get(docId)!, applied: { $ne: id } },
-        { $inc: delta.inc, $push: { applied: id } },
-        { returnDocument: 'after', projection: { applied: 1 } },
-      );
-      if (doc) {
-        if (doc.applied.length >= CLEAN_AT) crowded.push(docId);
-        continue;
-      }
-      const now = await this.docs.findOne({ _id: docId }, { projection: { applied: 1 } });
-      if (now?.applied?.includes(id)) continue; // applied already (a retry, or a racing applier of the same transition)
-      return null; // the epoch moved: a clean-up ran since it was read
-    }
-    return crowded;
+    await Promise.all(
+      [...docs.keys()].map(async (docId) => {
+        let members = live.filter((t) => moves.get(t)!.has(docId));
+        while (members.length > 0) {
+          const ids = members.map(transitionId);
+          const inc = sumOf(members.map((t) => moves.get(t)!.get(docId)!.inc)); // empty when they cancel out
+          const doc = await this.docs.findOneAndUpdate(
+            { _id: docId, epoch: epochs.get(docId)!, applied: { $nin: ids } },
+            { ...(Object.keys(inc).length > 0 && { $inc: inc }), $push: { applied: { $each: ids } } },
+            { returnDocument: 'after', projection: { applied: 1 } },
+          );
+          if (doc) {
+            if (doc.applied.length >= CLEAN_AT) crowded.push(docId);
+            return;
+          }
+          const held = await this.docs.findOne({ _id: docId }, { projection: { epoch: 1, applied: 1 } });
+          if ((held?.epoch ?? 0) !== epochs.get(docId)) {
+            for (const t of members) failed.add(t); // a clean-up ran since the epoch was read: read these rows again
+            return;
+          }
+          // Some are there already (a retry, or a racing applier of the same transitions): the others go again.
+          const there = new Set(held?.applied ?? []);
+          members = members.filter((t) => !there.has(transitionId(t)));
+        }
+      }),
+    );
+    return { applied: live.filter((t) => !failed.has(t)), crowded };
   }
 
   /** The roll-up documents' epochs, creating those not there yet (empty). */
@@ -130,18 +191,25 @@ export class RollupApplier {
   }
 
   /**
-   * Step 3: `counted` = the transition's target; `pending` cleared only if the row is still at that
-   * version. True when this settled the row (nothing newer to apply).
+   * Step 3, for every applied transition in one ordered bulk: `counted` = its target and `pending`
+   * cleared while the row is still at that version; else (a newer version landed: it stays pending,
+   * for the next pass) only `counted` and `applying`. The second update of a row matches only when its
+   * first did not. Either is a no-op when another applier recorded the transition first.
    */
-  private async record(dealId: string, target: VersionedContribution): Promise<boolean> {
-    const settled = await this.rows.updateOne(
-      { _id: dealId, 'rollup.applying.version': target.version, 'rollup.version': versionIs(target.version) },
-      { $set: { 'rollup.counted': target }, $unset: { 'rollup.applying': '', 'rollup.pending': '' } },
+  private async record(applied: Transition[]): Promise<void> {
+    if (applied.length === 0) return;
+    await this.rows.bulkWrite(
+      applied.flatMap(({ dealId, target }): AnyBulkWriteOperation<Transaction>[] => [
+        {
+          updateOne: {
+            filter: { _id: dealId, 'rollup.applying.version': target.version, 'rollup.version': versionIs(target.version) },
+            update: { $set: { 'rollup.counted': target }, $unset: { 'rollup.applying': '', 'rollup.pending': '' } },
+          },
+        },
+        { updateOne: { filter: { _id: dealId, 'rollup.applying.version': target.version }, update: { $set: { 'rollup.counted': target }, $unset: { 'rollup.applying': '' } } } },
+      ]),
+      { ordered: true },
     );
-    if (settled.matchedCount === 1) return true;
-    // A newer version landed (it stays pending), or another applier recorded this transition first.
-    await this.rows.updateOne({ _id: dealId, 'rollup.applying.version': target.version }, { $set: { 'rollup.counted': target }, $unset: { 'rollup.applying': '' } });
-    return false;
   }
 
   /**
@@ -170,9 +238,7 @@ export class RollupApplier {
   /** The sweep: every row left pending (by a crash between its write and its roll-up, or by a failed apply). */
   async applyPending(limit = 1_000): Promise<number> {
     const rows = await this.rows.find({ 'rollup.pending': true }, { projection: { _id: 1 } }).limit(limit).toArray();
-    let applied = 0;
-    for (const { _id } of rows) applied += await this.apply(_id);
-    return applied;
+    return rows.length === 0 ? 0 : this.applyMany(rows.map((row) => row._id));
   }
 
   /**

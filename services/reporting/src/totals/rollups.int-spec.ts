@@ -74,8 +74,10 @@ describe('the totals’ roll-ups', () => {
       if (left-- <= 0) throw new Crash(`killed after ${writes} writes`);
     });
   };
-  const repositoryOf = (at: Instance, applier = applierOf(at)) => new TransactionsRepository(at.transactions, at.rollups, applier);
-  const serviceOf = (at: Instance, applier = applierOf(at)) => new TransactionsProjection(repositoryOf(at, applier));
+  const repositoryOf = (at: Instance) => new TransactionsRepository(at.transactions, at.rollups);
+  /** What reporting's deal consumer runs: the projection, then (at its batch's end) the applier. */
+  type Handler = { projection: TransactionsProjection; applier: RollupApplier };
+  const serviceOf = (at: Instance, applier = applierOf(at)): Handler => ({ projection: new TransactionsProjection(repositoryOf(at)), applier });
   const queriesOf = (at: Instance) => new TotalsQueries(repositoryOf(at), at.funnel);
 
   // -- one deal's events, as contract-tracking publishes them -------------------------------------
@@ -124,7 +126,14 @@ describe('the totals’ roll-ups', () => {
       amended: { ...change, revision: 2, reverses: corrected, restates: amended, reason: '双方签订补充协议' },
       revoked: { ...change, revision: 3, reverses: amended, reason: '经核查不属于技术合同，撤销登记' },
     };
-    return { dealId: context.dealId, deliver: (service: TransactionsProjection, step: Step) => deliver(service, step, events) };
+    return {
+      dealId: context.dealId,
+      events,
+      deliver: async (handler: Handler, step: Step) => {
+        await deliver(handler.projection, step, events);
+        await handler.applier.apply(context.dealId); // a batch of one
+      },
+    };
   }
 
   type Events = {
@@ -264,6 +273,43 @@ describe('the totals’ roll-ups', () => {
     }
     await Promise.all(all.slice(0, 3).flatMap((deal) => [deal.deliver(a, 'revoked'), deal.deliver(b, 'revoked'), sweeps[0].applyPending(), sweeps[1].cleanApplied()]));
     await expectRollupsEqualRows();
+  });
+
+  it('counts once when a batch of deals is applied together, by two instances with overlapping batches, and after a crash at any write of a batch', async () => {
+    const projection = new TransactionsProjection(repositoryOf(one));
+    /** A Kafka batch: every deal's step written, then the roll-ups once for all of them (as the deal consumer does). */
+    const batchOf = (size: number, offset: number) => Array.from({ length: size }, (_, i) => dealEvents(terms(offset + i)));
+    const writeAll = async (deals: ReturnType<typeof dealEvents>[], step: Step) => {
+      for (const deal of deals) await deliver(projection, step, deal.events);
+    };
+    // Two instances, overlapping batches of the same deals, at once; every step.
+    const shared = batchOf(8, 20);
+    for (const step of STEPS) {
+      await writeAll(shared, step);
+      const ids = shared.map((d) => d.dealId);
+      await Promise.all([applierOf(one).applyMany(ids.slice(0, 6)), applierOf(two).applyMany(ids.slice(2)), applierOf(two).applyMany([...ids].reverse())]);
+      await expectRollupsEqualRows();
+    }
+    // A crash before each write of a batch's roll-up, finished by the batch's redelivery or by the sweep.
+    let scenarios = 0;
+    for (let writes = 0; ; writes++) {
+      const deals = batchOf(5, 40 + writes);
+      await writeAll(deals, 'logged');
+      const crashed = await crashingAfter(writes)
+        .applyMany(deals.map((d) => d.dealId))
+        .then(
+          () => false,
+          (error: unknown) => (error instanceof Crash ? true : Promise.reject(error)),
+        );
+      if (!crashed) break;
+      scenarios++;
+      if (writes % 2 === 0) await applierOf(one).applyMany(deals.map((d) => d.dealId));
+      else await applierOf(two).applyPending();
+      await writeAll(deals, 'enriched'); // and the batch after it
+      await applierOf(one).applyMany(deals.map((d) => d.dealId));
+      await expectRollupsEqualRows();
+    }
+    expect(scenarios).toBeGreaterThanOrEqual(4);
   });
 
   it('does not let an applier that read the row before another applied the same change apply it again (the epoch)', async () => {

@@ -22,6 +22,6 @@ import { TransactionsRepository } from './transactions.repository';
   ],
   controllers: [TotalsController],
   providers: [TransactionsRepository, TransactionsProjection, TotalsQueries, RollupApplier, RollupSweeps, RollupSweepProcessor],
-  exports: [TransactionsProjection],
+  exports: [TransactionsProjection, RollupApplier],
 })
 export class TotalsModule {}

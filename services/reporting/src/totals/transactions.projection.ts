@@ -11,7 +11,8 @@ type Revoked = PayloadOf<'cn.techtransfer.transaction.revoked.v1'>;
 
 /**
  * The transaction events applied to the rows: what each event writes, and whether a change is taken
- * (change-rules). The writes, each with its roll-up, are the repository's (transactions.repository.ts).
+ * (change-rules). The writes are the repository's (transactions.repository.ts); each leaves the row
+ * pending for the roll-up applier, which the deal consumer runs once per batch (rollup-applier.ts).
  */
 @Injectable()
 export class TransactionsProjection {
@@ -59,7 +60,7 @@ export class TransactionsProjection {
   private async applyChange(t: Restated | Revoked, kind: ChangeKind, deal: HeldDeal | null, changes: object): Promise<void> {
     const row = await this.repository.find(t.dealId);
     const judged = judgeChange(kind, t, row, deal);
-    if (judged.verdict === 'redelivery') return void (await this.repository.rollUp(t.dealId)); // finishes a roll-up a crash left half done
+    if (judged.verdict === 'redelivery') return; // the consumer's roll-up finishes one a crash left half done
     if (judged.verdict === 'reject') throw new EventRejectedError(judged.reason);
     const change = { kind, revision: t.revision, reason: t.reason, at: new Date(t.at), fingerprint: judged.fingerprint };
     const written = await this.repository.writeChange(t.dealId, row!.revision, changes, change);

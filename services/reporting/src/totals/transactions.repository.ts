@@ -3,7 +3,6 @@ import { InjectModel } from '@nestjs/mongoose';
 import type { Model } from 'mongoose';
 import { upsertOnce } from '@tt/store';
 import { rollupIdOf, sumRollups, type RollupDoc } from './rollup';
-import { RollupApplier } from './rollup-applier';
 import { ROLLUP_MODEL } from './rollup.schema';
 import { TRANSACTION_MODEL, type Transaction } from './transaction.schema';
 
@@ -22,27 +21,26 @@ const NEXT_VERSION = { 'rollup.version': 1 };
 /**
  * The transaction rows (the source of truth) and the totals' roll-ups read from them. Every write is a
  * guarded single-document update (upsert once, or compare-and-set on the revision) that raises the
- * row's roll-up version, and is followed by the roll-up applier; a redelivery runs it again, so a crash
- * between the two is finished by the event's redelivery (or by the sweep).
+ * row's roll-up version and marks it pending; the roll-up applier (rollup-applier.ts) then brings the
+ * roll-ups to it: the deal consumer at its Kafka batch's end, before the batch is committed, so a crash
+ * between the two is finished by the events' redelivery (or by the sweep).
  */
 @Injectable()
 export class TransactionsRepository {
   constructor(
     @InjectModel(TRANSACTION_MODEL) private readonly transactions: Model<Transaction>,
     @InjectModel(ROLLUP_MODEL) private readonly rollups: Model<RollupDoc>,
-    private readonly applier: RollupApplier,
   ) {}
 
-  /** The row at revision 0, inserted once (a redelivery meets its `_id` and changes nothing), then rolled up. */
+  /** The row at revision 0, inserted once (a redelivery meets its `_id` and changes nothing). */
   async insertLogged(dealId: string, row: LoggedRow): Promise<void> {
     await upsertOnce(this.transactions.updateOne({ _id: dealId }, { $setOnInsert: { ...row, revision: 0, rollup: { version: 1, pending: true } } }, { upsert: true }).exec());
-    await this.applier.apply(dealId);
   }
 
   /**
    * Sets `set` on the row only while it is still at revision 0 (inserting it with `insertOnly` besides
-   * if it is not there yet), then rolls it up: a redelivery after a correction changes nothing (the
-   * upsert meets the row's `_id` at a later revision and stops).
+   * if it is not there yet): a redelivery after a correction changes nothing (the upsert meets the
+   * row's `_id` at a later revision and stops).
    */
   async writeAtRevisionZero(dealId: string, set: object, insertOnly: object): Promise<void> {
     await upsertOnce(
@@ -50,7 +48,6 @@ export class TransactionsRepository {
         .updateOne({ _id: dealId, revision: 0 }, { $set: { ...set, ...PENDING }, $inc: NEXT_VERSION, $setOnInsert: insertOnly }, { upsert: true })
         .exec(),
     );
-    await this.applier.apply(dealId);
   }
 
   find(dealId: string) {
@@ -59,20 +56,13 @@ export class TransactionsRepository {
 
   /**
    * Restates the row at the change's revision, recording the change, conditional on the revision read
-   * (`heldRevision`), then rolls it up. False when another change landed since the read (nothing written).
+   * (`heldRevision`). False when another change landed since the read (nothing written).
    */
   async writeChange(dealId: string, heldRevision: number, changes: object, change: TransactionChange): Promise<boolean> {
     const written = await this.transactions
       .updateOne({ _id: dealId, revision: heldRevision }, { $set: { ...changes, revision: change.revision, ...PENDING }, $inc: NEXT_VERSION, $push: { changes: change } })
       .exec();
-    if (written.matchedCount === 0) return false;
-    await this.applier.apply(dealId);
-    return true;
-  }
-
-  /** Brings the roll-ups to what the row counts for now: finishes a roll-up a crash left half done. */
-  async rollUp(dealId: string): Promise<void> {
-    await this.applier.apply(dealId);
+    return written.matchedCount === 1;
   }
 
   /**
