@@ -137,7 +137,8 @@ async function serviceRun(system: TestSystem, service: ServiceProcess, group: st
 
 /**
  * The raw baseline: kafkajs `eachBatch` (3 partitions concurrently, as the transport), `perMessage`
- * in offset order, then `perBatch` with the batch's records, then one commit per batch.
+ * in offset order (heartbeating along, as the transport does), then `perBatch` with the batch's
+ * records, then one commit per batch.
  */
 async function rawRun(
   system: TestSystem,
@@ -167,6 +168,7 @@ async function rawRun(
           await perMessage(message);
           resolveOffset(message.offset);
           done.push(message);
+          await heartbeat(); // kafkajs sends one only once heartbeatInterval has passed: a long batch keeps its partitions
         }
         if (done.length === 0) return;
         await perBatch(done);

@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { Module, type INestApplication, type Type } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
+import { ModuleRef, NestFactory } from '@nestjs/core';
 import { getConnectionToken } from '@nestjs/mongoose';
 import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
 import type { Connection } from 'mongoose';
@@ -68,7 +68,9 @@ export async function bootstrapService(options: BootstrapOptions): Promise<INest
   const storeWatchdog = new StoreWatchdog(connection, config.mongoUrl);
   storeWatchdog.start();
 
-  const outbox = optional(() => app.get(EventOutbox, { strict: false }));
+  // Through ModuleRef: the app's own get() logs a missing provider as an error (reporting has no outbox).
+  const modules = app.get(ModuleRef);
+  const outbox = optional(() => modules.get(EventOutbox, { strict: false }));
   if (outbox) {
     scrapedGauge({
       name: 'tt_outbox_oldest_event_age_seconds',

@@ -1,6 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { EVENT_EXAMPLES, type PayloadOf, type SupplyKind } from '@tt/contracts';
+import { getQueueToken } from '@nestjs/bullmq';
+import type { Queue } from 'bullmq';
 import { analystToken, brokerToken, eventually, MediumTier, type ApiClient, type ApiResponse } from '@tt/testing';
+import { catalogueWindowOf, SCORING_QUEUE, scoringJobId } from '../src/proposals/scoring.queue';
 
 /**
  * Matching's proposals in the medium tier: its Nest modules with the platform's HTTP edge, on the real
@@ -138,6 +141,31 @@ describe('matching (medium tier): proposals', () => {
     await settle();
     expect(matchEventsOf('cn.techtransfer.match.proposed.v1', needId)).toHaveLength(1);
     expect((await awaitProposals(needId)).proposals.map((p) => p.proposalId)).toEqual(proposals.map((p) => p.proposalId));
+  });
+
+  it('follows the catalogue itself only when its window’s fan-out has begun: a quiet catalogue costs no second scoring', async () => {
+    const scoring = tier.app.get<Queue>(getQueueToken(SCORING_QUEUE));
+    const fanouts = tier.connection.collection<{ _id: number; startedAt?: Date }>('catalogue_fanouts');
+    const windowMs = 1_000; // CATALOGUE_RESCORE_WINDOW above
+    const windowsAround = (from: number, to: number) => Array.from({ length: Math.ceil((to - from) / windowMs) + 5 }, (_, i) => catalogueWindowOf(new Date(from), windowMs) + (i - 2) * windowMs);
+    const ownJobs = async (needId: string, windows: number[]) => (await Promise.all(windows.map((w) => scoring.getJob(scoringJobId(needId, 0, { window: w }))))).filter(Boolean);
+
+    // No fan-out of the window has begun: a change later in it will fan out to this need, which is open.
+    const quietFrom = Date.now();
+    const quiet = await scoredNeed();
+    await settle(); // the job follows the catalogue just after its proposals are written
+    expect(await ownJobs(quiet.needId, windowsAround(quietFrom, Date.now()))).toEqual([]);
+
+    // A fan-out of the window has begun (perhaps read past this need): the need follows the window itself.
+    const busyFrom = Date.now();
+    const marked = windowsAround(busyFrom, busyFrom + 60_000);
+    await fanouts.insertMany(marked.map((w) => ({ _id: w, startedAt: new Date() })));
+    try {
+      const busy = await scoredNeed();
+      await eventually(() => ownJobs(busy.needId, marked), (jobs) => jobs.length === 1, { timeoutMs: 10_000, what: 'the need’s own job for its window' });
+    } finally {
+      await fanouts.deleteMany({ _id: { $in: marked } });
+    }
   });
 
   it('refuses a need event from a service that does not own the need topic', async () => {

@@ -7,6 +7,7 @@ import { traceparentForJob } from '@tt/observability';
 import type { EnterpriseView } from '../enterprises/enterprise-view';
 import { EnterprisesService } from '../enterprises/enterprises.service';
 import { NeedsService } from '../needs/needs.service';
+import type { CreateNeedDto } from '../needs/need.dto';
 import { CONFIDENTIALITY_LABELS, HEADER_MARKER, templateSpec } from './need-import-columns';
 import { needRowRuleProblems, parseRow } from './need-import-sheet';
 import { NEED_IMPORT_JOB_DEFAULTS, NEED_IMPORT_QUEUE, type NeedImportJob } from './need-import.queue';
@@ -19,6 +20,9 @@ type Broker = Principal & { parkId: string };
 export const MAX_IMPORT_ROWS = 10_000;
 const PROGRESS_EVERY = 100;
 const COUNT_OF_OUTCOME = { created: 'created', 'already-imported': 'alreadyImported', invalid: 'invalid' } as const;
+
+/** A row that passed every check: its need, waiting for the next write (index: its place in the sheet). */
+type ValidRow = { index: number; row: number; dto: CreateNeedDto; enterprise: EnterpriseView };
 
 @Injectable()
 export class NeedImportsService {
@@ -88,8 +92,9 @@ export class NeedImportsService {
 
   /**
    * The job: every row checked with the API's rules; valid rows become needs (and their enterprises,
-   * found by credit code in the park); invalid rows change nothing. Safe to run again after a crash:
-   * a row's need id comes from its content, so a rerun meets what the first run created.
+   * found by credit code in the park); invalid rows change nothing. The needs are written PROGRESS_EVERY
+   * rows at a time, in one insert, before the progress moves. Safe to run again after a crash: a row's
+   * need id comes from its content, so a rerun meets what the first run created.
    */
   async process(importId: string): Promise<void> {
     const job = await this.repository.findForJob(importId);
@@ -103,28 +108,47 @@ export class NeedImportsService {
     const enterprisesByCode = new Map<string, EnterpriseView>();
     const counts = { created: 0, alreadyImported: 0, invalid: 0, enterprisesCreated: 0 };
     const outcomes: RowOutcome[] = [];
+    let valid: ValidRow[] = [];
+    const writeValid = async () => {
+      if (valid.length === 0) return;
+      const results = await this.needs.captureImported(valid, broker, importId);
+      for (const [k, { index, row, enterprise }] of valid.entries()) {
+        // A rerun of this import meets the needs its first run created: they are still this import's.
+        const created = results[k].created || results[k].importId === importId;
+        outcomes[index] = { row, outcome: created ? 'created' : 'already-imported', needId: results[k].needId, enterpriseName: enterprise.name };
+      }
+      valid = [];
+    };
     for (const [i, { rowNumber, values, unsafe }] of sheet.rows.entries()) {
       // Text with control characters is refused as the JSON API refuses it.
-      const outcome: RowOutcome = unsafe
+      const checked: RowOutcome | ValidRow = unsafe
         ? { row: rowNumber, outcome: 'invalid', problems: unsafe.map((field) => ({ field, problem: '含控制字符 (control characters such as NUL or escape sequences are not allowed in text)' })) }
-        : await this.importRow(rowNumber, values, enterprisesByCode, broker, importId, counts);
-      counts[COUNT_OF_OUTCOME[outcome.outcome]]++;
-      outcomes.push(outcome);
-      if ((i + 1) % PROGRESS_EVERY === 0) await this.repository.recordProgress(importId, i + 1);
+        : await this.checkRow(i, rowNumber, values, enterprisesByCode, broker, counts);
+      if ('outcome' in checked) outcomes[i] = checked;
+      else valid.push(checked);
+      if ((i + 1) % PROGRESS_EVERY === 0) {
+        await writeValid();
+        await this.repository.recordProgress(importId, i + 1);
+      }
     }
+    await writeValid();
+    for (const outcome of outcomes) counts[COUNT_OF_OUTCOME[outcome.outcome]]++;
     await this.repository.markDone(importId, { processed: sheet.rows.length, counts, outcomes });
     this.logger.log(`import ${importId}: ${counts.created} created, ${counts.alreadyImported} already imported, ${counts.invalid} invalid`);
   }
 
-  /** One row: checked, then its enterprise found or created and its need captured; an invalid row writes nothing. */
-  private async importRow(
+  /**
+   * One row checked: its problems (an invalid row writes nothing), or the need to write with its
+   * enterprise, found in the park or created (the only write a valid row makes before its need's).
+   */
+  private async checkRow(
+    index: number,
     row: number,
     values: Record<string, string>,
     enterprisesByCode: Map<string, EnterpriseView>,
     broker: Broker,
-    importId: string,
     counts: { enterprisesCreated: number },
-  ): Promise<RowOutcome> {
+  ): Promise<RowOutcome | ValidRow> {
     const parsed = parseRow(values);
     if (!parsed.ok) return { row, outcome: 'invalid', problems: parsed.problems };
     const { creditCode } = parsed.enterprise;
@@ -139,10 +163,7 @@ export class NeedImportsService {
       if (found.created) counts.enterprisesCreated++;
     }
     enterprisesByCode.set(creditCode, enterprise);
-    const result = await this.needs.captureImported({ ...parsed.need, enterpriseId: enterprise.id }, enterprise, broker, importId);
-    // A rerun of this import meets the needs its first run created: they are still this import's.
-    const created = result.created || result.importId === importId;
-    return { row, outcome: created ? 'created' : 'already-imported', needId: result.needId, enterpriseName: enterprise.name };
+    return { index, row, dto: { ...parsed.need, enterpriseId: enterprise.id }, enterprise };
   }
 
   async markFailed(importId: string, error: string): Promise<void> {

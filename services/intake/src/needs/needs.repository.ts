@@ -3,6 +3,7 @@ import { InjectModel } from '@nestjs/mongoose';
 import type { Model } from 'mongoose';
 import type { NeedStatus } from '@tt/contracts';
 import { EventOutbox, type OutboxEntry } from '@tt/messaging';
+import { isDuplicateKey } from '@tt/store';
 import { conflict, FOLLOW_UP_ROOM, followUpOf, MAX_FOLLOW_UPS, notFound, preconditionFailed, type FollowUpDto } from '@tt/platform';
 import type { ListNeedsQuery } from './need.dto';
 import { NEED_MODEL, type Need } from './need.schema';
@@ -35,10 +36,30 @@ export class NeedsRepository {
     return created.toObject() as Need;
   }
 
-  /** The import that created the need, if one did. */
-  async importIdOf(needId: string): Promise<string | undefined> {
-    const existing = await this.needs.findById(needId, { importId: 1 }).lean().exec();
-    return existing?.importId;
+  /**
+   * Many needs, each with its need-captured event, in one unordered insert (one round trip; each
+   * document written whole or not at all, as one insert would). Returns, per need, whether it was
+   * written: one whose id was there already (the unique `_id`; an earlier need, or the same need twice
+   * in `needs`) is not written again. Any other failure is thrown.
+   */
+  async insertCapturedMany(needs: Omit<Need, 'createdAt' | 'updatedAt'>[]): Promise<boolean[]> {
+    const written = needs.map(() => true);
+    try {
+      await this.needs.insertMany(needs, { ordered: false, throwOnValidationError: true });
+    } catch (error) {
+      const failures = writeErrorsOf(error);
+      if (failures.length === 0 || failures.some((f) => !isDuplicateKey({ code: f.code ?? f.err?.code }))) throw error;
+      for (const { index } of failures) written[index] = false;
+    }
+    needs.forEach((need, i) => written[i] && this.outbox.flushCreated(this.needs, need._id, need.outbox));
+    return written;
+  }
+
+  /** The import that created each need, for those an import created. */
+  async importIdsOf(needIds: string[]): Promise<Map<string, string | undefined>> {
+    if (needIds.length === 0) return new Map();
+    const found = await this.needs.find({ _id: { $in: needIds } }, { importId: 1 }).lean().exec();
+    return new Map(found.map((need) => [need._id, need.importId]));
   }
 
   /** The need as stored (without its outbox), or null when the park has no need with this id. */
@@ -137,4 +158,12 @@ export class NeedsRepository {
 function versionGuard(need: Need) {
   const version = need.version ?? 0;
   return version === 0 ? { _id: need._id, $or: [{ version: 0 }, { version: { $exists: false } }] } : { _id: need._id, version };
+}
+
+/** The per-document failures of an unordered bulk insert (the driver gives one as an object, several as an array). */
+type WriteFailure = { index: number; code?: number; err?: { code?: number } };
+/** (Mongoose copies each failure as `{ err, index }`: the code is then on `err`.) */
+function writeErrorsOf(error: unknown): WriteFailure[] {
+  const { writeErrors } = (error ?? {}) as { writeErrors?: WriteFailure | WriteFailure[] };
+  return Array.isArray(writeErrors) ? writeErrors : writeErrors ? [writeErrors] : [];
 }

@@ -53,23 +53,27 @@ export class NeedsService {
   }
 
   /**
-   * A need from a row of a 需求征集表 import, already validated with the same rules as the API. Its id
-   * is derived from the park and the row's content, so the same row uploaded again (in this file or a
-   * later one) meets the need it created: answers false, and nothing new is written.
+   * Needs from rows of a 需求征集表 import, already validated with the same rules as the API, in one
+   * write. Each need's id is derived from the park and the row's content, so the same row uploaded
+   * again (in this file or a later one) meets the need it created: `created` false, nothing new written,
+   * and `importId` the import that did create it.
    */
-  async captureImported(dto: CreateNeedDto, enterprise: EnterpriseView, broker: Broker, importId: string): Promise<{ needId: string; created: boolean; importId?: string }> {
-    const needId = uuidFrom(`${broker.parkId}|import|${enterprise.creditCode}|${sha256(stableStringify({ ...dto, enterpriseId: undefined }) ?? '')}`);
-    try {
-      await this.insert(needId, dto, enterprise, broker, { importId });
-      return { needId, created: true };
-    } catch (error) {
-      if (!isDuplicateKey(error)) throw error;
-      return { needId, created: false, importId: await this.repository.importIdOf(needId) };
-    }
+  async captureImported(rows: { dto: CreateNeedDto; enterprise: EnterpriseView }[], broker: Broker, importId: string): Promise<{ needId: string; created: boolean; importId?: string }[]> {
+    const docs = rows.map(({ dto, enterprise }) =>
+      this.documentOf(uuidFrom(`${broker.parkId}|import|${enterprise.creditCode}|${sha256(stableStringify({ ...dto, enterpriseId: undefined }) ?? '')}`), dto, enterprise, broker, { importId }),
+    );
+    const written = await this.repository.insertCapturedMany(docs);
+    const importIds = await this.repository.importIdsOf(docs.filter((_, i) => !written[i]).map((doc) => doc._id));
+    return docs.map(({ _id }, i) => (written[i] ? { needId: _id, created: true } : { needId: _id, created: false, importId: importIds.get(_id) }));
   }
 
   /** The need and its need-captured event, in one document write (see OutboxRelay). */
   private async insert(needId: string, dto: CreateNeedDto, enterprise: EnterpriseView, broker: Broker, extra: Partial<Need>): Promise<Need> {
+    return this.repository.insertCaptured(this.documentOf(needId, dto, enterprise, broker, extra));
+  }
+
+  /** A new need's document, with its need-captured event staged in its outbox. */
+  private documentOf(needId: string, dto: CreateNeedDto, enterprise: EnterpriseView, broker: Broker, extra: Partial<Need>): Omit<Need, 'createdAt' | 'updatedAt'> {
     const confidentiality = dto.confidentiality ?? 'park-only';
     const keywords = dto.keywords ?? [];
     const captured = this.outbox.stage('cn.techtransfer.need.captured.v1', {
@@ -92,7 +96,7 @@ export class NeedsService {
       ...optionalNeedState(dto, enterprise.qualifications),
       capturedAt: new Date().toISOString(),
     });
-    return this.repository.insertCaptured({
+    return {
       _id: needId,
       ...extra,
       parkId: broker.parkId,
@@ -119,7 +123,7 @@ export class NeedsService {
       revision: 0,
       history: [{ status: 'open', at: new Date(), cause: 'captured' }],
       outbox: [captured],
-    });
+    };
   }
 
   /** The need a request with this idempotency key created, if the body is the same. */

@@ -2,6 +2,7 @@ import { InjectQueue } from '@nestjs/bullmq';
 import { InjectModel } from '@nestjs/mongoose';
 import { EventPattern, Payload } from '@nestjs/microservices';
 import { EventConsumer } from '@tt/messaging';
+import { upsertOnce } from '@tt/store';
 import type { Queue } from 'bullmq';
 import type { Model } from 'mongoose';
 import { SupplyListedV1, SupplyRetiredV1, SupplyRevisedV1, type PayloadOf } from '@tt/contracts';
@@ -20,7 +21,7 @@ const BATCH = 500;
  * out and queue nothing. Matching reads its own supply topic for this, so a change whose write landed
  * is never lost between the write and the fan-out (the outbox publishes it at least once): a change
  * consumed late, after its window's jobs ran, was in the store when they scored. A need scored while a
- * window is open (and perhaps after its fan-out) queues its own job for that window (see scoreNeed).
+ * window whose fan-out has started queues its own job for that window (see scoreNeed).
  * Job ids per need and window make a redelivery, or a second instance, queue nothing twice.
  */
 @EventConsumer()
@@ -48,7 +49,9 @@ export class CatalogueChangesConsumer {
   private async rescoreOpenNeeds(at: string): Promise<void> {
     const windowMs = config.catalogueRescoreWindowMs;
     const window = catalogueWindowOf(at, windowMs);
-    if (await this.fanouts.exists({ _id: window })) return; // this window's jobs are queued already
+    if (await this.fanouts.exists({ _id: window, fannedOutAt: { $exists: true } })) return; // this window's jobs are queued already
+    // Started before the open needs are read: a need scored from now on in this window follows it itself (see NeedScoringService).
+    await upsertOnce(this.fanouts.updateOne({ _id: window }, { $setOnInsert: { startedAt: new Date() } }, { upsert: true }).exec());
     let batch: { needId: string; revision: number }[] = [];
     const flush = async () => {
       await this.scoring.addBulk(batch.map(({ needId, revision }) => catalogueRescoreJob(needId, revision, window, windowMs)));
@@ -60,6 +63,6 @@ export class CatalogueChangesConsumer {
     }
     if (batch.length > 0) await flush();
     // Marked only once every job is queued: a crash before this leaves the window to the next change or redelivery.
-    await this.fanouts.updateOne({ _id: window }, { $setOnInsert: { fannedOutAt: new Date() } }, { upsert: true }).exec();
+    await this.fanouts.updateOne({ _id: window, fannedOutAt: { $exists: false } }, { $set: { fannedOutAt: new Date() } }).exec();
   }
 }

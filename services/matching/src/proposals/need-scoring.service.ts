@@ -1,6 +1,8 @@
 import { InjectQueue } from '@nestjs/bullmq';
 import { Injectable } from '@nestjs/common';
+import { InjectModel } from '@nestjs/mongoose';
 import { createHash } from 'node:crypto';
+import type { Model } from 'mongoose';
 import type { Queue } from 'bullmq';
 import { EventOutbox } from '@tt/messaging';
 import { CatalogueService } from '../catalogue/catalogue.service';
@@ -9,6 +11,7 @@ import type { NeedSnapshot } from '../needs/need-snapshot.schema';
 import { NeedSnapshotsRepository } from '../needs/need-snapshots.repository';
 import { MODEL_VERSION } from '../scoring/model-params';
 import type { FeedbackDecision, NeedForMatching } from '../scoring/scoring.types';
+import { CATALOGUE_FANOUT_MODEL, type CatalogueFanout } from './catalogue-fanout.schema';
 import type { Proposal } from './proposal.schema';
 import { ProposalsRepository } from './proposals.repository';
 import { catalogueRescoreJob, catalogueWindowOf, SCORING_QUEUE, scoringJobId, type CatalogueTrigger, type ScoringJob } from './scoring.queue';
@@ -28,6 +31,7 @@ export class NeedScoringService {
     private readonly catalogue: CatalogueService,
     private readonly outbox: EventOutbox,
     @InjectQueue(SCORING_QUEUE) private readonly scoring: Queue<ScoringJob>,
+    @InjectModel(CATALOGUE_FANOUT_MODEL) private readonly fanouts: Model<CatalogueFanout>,
   ) {}
 
   /**
@@ -120,13 +124,18 @@ export class NeedScoringService {
 
   /**
    * Catalogue changes are rescored per window, fanned out to the needs open when the window's first
-   * change is consumed. A need scored while a window is still open may have missed that fan-out, so
-   * it queues its own job for the window its catalogue was read in: changes after the read, within the
-   * window, reach it once the window closes (later windows fan out to it as an open need).
+   * change is consumed. A need scored after that fan-out began may have been read past, so it queues
+   * its own job for the window its catalogue was read in: changes after the read, within the window,
+   * reach it once the window closes (later windows fan out to it as an open need). If no fan-out of the
+   * window has begun by now (checked after the read, and after the need's snapshot was written), any
+   * change of the window after the read will start one later, and that one reads this need as open:
+   * no job is needed, and a quiet catalogue costs no second scoring per need.
    */
   private async followCatalogue(needId: string, revision: number, readAt: Date): Promise<void> {
     const windowMs = config.catalogueRescoreWindowMs;
-    const job = catalogueRescoreJob(needId, revision, catalogueWindowOf(readAt, windowMs), windowMs);
+    const window = catalogueWindowOf(readAt, windowMs);
+    if (!(await this.fanouts.exists({ _id: window }))) return;
+    const job = catalogueRescoreJob(needId, revision, window, windowMs);
     await this.scoring.add(job.name, job.data, job.opts);
   }
 
