@@ -18,6 +18,13 @@ import { catalogueRescoreJob, catalogueWindowOf, SCORING_QUEUE, scoringJobId, ty
 
 /** How many recent decisions per category and field the ranking learns from. */
 const FEEDBACK_DECISIONS = 2000;
+/**
+ * Reading the decisions scans the proposals on the local MongoDB-wire server, which serves only unique
+ * indexes (measured: 75 ms a read at 20,000 proposals, on a quiet machine; every scoring job read them).
+ * So each instance keeps what it read per category and field while the decisions counter stays where
+ * it was, and at most this long (the bound on staleness should a counter's raise be lost to a crash).
+ */
+const FEEDBACK_MAX_AGE_MS = 60_000;
 
 /**
  * The scoring job's use case: one revision of a need against the active catalogue, recorded as a run
@@ -33,6 +40,9 @@ export class NeedScoringService {
     @InjectQueue(SCORING_QUEUE) private readonly scoring: Queue<ScoringJob>,
     @InjectModel(CATALOGUE_FANOUT_MODEL) private readonly fanouts: Model<CatalogueFanout>,
   ) {}
+
+  /** The decisions read per category and field, with the counter they were read at (see FEEDBACK_MAX_AGE_MS). */
+  private readonly feedback = new Map<string, { version: number; readAt: number; decisions: Map<string, FeedbackDecision[]> }>();
 
   /**
    * Scores one revision of a need. Idempotent: proposals have ids derived from (need, supply) and are
@@ -146,6 +156,17 @@ export class NeedScoringService {
    * on its proposal), so any number of instances read the same, and a redelivered event cannot count twice.
    */
   private async feedbackFor(need: NeedForMatching): Promise<Map<string, FeedbackDecision[]>> {
+    const key = `${need.category}|${need.technicalField}`;
+    const version = await this.proposals.feedbackVersion(need.category, need.technicalField);
+    const kept = this.feedback.get(key);
+    if (kept && kept.version === version && Date.now() - kept.readAt < FEEDBACK_MAX_AGE_MS) return kept.decisions;
+    const readAt = Date.now();
+    const decisions = await this.readFeedback(need); // read after the counter: a decision meanwhile only makes the next read come sooner
+    this.feedback.set(key, { version, readAt, decisions });
+    return decisions;
+  }
+
+  private async readFeedback(need: NeedForMatching): Promise<Map<string, FeedbackDecision[]>> {
     const decided = await this.proposals.decidedFor(need.category, need.technicalField, FEEDBACK_DECISIONS);
     const feedback = new Map<string, FeedbackDecision[]>();
     for (const p of decided) {

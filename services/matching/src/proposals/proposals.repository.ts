@@ -8,6 +8,7 @@ import { isDuplicateKey } from '@tt/store';
 import { MATCH_RUN_MODEL, PROPOSAL_MODEL, type MatchRun, type Proposal } from './proposal.schema';
 
 type Broker = { subject: string; parkId: string };
+const feedbackKeyOf = (needCategory: NeedCategory, needField: TechnicalField) => `${needCategory}|${needField}`;
 /** One row of the acceptance counts: proposals of a model version in a status (and rejection code). */
 export type AcceptanceRow = { _id: { modelVersion?: string; status: string; code?: RejectionReason }; n: number };
 
@@ -102,7 +103,26 @@ export class ProposalsRepository {
       throw conflict(`proposal ${proposal._id} was already ${current.status}`, { currentStatus: current.status });
     }
     this.outbox.flush(this.proposals, proposal._id);
+    if (updated.needCategory && updated.needField) await this.bumpFeedbackVersion(updated.needCategory, updated.needField);
     return updated as Proposal;
+  }
+
+  /**
+   * A counter per (category, field) raised after each decision, read by `_id`: scorers keep the
+   * decisions they read (a scan of the proposals) until it moves (see NeedScoringService). A crash
+   * before the raise only leaves their copy stale until it ages out.
+   */
+  private async bumpFeedbackVersion(needCategory: NeedCategory, needField: TechnicalField): Promise<void> {
+    await this.feedbackVersions().updateOne({ _id: feedbackKeyOf(needCategory, needField) }, { $inc: { n: 1 } }, { upsert: true });
+  }
+
+  /** The decisions counter of (category, field): 0 before any decision. */
+  async feedbackVersion(needCategory: NeedCategory, needField: TechnicalField): Promise<number> {
+    return (await this.feedbackVersions().findOne({ _id: feedbackKeyOf(needCategory, needField) }))?.n ?? 0;
+  }
+
+  private feedbackVersions() {
+    return this.proposals.db.collection<{ _id: string; n: number }>('broker_feedback_versions');
   }
 
   /** Raises the reminder on a proposal still undecided and not yet reminded; false when it was decided or reminded meanwhile. */
