@@ -66,8 +66,9 @@ export class ServiceProcess {
   async start(): Promise<void> {
     mkdirSync(this.logDir, { recursive: true });
     const log = createWriteStream(join(this.logDir, `${this.instanceName}.log`), { flags: 'a' });
-    // SERVICE_NODE_ARGS: flags for this process's node (e.g. `--cpu-prof --cpu-prof-dir=…` to profile it; NODE_OPTIONS refuses those).
-    const nodeArgs = (this.env.SERVICE_NODE_ARGS ?? '').split(/\s+/).filter(Boolean);
+    // SERVICE_NODE_ARGS (given to this process, or in the caller's environment): flags for the service's node,
+    // e.g. `--prof` to profile it (NODE_OPTIONS refuses those; `--cpu-prof` writes nothing when a signal ends the process).
+    const nodeArgs = (this.env.SERVICE_NODE_ARGS ?? process.env.SERVICE_NODE_ARGS ?? '').split(/\s+/).filter(Boolean);
     const child = spawn(process.execPath, [...nodeArgs, serviceEntryPoint(this.name)], {
       cwd: REPO_ROOT,
       env: { ...process.env, ...this.env, PORT: String(this.port) },

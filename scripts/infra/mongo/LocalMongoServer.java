@@ -1,5 +1,19 @@
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+
+import de.bwaldvogel.mongo.MongoCollection;
+import de.bwaldvogel.mongo.MongoDatabase;
 import de.bwaldvogel.mongo.MongoServer;
+import de.bwaldvogel.mongo.backend.CollectionOptions;
+import de.bwaldvogel.mongo.backend.CursorRegistry;
+import de.bwaldvogel.mongo.backend.QueryResult;
 import de.bwaldvogel.mongo.backend.h2.H2Backend;
+import de.bwaldvogel.mongo.backend.h2.H2Collection;
+import de.bwaldvogel.mongo.backend.h2.H2Database;
+import de.bwaldvogel.mongo.bson.BsonRegularExpression;
+import de.bwaldvogel.mongo.bson.Document;
+import org.h2.mvstore.MVMap;
 import org.h2.mvstore.MVStore;
 
 /**
@@ -12,6 +26,10 @@ import org.h2.mvstore.MVStore;
  * Writes are committed to the file at most 100 ms after they are acknowledged (MVStore's default
  * is 1 s); a clean stop (SIGTERM) commits everything. This is a development store: production
  * and docker compose run MongoDB itself.
+ *
+ * One change to how mongo-java-server plans a query (see IdFirstCollection): a filter that names an
+ * `_id` value besides other fields (every compare-and-set update: `{_id, version}`, `{_id, status}`)
+ * is answered through the `_id` index, as MongoDB does, instead of by reading the whole collection.
  */
 public class LocalMongoServer {
     public static void main(String[] args) {
@@ -21,11 +39,77 @@ public class LocalMongoServer {
         }
         MVStore store = new MVStore.Builder().fileName(args[0]).open();
         store.setAutoCommitDelay(100);
-        MongoServer server = new MongoServer(new H2Backend(store));
+        MongoServer server = new MongoServer(new IdFirstBackend(store));
         // Closes the clients, then the backend, which commits the store.
         Runtime.getRuntime().addShutdownHook(new Thread(server::shutdownNow));
         String address = args.length == 3 ? args[2] : "127.0.0.1";
         server.bind(address, Integer.parseInt(args[1]));
         System.err.println("LocalMongoServer listening on " + address + ":" + args[1] + " with data in " + args[0]);
+    }
+
+    /** The H2 backend, with databases whose collections are IdFirstCollections. */
+    static class IdFirstBackend extends H2Backend {
+        IdFirstBackend(MVStore store) {
+            super(store);
+        }
+
+        @Override
+        protected MongoDatabase openOrCreateDatabase(String databaseName) {
+            return new IdFirstDatabase(databaseName, getMvStore(), getCursorRegistry());
+        }
+    }
+
+    static class IdFirstDatabase extends H2Database {
+        // Set before the superclass constructor opens the existing collections (it calls openOrCreateCollection).
+        private static MVStore store;
+
+        IdFirstDatabase(String databaseName, MVStore mvStore, CursorRegistry cursors) {
+            super(databaseName, remember(mvStore), cursors);
+        }
+
+        private static MVStore remember(MVStore mvStore) {
+            store = mvStore;
+            return mvStore;
+        }
+
+        /** As H2Database does (the same map names), with an IdFirstCollection. */
+        @Override
+        protected MongoCollection<Object> openOrCreateCollection(String collectionName, CollectionOptions options) {
+            String fullName = getFullCollectionNamespace(collectionName);
+            MVMap<Object, Document> dataMap = store.openMap("databases." + fullName);
+            MVMap<String, Object> metaMap = store.openMap("meta." + fullName);
+            return new IdFirstCollection(this, collectionName, options, dataMap, metaMap, cursorRegistry);
+        }
+    }
+
+    /**
+     * mongo-java-server uses an index only when a query names exactly the index's fields, so
+     * `{_id: 'x', status: 'proposed'}` reads every document of the collection. Here such a query takes
+     * the (at most one) document with that `_id` from the `_id` index and matches the whole query
+     * against it: the same answer, in time independent of the collection's size. Only a plain `_id`
+     * value is taken this way (no operator, array, embedded document or pattern).
+     */
+    static class IdFirstCollection extends H2Collection {
+        IdFirstCollection(MongoDatabase database, String name, CollectionOptions options, MVMap<Object, Document> dataMap, MVMap<String, Object> metaMap, CursorRegistry cursors) {
+            super(database, name, options, dataMap, metaMap, cursors);
+        }
+
+        @Override
+        protected QueryResult matchDocuments(Document query, Document orderBy, int numberToSkip, int numberToReturn, int batchSize, Document fieldSelector) {
+            Object id = query.get("_id");
+            if (query.size() > 1 && isPlainValue(id)) {
+                List<Document> candidates = new ArrayList<>();
+                for (Document document : queryDocuments(new Document("_id", id), null, 0, 0, 0, null)) {
+                    candidates.add(document);
+                }
+                return matchDocumentsFromStream(candidates.stream(), query, orderBy, numberToSkip, numberToReturn, batchSize, fieldSelector);
+            }
+            return super.matchDocuments(query, orderBy, numberToSkip, numberToReturn, batchSize, fieldSelector);
+        }
+
+        private static boolean isPlainValue(Object value) {
+            return value != null && !(value instanceof Document) && !(value instanceof Collection) && !(value instanceof BsonRegularExpression)
+                && !(value instanceof java.util.regex.Pattern);
+        }
     }
 }
