@@ -13,18 +13,8 @@ import { MODEL_VERSION } from '../scoring/model-params';
 import type { FeedbackDecision, NeedForMatching } from '../scoring/scoring.types';
 import { CATALOGUE_FANOUT_MODEL, type CatalogueFanout } from './catalogue-fanout.schema';
 import type { Proposal } from './proposal.schema';
-import { ProposalsRepository } from './proposals.repository';
+import { FEEDBACK_KEPT, ProposalsRepository } from './proposals.repository';
 import { catalogueRescoreJob, catalogueWindowOf, SCORING_QUEUE, scoringJobId, type CatalogueTrigger, type ScoringJob } from './scoring.queue';
-
-/** How many recent decisions per category and field the ranking learns from. */
-const FEEDBACK_DECISIONS = 2000;
-/**
- * Reading the decisions scans the proposals on the local MongoDB-wire server, which serves only unique
- * indexes (measured: 75 ms a read at 20,000 proposals, on a quiet machine; every scoring job read them).
- * So each instance keeps what it read per category and field while the decisions counter stays where
- * it was, and at most this long (the bound on staleness should a counter's raise be lost to a crash).
- */
-const FEEDBACK_MAX_AGE_MS = 60_000;
 
 /**
  * The scoring job's use case: one revision of a need against the active catalogue, recorded as a run
@@ -41,8 +31,6 @@ export class NeedScoringService {
     @InjectModel(CATALOGUE_FANOUT_MODEL) private readonly fanouts: Model<CatalogueFanout>,
   ) {}
 
-  /** The decisions read per category and field, with the counter they were read at (see FEEDBACK_MAX_AGE_MS). */
-  private readonly feedback = new Map<string, { version: number; readAt: number; decisions: Map<string, FeedbackDecision[]> }>();
 
   /**
    * Scores one revision of a need. Idempotent: proposals have ids derived from (need, supply) and are
@@ -151,30 +139,18 @@ export class NeedScoringService {
 
   /**
    * What brokers decided on items proposed for needs of this category and field (the latest
-   * FEEDBACK_DECISIONS), each with the terms that need was matched on, so the model can weigh a decision
-   * by how similar that need was. The decisions themselves are the record (each one a compare-and-set
-   * on its proposal), so any number of instances read the same, and a redelivered event cannot count twice.
+   * FEEDBACK_KEPT), each with the terms that need was matched on, so the model can weigh a decision by
+   * how similar that need was. Read from the (category, field)'s feedback document, where each decision
+   * is added once after its compare-and-set on the proposal, so any number of instances read the same.
    */
   private async feedbackFor(need: NeedForMatching): Promise<Map<string, FeedbackDecision[]>> {
-    const key = `${need.category}|${need.technicalField}`;
-    const version = await this.proposals.feedbackVersion(need.category, need.technicalField);
-    const kept = this.feedback.get(key);
-    if (kept && kept.version === version && Date.now() - kept.readAt < FEEDBACK_MAX_AGE_MS) return kept.decisions;
-    const readAt = Date.now();
-    const decisions = await this.readFeedback(need); // read after the counter: a decision meanwhile only makes the next read come sooner
-    this.feedback.set(key, { version, readAt, decisions });
-    return decisions;
-  }
-
-  private async readFeedback(need: NeedForMatching): Promise<Map<string, FeedbackDecision[]>> {
-    const decided = await this.proposals.decidedFor(need.category, need.technicalField, FEEDBACK_DECISIONS);
+    const decided = await this.proposals.feedbackOf(need.category, need.technicalField, FEEDBACK_KEPT);
     const feedback = new Map<string, FeedbackDecision[]>();
-    for (const p of decided) {
-      const terms = p.reasons?.find((r) => r.kind === 'terms')?.terms ?? [];
-      const outcome = p.status === 'accepted' ? 'accepted' : (p.rejectionCode ?? 'other');
-      const decisions = feedback.get(p.supplyId) ?? [];
+    for (let i = decided.length - 1; i >= 0; i--) {
+      const { supplyId, outcome, terms } = decided[i]; // newest first
+      const decisions = feedback.get(supplyId) ?? [];
       decisions.push({ outcome, terms });
-      feedback.set(p.supplyId, decisions);
+      feedback.set(supplyId, decisions);
     }
     return feedback;
   }

@@ -4,11 +4,30 @@ import type { Model } from 'mongoose';
 import type { NeedCategory, RejectionReason, TechnicalField } from '@tt/contracts';
 import { EventOutbox, type OutboxEntry } from '@tt/messaging';
 import { conflict, notFound } from '@tt/platform';
-import { isDuplicateKey } from '@tt/store';
+import { isDuplicateKey, upsertOnce } from '@tt/store';
 import { MATCH_RUN_MODEL, PROPOSAL_MODEL, type MatchRun, type Proposal } from './proposal.schema';
 
 type Broker = { subject: string; parkId: string };
 const feedbackKeyOf = (needCategory: NeedCategory, needField: TechnicalField) => `${needCategory}|${needField}`;
+/** How many decisions each (category, field) keeps for the ranking: the newest. */
+export const FEEDBACK_KEPT = 2000;
+
+/** One decision as the ranking learns from it: the item, the outcome, and the terms the need was matched on. */
+export interface DecisionFeedback {
+  proposalId: string;
+  supplyId: string;
+  outcome: 'accepted' | RejectionReason;
+  terms: string[];
+}
+
+function feedbackEntryOf(p: Pick<Proposal, '_id' | 'supplyId' | 'status' | 'rejectionCode' | 'reasons'>): DecisionFeedback {
+  return {
+    proposalId: p._id,
+    supplyId: p.supplyId,
+    outcome: p.status === 'accepted' ? 'accepted' : (p.rejectionCode ?? 'other'),
+    terms: [...(p.reasons?.find((r) => r.kind === 'terms')?.terms ?? [])],
+  };
+}
 /** One row of the acceptance counts: proposals of a model version in a status (and rejection code). */
 export type AcceptanceRow = { _id: { modelVersion?: string; status: string; code?: RejectionReason }; n: number };
 
@@ -103,26 +122,40 @@ export class ProposalsRepository {
       throw conflict(`proposal ${proposal._id} was already ${current.status}`, { currentStatus: current.status });
     }
     this.outbox.flush(this.proposals, proposal._id);
-    if (updated.needCategory && updated.needField) await this.bumpFeedbackVersion(updated.needCategory, updated.needField);
+    await this.recordFeedback(updated as Proposal);
     return updated as Proposal;
   }
 
   /**
-   * A counter per (category, field) raised after each decision, read by `_id`: scorers keep the
-   * decisions they read (a scan of the proposals) until it moves (see NeedScoringService). A crash
-   * before the raise only leaves their copy stale until it ages out.
+   * The decisions on proposals for needs of one category and field, newest last (at most `limit`), as
+   * scorers read them: one document per (category, field), `broker_feedback`, read by `_id`, instead
+   * of a scan of every proposal (the local store serves only unique indexes). Each decision is added
+   * once, after its compare-and-set on the proposal; a crash between the two loses that one hint to the
+   * ranking (never a decision, nor an event).
    */
-  private async bumpFeedbackVersion(needCategory: NeedCategory, needField: TechnicalField): Promise<void> {
-    await this.feedbackVersions().updateOne({ _id: feedbackKeyOf(needCategory, needField) }, { $inc: { n: 1 } }, { upsert: true });
+  async feedbackOf(needCategory: NeedCategory, needField: TechnicalField, limit: number): Promise<DecisionFeedback[]> {
+    const _id = feedbackKeyOf(needCategory, needField);
+    const kept = await this.feedbackDocs().findOne({ _id });
+    if (kept) return kept.decisions;
+    // The first read since the document was kept: the decisions made before it, from the proposals, once.
+    const decisions = (await this.decidedFor(needCategory, needField, limit)).reverse().map(feedbackEntryOf);
+    await upsertOnce(this.feedbackDocs().updateOne({ _id }, { $setOnInsert: { decisions } }, { upsert: true }));
+    return decisions;
   }
 
-  /** The decisions counter of (category, field): 0 before any decision. */
-  async feedbackVersion(needCategory: NeedCategory, needField: TechnicalField): Promise<number> {
-    return (await this.feedbackVersions().findOne({ _id: feedbackKeyOf(needCategory, needField) }))?.n ?? 0;
+  private async recordFeedback(decided: Proposal, limit = FEEDBACK_KEPT): Promise<void> {
+    if (!decided.needCategory || !decided.needField) return; // proposals from before these were kept
+    await upsertOnce(
+      this.feedbackDocs().updateOne(
+        { _id: feedbackKeyOf(decided.needCategory, decided.needField), 'decisions.proposalId': { $ne: decided._id } },
+        { $push: { decisions: { $each: [feedbackEntryOf(decided)], $slice: -limit } } },
+        { upsert: true },
+      ),
+    );
   }
 
-  private feedbackVersions() {
-    return this.proposals.db.collection<{ _id: string; n: number }>('broker_feedback_versions');
+  private feedbackDocs() {
+    return this.proposals.db.collection<{ _id: string; decisions: DecisionFeedback[] }>('broker_feedback');
   }
 
   /** Raises the reminder on a proposal still undecided and not yet reminded; false when it was decided or reminded meanwhile. */
