@@ -208,7 +208,42 @@ async function main(): Promise<number> {
   const timings: Record<string, number> = {};
   const errors: Record<string, string> = {};
 
-  /** Runs one figure; its failure becomes ERROR rows (the run goes on), its time is recorded. */
+  const dir = join(REPO_ROOT, 'bench-results');
+  const file = join(dir, `${when.replace(/[:.]/g, '-')}${SMOKE ? '-smoke' : ''}.json`);
+  /** The table in the issue's order, whatever the order they were measured in. */
+  const tableRows = () => TABLE_ORDER.flatMap((name) => measured.filter((m) => m.name === name).flatMap((m) => m.rows));
+  /**
+   * Writes the results so far: after every figure (`complete: false`), so a run that is stopped or
+   * runs out of time keeps what it measured, and once more at the end.
+   */
+  const save = (complete: boolean) => {
+    const result = {
+      when,
+      complete,
+      smoke: SMOKE,
+      only: only.length ? only : undefined,
+      durationSeconds: (Date.now() - startedAt) / 1000,
+      machine: {
+        cores: cpus().length,
+        cpuModel: cpus()[0]?.model,
+        memoryGiB: Math.round((totalmem() / 2 ** 30) * 10) / 10,
+        loadAvgBeforeBuild: process.env.BENCH_LOADAVG_BEFORE_BUILD?.split(' ').slice(0, 3).map(Number),
+        loadAvgBefore,
+        loadAvgAfter: loadavg(),
+        node: process.version,
+      },
+      sizes: SIZES,
+      timingsSeconds: timings,
+      table: tableRows(),
+      figures,
+      errors,
+    };
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(file, JSON.stringify(result, null, 2));
+    return result;
+  };
+
+  /** Runs one figure; its failure becomes ERROR rows (the run goes on), its time is recorded, the results so far saved. */
   const measure = async <T>(name: string, labels: { figure: string; goal: string }[], work: () => Promise<T>, toRows: (r: T) => FigureRow[]) => {
     const t0 = Date.now();
     try {
@@ -221,6 +256,8 @@ async function main(): Promise<number> {
       measured.push({ name, rows: labels.map((l) => errorRow(l.figure, l.goal, error)) });
     } finally {
       timings[name] = (Date.now() - t0) / 1000;
+      save(false);
+      say(`${name}: ${measured.filter((m) => m.name === name).flatMap((m) => m.rows).map((r) => `${r.figure}: ${r.value} (baseline ${r.baseline}; ${r.ratio}; ${r.met})`).join(' | ')} (saved to ${file})`);
     }
   };
 
@@ -337,33 +374,8 @@ async function main(): Promise<number> {
     await closeMongo();
   }
 
-  // The table in the issue's order, whatever the order they were measured in.
-  const rows = TABLE_ORDER.flatMap((name) => measured.filter((m) => m.name === name).flatMap((m) => m.rows));
-  const result = {
-    when,
-    smoke: SMOKE,
-    only: only.length ? only : undefined,
-    durationSeconds: (Date.now() - startedAt) / 1000,
-    machine: {
-      cores: cpus().length,
-      cpuModel: cpus()[0]?.model,
-      memoryGiB: Math.round((totalmem() / 2 ** 30) * 10) / 10,
-      loadAvgBeforeBuild: process.env.BENCH_LOADAVG_BEFORE_BUILD?.split(' ').slice(0, 3).map(Number),
-      loadAvgBefore,
-      loadAvgAfter: loadavg(),
-      node: process.version,
-    },
-    sizes: SIZES,
-    timingsSeconds: timings,
-    table: rows,
-    figures,
-    errors,
-  };
-  const dir = join(REPO_ROOT, 'bench-results');
-  mkdirSync(dir, { recursive: true });
-  const file = join(dir, `${when.replace(/[:.]/g, '-')}${SMOKE ? '-smoke' : ''}.json`);
-  writeFileSync(file, JSON.stringify(result, null, 2));
-
+  const result = save(true);
+  const rows = result.table;
   console.log('');
   if (SMOKE) console.log('SMOKE RUN: tiny sizes, the figures below only show that the harness works.');
   console.log(renderTable(rows));
