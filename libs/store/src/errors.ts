@@ -61,6 +61,25 @@ export function isDuplicateKey(error: unknown): boolean {
   return (error as { code?: unknown } | null)?.code === 11000;
 }
 
+/** One document a bulk insert or write refused: its index in the batch, and the error's code. */
+export interface BulkWriteFailure {
+  index: number;
+  code?: number;
+}
+
+/**
+ * The per-document failures of a bulk write, in index order (none when `error` is not one). The driver
+ * gives one as an object and several as an array; mongoose copies each as `{ err, index }`, with the
+ * code on `err`. Read these, not the error's `insertedCount`: the local MongoDB-wire server counts an
+ * ordered insert's failed document as inserted.
+ */
+export function bulkWriteFailures(error: unknown): BulkWriteFailure[] {
+  type Raw = { index: number; code?: number; err?: { code?: number } };
+  const { writeErrors } = (error ?? {}) as { writeErrors?: Raw | Raw[] };
+  const raw = Array.isArray(writeErrors) ? writeErrors : writeErrors ? [writeErrors] : [];
+  return raw.map((f) => ({ index: f.index, code: f.code ?? f.err?.code })).sort((a, b) => a.index - b.index);
+}
+
 /**
  * Awaits an insert-if-absent upsert (`$setOnInsert`, natural key as `_id`). Two deliveries of one
  * event racing to insert the same key can make the loser's upsert fail with E11000 (MongoDB does so

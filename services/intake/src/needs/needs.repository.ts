@@ -3,7 +3,7 @@ import { InjectModel } from '@nestjs/mongoose';
 import type { Model } from 'mongoose';
 import type { NeedStatus } from '@tt/contracts';
 import { EventOutbox, type OutboxEntry } from '@tt/messaging';
-import { isDuplicateKey } from '@tt/store';
+import { bulkWriteFailures, isDuplicateKey } from '@tt/store';
 import { conflict, FOLLOW_UP_ROOM, followUpOf, MAX_FOLLOW_UPS, notFound, preconditionFailed, type FollowUpDto } from '@tt/platform';
 import type { ListNeedsQuery } from './need.dto';
 import { NEED_MODEL, type Need } from './need.schema';
@@ -47,8 +47,8 @@ export class NeedsRepository {
     try {
       await this.needs.insertMany(needs, { ordered: false, throwOnValidationError: true });
     } catch (error) {
-      const failures = writeErrorsOf(error);
-      if (failures.length === 0 || failures.some((f) => !isDuplicateKey({ code: f.code ?? f.err?.code }))) throw error;
+      const failures = bulkWriteFailures(error);
+      if (failures.length === 0 || failures.some((f) => !isDuplicateKey(f))) throw error;
       for (const { index } of failures) written[index] = false;
     }
     needs.forEach((need, i) => written[i] && this.outbox.flushCreated(this.needs, need._id, need.outbox));
@@ -158,12 +158,4 @@ export class NeedsRepository {
 function versionGuard(need: Need) {
   const version = need.version ?? 0;
   return version === 0 ? { _id: need._id, $or: [{ version: 0 }, { version: { $exists: false } }] } : { _id: need._id, version };
-}
-
-/** The per-document failures of an unordered bulk insert (the driver gives one as an object, several as an array). */
-type WriteFailure = { index: number; code?: number; err?: { code?: number } };
-/** (Mongoose copies each failure as `{ err, index }`: the code is then on `err`.) */
-function writeErrorsOf(error: unknown): WriteFailure[] {
-  const { writeErrors } = (error ?? {}) as { writeErrors?: WriteFailure | WriteFailure[] };
-  return Array.isArray(writeErrors) ? writeErrors : writeErrors ? [writeErrors] : [];
 }

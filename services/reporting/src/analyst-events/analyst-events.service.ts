@@ -3,7 +3,7 @@ import { InjectModel } from '@nestjs/mongoose';
 import type { Model } from 'mongoose';
 import { Subject } from 'rxjs';
 import { type BatchWork, type CloudEvent } from '@tt/messaging';
-import { isDuplicateKey } from '@tt/store';
+import { bulkWriteFailures, isDuplicateKey } from '@tt/store';
 import { ANALYST_EVENT_MODEL, type AnalystEventRow } from './analyst-event.schema';
 import { analystView } from './analyst-view';
 
@@ -121,7 +121,7 @@ export class AnalystEventsService implements OnModuleInit, BatchWork<CloudEvent>
       } catch (error) {
         if (!isDuplicateKey(error)) throw error;
         // Another instance took a position (the rest go again after the newest), or logged one of these events (the check drops it).
-        inserted = firstFailedIndex(error); // an ordered insert stops at its first failure
+        inserted = bulkWriteFailures(error)[0]?.index ?? 0; // an ordered insert stops at its first failure
       }
       for (let i = 0; i < inserted; i++) this.appended$.next(rows[i]._id);
       left = left.slice(inserted);
@@ -155,14 +155,4 @@ export class AnalystEventsService implements OnModuleInit, BatchWork<CloudEvent>
     const newest = await this.events.findOne({}, { _id: 1 }).sort({ _id: -1 }).lean();
     return newest?._id ?? 0;
   }
-}
-
-/**
- * How many documents of an ordered insert went in before it failed: the index of its first write
- * error. (Not the error's `insertedCount`: the local MongoDB-wire server counts the failed one too.)
- */
-function firstFailedIndex(error: unknown): number {
-  const { writeErrors } = error as { writeErrors?: { index: number }[] | { index: number } };
-  const errors = Array.isArray(writeErrors) ? writeErrors : writeErrors ? [writeErrors] : [];
-  return errors.length > 0 ? Math.min(...errors.map((e) => e.index)) : 0;
 }
