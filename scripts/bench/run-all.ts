@@ -31,7 +31,7 @@ import { atLeast, atMost, errorRow, fmt, goalText, knob, latencyText, ratio, ren
 import { benchTotalsFigure, type TotalsResult } from './totals';
 
 const SMOKE = process.env.BENCH_SMOKE === '1';
-const size = (name: string, full: number, smoke: number) => knob(process.env, name, SMOKE ? smoke : full);
+const size = (name: string, full: number, smoke: number, options?: { allowZero?: boolean }) => knob(process.env, name, SMOKE ? smoke : full, options);
 
 /** Every size, with its knob. Full defaults are the issue's; smoke ones only check the harness. */
 const SIZES = {
@@ -53,7 +53,9 @@ const SIZES = {
   totalsLarge: size('BENCH_TOTALS_LARGE', 1_000_000, 1_000),
   totalsSamples: size('BENCH_TOTALS_SAMPLES', 200, 20),
   totalsBeforeSamplesSmall: size('BENCH_TOTALS_BEFORE_SAMPLES_SMALL', 20, 3),
-  totalsBeforeSamplesLarge: size('BENCH_TOTALS_BEFORE_SAMPLES_LARGE', 1, 1),
+  // 0 at full size: the old row aggregation over 1,000,000 rows stalls this store's 1 GiB heap for
+  // minutes (and is not part of the goal); set it to 1 to time it anyway.
+  totalsBeforeSamplesLarge: size('BENCH_TOTALS_BEFORE_SAMPLES_LARGE', 0, 1, { allowZero: true }),
   importRows: size('BENCH_ROWS', 5_000, 40),
   importEnterprises: size('BENCH_ENTERPRISES', 250, 4),
   importBaselineNeeds: size('BENCH_BASELINE_NEEDS', 500, 10),

@@ -174,5 +174,7 @@ describe('benchmark summaries', () => {
     expect(knob({ BENCH_EVENTS: '20_000' }, 'BENCH_EVENTS', 1)).toBe(20_000);
     expect(() => knob({ BENCH_RATE: 'fast' }, 'BENCH_RATE', 100)).toThrow(/BENCH_RATE/);
     expect(() => knob({ BENCH_RATE: '0' }, 'BENCH_RATE', 100)).toThrow(/positive/);
+    expect(knob({ BENCH_SAMPLES: '0' }, 'BENCH_SAMPLES', 1, { allowZero: true })).toBe(0);
+    expect(() => knob({ BENCH_SAMPLES: '-1' }, 'BENCH_SAMPLES', 1, { allowZero: true })).toThrow(/non-negative/);
   });
 });

@@ -197,10 +197,10 @@ export function openLoopSchedule(ratePerSecond: number, seconds: number): number
 }
 
 /** A number from the environment, or the fallback; a value that is not a positive number throws. */
-export function knob(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+export function knob(env: NodeJS.ProcessEnv, name: string, fallback: number, { allowZero = false } = {}): number {
   const raw = env[name];
   if (raw === undefined || raw.trim() === '') return fallback;
   const value = Number(raw.replace(/_/g, ''));
-  if (!Number.isFinite(value) || value <= 0) throw new Error(`${name} must be a positive number (got "${raw}")`);
+  if (!Number.isFinite(value) || value < 0 || (value === 0 && !allowZero)) throw new Error(`${name} must be a ${allowZero ? 'non-negative' : 'positive'} number (got "${raw}")`);
   return value;
 }

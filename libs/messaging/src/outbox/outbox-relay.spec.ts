@@ -225,6 +225,50 @@ describe(OutboxRelay.name, () => {
     expect(docs[0].outbox).toEqual([]);
   });
 
+  it('does not turn the passes of writes that arrive during a pass into full scans', async () => {
+    const fresh = (id: string, key: string) => ({ ...entry(id, key), time: new Date().toISOString() });
+    const { model, filters } = fakeModel([1, 2, 3].map((i) => ({ _id: `deal-${i}`, outbox: [fresh(`e${i}`, `deal-${i}`)] })));
+    const { producer, sentIds } = fakeProducer();
+    const relay = new OutboxRelay(producer, [model], { pollIntervalMs: 60_000 });
+    relay.start(); // one scan, at start
+    relay.kick(model, 'deal-1'); // these arrive while that scan runs
+    relay.kick(model, 'deal-2');
+    await relay['running'];
+    relay.kick(model, 'deal-3');
+    await relay.stop();
+    expect(sentIds()).toEqual(['e1', 'e2', 'e3']);
+    const scans = filters.filter((f) => Object.keys(f).some((k) => k.startsWith('outbox.')));
+    expect(scans).toHaveLength(1);
+  });
+
+  it('waits scanCostFactor times as long as the last scan took before scanning again', async () => {
+    const { model } = fakeModel([{ _id: 'deal-1', outbox: [] }]);
+    const find = model.find as jest.Mock;
+    const original = find.getMockImplementation()!;
+    find.mockImplementation((...args: unknown[]) => {
+      const query = original(...args);
+      const exec = query.exec;
+      query.exec = async () => (await new Promise((resolve) => setTimeout(resolve, 50)), exec()); // a slow store
+      return query;
+    });
+    const { producer } = fakeProducer();
+    const delays: number[] = [];
+    const setTimeoutSpy = jest.spyOn(global, 'setTimeout').mockImplementation(((fn: () => void, ms?: number) => {
+      if (ms !== 50) delays.push(ms ?? 0);
+      return ms === 50 ? (jest.requireActual('timers').setTimeout(fn, ms) as NodeJS.Timeout) : ({ unref: () => undefined } as unknown as NodeJS.Timeout);
+    }) as typeof setTimeout);
+    try {
+      const relay = new OutboxRelay(producer, [model], { pollIntervalMs: 100, scanCostFactor: 40 });
+      relay.start();
+      while (relay['running']) await relay['running'];
+      await relay.stop();
+    } finally {
+      setTimeoutSpy.mockRestore();
+    }
+    expect(delays).toHaveLength(1);
+    expect(delays[0]).toBeGreaterThanOrEqual(40 * 45); // the scan took ~50 ms: not the 100 ms interval
+  });
+
   it('leaves entries staged within the grace period to their writer, and scans up the older ones', async () => {
     const fresh = { ...entry('e-new', 'deal-new'), time: new Date().toISOString() };
     const { model, docs, filters } = fakeModel([

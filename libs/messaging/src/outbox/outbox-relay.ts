@@ -8,8 +8,15 @@ import { wireTopic } from '../kafka/kafka-client';
 import { OUTBOX_FIELD, toCloudEvent, type OutboxEntry } from './outbox-entry';
 
 export interface OutboxRelayOptions {
-  /** How often to scan for events left behind (after a crash, or a failed publish). */
+  /** How often to scan for events left behind (after a crash, or a failed publish), at most. */
   pollIntervalMs?: number;
+  /**
+   * The scan reads every aggregate with a pending entry, which a store without a usable index does by
+   * reading the whole collection. So the next scan waits at least this many times as long as the last
+   * one took: with 10, the scans never take more than a tenth of the store's time however large the
+   * collections grow, and on a small or indexed store the interval stays pollIntervalMs.
+   */
+  scanCostFactor?: number;
   /** Aggregates handled per pass and model. */
   batchSize?: number;
   /**
@@ -34,6 +41,7 @@ export class OutboxRelay {
   private again = false;
   private stopped = true;
   private scanAll = false;
+  private lastScanMs = 0;
   private readonly targets = new Map<string, { model: Model<any>; id: unknown; created?: OutboxEntry[] }>();
 
   constructor(
@@ -44,9 +52,22 @@ export class OutboxRelay {
 
   start(): void {
     this.stopped = false;
-    // The periodic full scan finds what no kick named: events left by a crash, or a failed publish.
-    this.timer = setInterval(() => this.kick(), this.options.pollIntervalMs ?? 2_000);
-    this.kick();
+    this.kick(); // the first pass scans: what an earlier run of this service left behind
+  }
+
+  /**
+   * The periodic full scan finds what no kick named: events left by a crash, or a failed publish. It is
+   * scheduled after each pass that scanned, not on a fixed interval, so a slow scan is never followed
+   * at once by another (see scanCostFactor).
+   */
+  private scheduleScan(): void {
+    if (this.stopped || this.timer) return;
+    const delay = Math.max(this.options.pollIntervalMs ?? 2_000, this.lastScanMs * (this.options.scanCostFactor ?? 10));
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.kick();
+    }, delay);
+    this.timer.unref?.();
   }
 
   /**
@@ -62,45 +83,64 @@ export class OutboxRelay {
       this.targets.set(key, this.targets.has(key) ? { model, id } : { model, id, created });
     }
     else this.scanAll = true;
+    this.run();
+  }
+
+  private run(): void {
     if (this.running) {
-      this.again = true;
+      this.again = true; // one more pass when this one ends, for what it did not take (not a scan)
       return;
     }
     this.running = this.pass()
       .catch((error) => {
-        this.scanAll = true; // what failed is found again by the next scan
-        this.logger.warn(`outbox pass failed, will retry: ${(error as Error).message}`);
+        this.logger.warn(`outbox pass failed, will retry at the next scan: ${(error as Error).message}`);
       })
       .finally(() => {
         this.running = undefined;
+        this.scheduleScan();
+        // Also after stop(): the writes already kicked are published before shutdown ends.
         if (this.again) {
           this.again = false;
-          this.kick();
+          this.run();
         }
       });
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
-    if (this.timer) clearInterval(this.timer);
-    await this.running;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    while (this.running) await this.running;
   }
 
   private async pass(): Promise<void> {
     const targets = [...this.targets.values()];
     this.targets.clear();
-    // The aggregates just written, read per model in one query and published in one request.
+    const scan = this.scanAll;
+    this.scanAll = false;
+    let failure: unknown;
+    // The aggregates just written, read per model in one query and published in one request. What
+    // fails here is left in its outbox for the next scan, and the scan still runs if one is due.
     for (const model of new Set(targets.map((t) => t.model))) {
       const mine = targets.filter((t) => t.model === model);
       const created = mine.filter((t) => t.created).map((t) => ({ _id: t.id, outbox: t.created! }));
       const ids = mine.filter((t) => !t.created).map((t) => t.id);
-      const read = ids.length === 0 ? [] : ((await model.find({ _id: { $in: ids } }, { [OUTBOX_FIELD]: 1 }).lean().exec()) as unknown as OutboxDocument[]);
-      await this.publishMany(model, [...created, ...read].filter((doc) => doc.outbox?.length));
+      try {
+        const read = ids.length === 0 ? [] : ((await model.find({ _id: { $in: ids } }, { [OUTBOX_FIELD]: 1 }).lean().exec()) as unknown as OutboxDocument[]);
+        await this.publishMany(model, [...created, ...read].filter((doc) => doc.outbox?.length));
+      } catch (error) {
+        failure = error;
+      }
     }
-    if (this.scanAll) {
-      this.scanAll = false;
-      await this.drain(this.options.scanGraceMs ?? 5_000);
+    if (scan) {
+      const started = Date.now();
+      try {
+        await this.drain(this.options.scanGraceMs ?? 5_000);
+      } finally {
+        this.lastScanMs = Date.now() - started;
+      }
     }
+    if (failure) throw failure;
   }
 
   /**
