@@ -30,6 +30,11 @@ import org.h2.mvstore.MVStore;
  * One change to how mongo-java-server plans a query (see IdFirstCollection): a filter that names an
  * `_id` value besides other fields (every compare-and-set update: `{_id, version}`, `{_id, status}`)
  * is answered through the `_id` index, as MongoDB does, instead of by reading the whole collection.
+ *
+ * Like mongod's slow-operation log, every query answered by reading a whole collection that takes at
+ * least LOCAL_MONGO_SLOW_MS milliseconds (default 100; 0 turns it off) is logged to stderr, with the
+ * collection, the filter's field names (never its values), the documents read and the time taken: on
+ * this store that is where the time of a slow system goes.
  */
 public class LocalMongoServer {
     public static void main(String[] args) {
@@ -90,6 +95,8 @@ public class LocalMongoServer {
      * value is taken this way (no operator, array, embedded document or pattern).
      */
     static class IdFirstCollection extends H2Collection {
+        private static final long SLOW_MS = slowMs();
+
         IdFirstCollection(MongoDatabase database, String name, CollectionOptions options, MVMap<Object, Document> dataMap, MVMap<String, Object> metaMap, CursorRegistry cursors) {
             super(database, name, options, dataMap, metaMap, cursors);
         }
@@ -104,7 +111,19 @@ public class LocalMongoServer {
                 }
                 return matchDocumentsFromStream(candidates.stream(), query, orderBy, numberToSkip, numberToReturn, batchSize, fieldSelector);
             }
-            return super.matchDocuments(query, orderBy, numberToSkip, numberToReturn, batchSize, fieldSelector);
+            long started = System.nanoTime();
+            QueryResult result = super.matchDocuments(query, orderBy, numberToSkip, numberToReturn, batchSize, fieldSelector);
+            long ms = (System.nanoTime() - started) / 1_000_000;
+            if (SLOW_MS > 0 && ms >= SLOW_MS) {
+                System.err.println("slow scan: " + getFullName() + " filter " + query.keySet() + (orderBy == null || orderBy.isEmpty() ? "" : " sort " + orderBy.keySet())
+                    + " read " + count() + " documents in " + ms + " ms");
+            }
+            return result;
+        }
+
+        private static long slowMs() {
+            String value = System.getenv("LOCAL_MONGO_SLOW_MS");
+            return value == null || value.isBlank() ? 100 : Long.parseLong(value.trim());
         }
 
         private static boolean isPlainValue(Object value) {
