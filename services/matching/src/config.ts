@@ -11,6 +11,8 @@ const settings = loadServiceSettings('matching', {
   MIN_PROPOSAL_SCORE: z.coerce.number().min(0).max(1).default(0.12),
   /** Catalogue changes within this window are scored together, one job per open need (`2s`, `1m`). */
   CATALOGUE_RESCORE_WINDOW: durationSetting('2s'),
+  /** Scoring jobs each instance runs at once (each mostly waits on the store and Redis). */
+  SCORING_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
   /** A proposal with no decision this long raises a reminder to the need's broker. */
   PROPOSAL_IDLE_AFTER: durationSetting('7d'),
 });
@@ -22,4 +24,5 @@ export const config = {
   minProposalScore: settings.MIN_PROPOSAL_SCORE,
   catalogueRescoreWindowMs: settings.CATALOGUE_RESCORE_WINDOW * 1000,
   proposalIdleAfterSeconds: settings.PROPOSAL_IDLE_AFTER,
+  scoringConcurrency: settings.SCORING_CONCURRENCY,
 };

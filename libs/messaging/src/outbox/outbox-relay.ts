@@ -13,8 +13,9 @@ export interface OutboxRelayOptions {
   /**
    * The scan reads every aggregate with a pending entry, which a store without a usable index does by
    * reading the whole collection. So the next scan waits at least this many times as long as the last
-   * one took: with 10, the scans never take more than a tenth of the store's time however large the
-   * collections grow, and on a small or indexed store the interval stays pollIntervalMs.
+   * one took: with 20 (the default), one relay's scans never take more than a twentieth of the store's
+   * time however large the collections grow (each instance of each service runs a relay), and on a
+   * small or indexed store the interval stays pollIntervalMs.
    */
   scanCostFactor?: number;
   /** Aggregates handled per pass and model. */
@@ -62,7 +63,7 @@ export class OutboxRelay {
    */
   private scheduleScan(): void {
     if (this.stopped || this.timer) return;
-    const delay = Math.max(this.options.pollIntervalMs ?? 2_000, this.lastScanMs * (this.options.scanCostFactor ?? 10));
+    const delay = Math.max(this.options.pollIntervalMs ?? 2_000, this.lastScanMs * (this.options.scanCostFactor ?? 20));
     this.timer = setTimeout(() => {
       this.timer = undefined;
       this.kick();

@@ -13,7 +13,7 @@ import { MODEL_VERSION } from '../scoring/model-params';
 import type { FeedbackDecision, NeedForMatching } from '../scoring/scoring.types';
 import { CATALOGUE_FANOUT_MODEL, type CatalogueFanout } from './catalogue-fanout.schema';
 import type { Proposal } from './proposal.schema';
-import { FEEDBACK_KEPT, ProposalsRepository } from './proposals.repository';
+import { ProposalsRepository } from './proposals.repository';
 import { catalogueRescoreJob, catalogueWindowOf, SCORING_QUEUE, scoringJobId, type CatalogueTrigger, type ScoringJob } from './scoring.queue';
 
 /**
@@ -142,9 +142,10 @@ export class NeedScoringService {
    * FEEDBACK_KEPT), each with the terms that need was matched on, so the model can weigh a decision by
    * how similar that need was. Read from the (category, field)'s feedback document, where each decision
    * is added once after its compare-and-set on the proposal, so any number of instances read the same.
+   * (Decisions made before these documents were kept are added once, at start: see seedFeedbackFromProposals.)
    */
   private async feedbackFor(need: NeedForMatching): Promise<Map<string, FeedbackDecision[]>> {
-    const decided = await this.proposals.feedbackOf(need.category, need.technicalField, FEEDBACK_KEPT);
+    const decided = await this.proposals.feedbackOf(need.category, need.technicalField);
     const feedback = new Map<string, FeedbackDecision[]>();
     for (let i = decided.length - 1; i >= 0; i--) {
       const { supplyId, outcome, terms } = decided[i]; // newest first

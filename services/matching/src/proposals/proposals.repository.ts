@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, type OnApplicationBootstrap } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import type { Model } from 'mongoose';
 import type { NeedCategory, RejectionReason, TechnicalField } from '@tt/contracts';
@@ -11,6 +11,8 @@ type Broker = { subject: string; parkId: string };
 const feedbackKeyOf = (needCategory: NeedCategory, needField: TechnicalField) => `${needCategory}|${needField}`;
 /** How many decisions each (category, field) keeps for the ranking: the newest. */
 export const FEEDBACK_KEPT = 2000;
+/** The broker_feedback document that says the decisions made before it was kept have been added. */
+const FEEDBACK_SEEDED = '$seeded';
 
 /** One decision as the ranking learns from it: the item, the outcome, and the terms the need was matched on. */
 export interface DecisionFeedback {
@@ -38,7 +40,7 @@ export type AcceptanceRow = { _id: { modelVersion?: string; status: string; code
  * their park; a job's by id).
  */
 @Injectable()
-export class ProposalsRepository {
+export class ProposalsRepository implements OnApplicationBootstrap {
   constructor(
     @InjectModel(MATCH_RUN_MODEL) private readonly runs: Model<MatchRun>,
     @InjectModel(PROPOSAL_MODEL) private readonly proposals: Model<Proposal>,
@@ -133,14 +135,39 @@ export class ProposalsRepository {
    * once, after its compare-and-set on the proposal; a crash between the two loses that one hint to the
    * ranking (never a decision, nor an event).
    */
-  async feedbackOf(needCategory: NeedCategory, needField: TechnicalField, limit: number): Promise<DecisionFeedback[]> {
-    const _id = feedbackKeyOf(needCategory, needField);
-    const kept = await this.feedbackDocs().findOne({ _id });
-    if (kept) return kept.decisions;
-    // The first read since the document was kept: the decisions made before it, from the proposals, once.
-    const decisions = (await this.decidedFor(needCategory, needField, limit)).reverse().map(feedbackEntryOf);
-    await upsertOnce(this.feedbackDocs().updateOne({ _id }, { $setOnInsert: { decisions } }, { upsert: true }));
-    return decisions;
+  async feedbackOf(needCategory: NeedCategory, needField: TechnicalField): Promise<DecisionFeedback[]> {
+    const kept = await this.feedbackDocs().findOne({ _id: feedbackKeyOf(needCategory, needField) });
+    return kept?.decisions ?? [];
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    await this.seedFeedbackFromProposals();
+  }
+
+  /**
+   * Once per database: the feedback documents of the decisions made before they were kept, from one
+   * read of the decided proposals. A marker records that it was done, so later starts read nothing.
+   * Instances starting together may both do it: each document is only ever set on insert.
+   */
+  async seedFeedbackFromProposals(limit = FEEDBACK_KEPT): Promise<void> {
+    const docs = this.feedbackDocs();
+    if (await docs.findOne({ _id: FEEDBACK_SEEDED })) return;
+    const decided = await this.proposals
+      .find({ status: { $in: ['accepted', 'rejected'] }, needCategory: { $exists: true }, needField: { $exists: true } }, { supplyId: 1, status: 1, rejectionCode: 1, reasons: 1, needCategory: 1, needField: 1 })
+      .sort({ decidedAt: -1 })
+      .lean()
+      .exec();
+    const byKey = new Map<string, DecisionFeedback[]>();
+    for (const p of decided) {
+      const key = feedbackKeyOf(p.needCategory!, p.needField!);
+      const decisions = byKey.get(key) ?? [];
+      if (decisions.length < limit) decisions.push(feedbackEntryOf(p));
+      byKey.set(key, decisions);
+    }
+    for (const [_id, newestFirst] of byKey) {
+      await upsertOnce(docs.updateOne({ _id }, { $setOnInsert: { decisions: newestFirst.reverse() } }, { upsert: true }));
+    }
+    await upsertOnce(docs.updateOne({ _id: FEEDBACK_SEEDED }, { $setOnInsert: { decisions: [], seededAt: new Date() } }, { upsert: true }));
   }
 
   private async recordFeedback(decided: Proposal, limit = FEEDBACK_KEPT): Promise<void> {
@@ -155,7 +182,7 @@ export class ProposalsRepository {
   }
 
   private feedbackDocs() {
-    return this.proposals.db.collection<{ _id: string; decisions: DecisionFeedback[] }>('broker_feedback');
+    return this.proposals.db.collection<{ _id: string; decisions: DecisionFeedback[]; seededAt?: Date }>('broker_feedback');
   }
 
   /** Raises the reminder on a proposal still undecided and not yet reminded; false when it was decided or reminded meanwhile. */
@@ -166,16 +193,6 @@ export class ProposalsRepository {
     if (result.modifiedCount === 0) return false;
     this.outbox.flush(this.proposals, proposalId);
     return true;
-  }
-
-  /** The latest `limit` decisions on proposals for needs of this category and field. */
-  decidedFor(needCategory: NeedCategory, needField: TechnicalField, limit: number) {
-    return this.proposals
-      .find({ needCategory, needField, status: { $in: ['accepted', 'rejected'] } }, { supplyId: 1, status: 1, rejectionCode: 1, reasons: 1 })
-      .sort({ decidedAt: -1 })
-      .limit(limit)
-      .lean()
-      .exec();
   }
 
   /** Proposals counted by model version, status and rejection code. */

@@ -6,13 +6,14 @@ import { SCORING_QUEUE, scoringBackoff, UNSCORED_SWEEP_JOB, type ScoringJob } fr
 import { NeedScoringService } from './need-scoring.service';
 import { UnscoredSweep } from './unscored-sweep';
 import { MAX_STALLED_COUNT } from '@tt/platform';
+import { config } from '../config';
 
 /**
  * Scores one need per job; BullMQ retries with backoff, and re-runs jobs of a worker that died. A job
  * survives MAX_STALLED_COUNT worker deaths (BullMQ's default fails it at the second); beyond that, or
  * after its last attempt, the unscored sweep (`sweep-unscored`, on the same queue) queues it again.
  */
-@Processor(SCORING_QUEUE, { concurrency: 4, lockDuration: 15_000, stalledInterval: 5_000, maxStalledCount: MAX_STALLED_COUNT, settings: { backoffStrategy: scoringBackoff } })
+@Processor(SCORING_QUEUE, { concurrency: config.scoringConcurrency, lockDuration: 15_000, stalledInterval: 5_000, maxStalledCount: MAX_STALLED_COUNT, settings: { backoffStrategy: scoringBackoff } })
 export class ScoringProcessor extends WorkerHost {
   private readonly logger = new Logger(ScoringProcessor.name);
 
