@@ -26,7 +26,7 @@ import { SERVICE_NAMES, TOPICS, topicsConsumedBy } from '@tt/contracts';
 import { brokerToken, chipNeed, registration, signature, type TestSystem } from '@tt/testing';
 import { createEnterprise } from '../../test/e2e/broker-workflow';
 import { transactionRows } from './pipeline-latency';
-import { createTopics, deleteTopics, groupLag, mongo, say, until } from './scratch';
+import { createTopics, deleteTopics, groupLag, mongo, opsPer, say, storeOpcounters, until } from './scratch';
 import { openLoopSchedule, summarize, type LatencySummary } from './summary';
 
 export interface PipelineLoadOptions {
@@ -72,6 +72,13 @@ export interface ServiceLoadResult {
   contractRegisteredToTotalsUpdated: LatencySummary & { missing: number };
   lag: LagResult;
   memoryPerInstance: { instance: string; rssMiB: number | null; heapUsedMiB: number | null }[];
+  /**
+   * The store's operations (serverStatus opcounters: documents inserted, finds, update and delete
+   * statements, getMores, other commands) from the first request to the end of the drain, per need
+   * offered: everything the four services (and the benchmark's few reads) asked of the store. Null
+   * when the store reports no opcounters.
+   */
+  storeOpsPerNeed: Record<string, number> | null;
 }
 
 export interface PipelineLoadResult {
@@ -319,6 +326,7 @@ export async function serviceLoad(system: TestSystem, { rate, seconds, dealEvery
   let loadDone = false;
   try {
     await sleep(1_000);
+    const opsBefore = await storeOpcounters();
     say(`pipeline: services, ${rate} needs/s for ${seconds} s through intake (${intakeUrls.length} instances); broker steps for every ${dealEvery}th need`);
     const headers = { 'content-type': 'application/json', authorization: `Bearer ${token}` };
     const load = await offer(
@@ -366,6 +374,9 @@ export async function serviceLoad(system: TestSystem, { rate, seconds, dealEvery
     await Promise.race([Promise.all(steps), sleep(left())]);
     const rows = await transactionRows(system, park, registered.size, left());
     loadDone = true;
+    const opsAfter = await storeOpcounters();
+    const storeOpsPerNeed = opsBefore && opsAfter ? opsPer(opsBefore, opsAfter, load.offered) : null;
+    if (storeOpsPerNeed) say(`pipeline: store operations per need offered: ${JSON.stringify(storeOpsPerNeed)}`);
 
     const toProposed = needIds.filter((id) => capturedAt.has(id) && proposedAt.has(id)).map((id) => proposedAt.get(id)! - capturedAt.get(id)!);
     const registeredToTotals = rows.map((r) => new Date(r.recordedAt).getTime() - new Date(r.loggedAt).getTime());
@@ -387,6 +398,7 @@ export async function serviceLoad(system: TestSystem, { rate, seconds, dealEvery
       contractRegisteredToTotalsUpdated: withMissing(registeredToTotals, Math.max(0, registered.size - rows.length)),
       lag: lagResult,
       memoryPerInstance: await memoryOf(system),
+      storeOpsPerNeed,
     };
   } finally {
     loadDone = true;

@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import autocannon from 'autocannon';
 import { ApiClient, brokerToken, chipNeed, freePort, REPO_ROOT, type TestSystem } from '@tt/testing';
 import { createEnterprise } from '../../test/e2e/broker-workflow';
-import { copyIndexes, mongo, MONGO_URL, say, ScratchScope, until } from './scratch';
+import { copyIndexes, mongo, MONGO_URL, opsPer, say, ScratchScope, storeOpcounters, until } from './scratch';
 
 export interface PostNeedsOptions {
   seconds: number;
@@ -36,6 +36,8 @@ export interface HttpLoadFigure {
   latencyMs: { p50: number; p90: number; p99: number; max: number; mean: number };
   /** Needs found in the target's database afterwards (warm-up included): the writes really happened. */
   storedNeeds: number;
+  /** The store's operations (opcounters) during the measured run per 2xx answer; null when the store reports none. */
+  storeOpsPerRequest: Record<string, number> | null;
 }
 
 export interface PostNeedsResult {
@@ -57,7 +59,7 @@ async function load(url: string, token: string, body: string, seconds: number, c
   });
 }
 
-function figure(result: autocannon.Result, url: string, storedNeeds: number): HttpLoadFigure {
+function figure(result: autocannon.Result, url: string, storedNeeds: number, storeOpsPerRequest: Record<string, number> | null): HttpLoadFigure {
   return {
     url,
     seconds: result.duration,
@@ -70,6 +72,7 @@ function figure(result: autocannon.Result, url: string, storedNeeds: number): Ht
     requestsPerSecond: Math.round((result['2xx'] / result.duration) * 10) / 10,
     latencyMs: { p50: result.latency.p50, p90: result.latency.p90, p99: result.latency.p99, max: result.latency.max, mean: result.latency.mean },
     storedNeeds,
+    storeOpsPerRequest,
   };
 }
 
@@ -137,8 +140,12 @@ export async function benchPostNeeds(system: TestSystem, { seconds, connections,
 
     const run = async (url: string, db: typeof intakeDb) => {
       if (warmupSeconds > 0) await load(`${url}/needs`, token, body, warmupSeconds, connections);
+      const opsBefore = await storeOpcounters();
       const result = await load(`${url}/needs`, token, body, seconds, connections);
-      return figure(result, `${url}/needs`, await db.collection('needs').countDocuments());
+      const opsAfter = await storeOpcounters();
+      const ops = opsBefore && opsAfter ? opsPer(opsBefore, opsAfter, result['2xx']) : null;
+      if (ops) say(`POST /needs: ${url}: store operations per request ${JSON.stringify(ops)}`);
+      return figure(result, `${url}/needs`, await db.collection('needs').countDocuments(), ops);
     };
     say(`POST /needs: intake, ${connections} connections, ${warmupSeconds} s warm-up + ${seconds} s`);
     const ours = await run(intake.url, intakeDb);

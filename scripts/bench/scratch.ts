@@ -34,6 +34,19 @@ export async function mongo(): Promise<MongoClient> {
   return client;
 }
 
+/** The store's opcounters (serverStatus), or null when it reports none. */
+export async function storeOpcounters(): Promise<Record<string, number> | null> {
+  const status = await (await mongo()).db('admin').command({ serverStatus: 1 }).catch(() => undefined);
+  const counters = status?.opcounters as Record<string, unknown> | undefined;
+  return counters ? Object.fromEntries(Object.entries(counters).map(([k, v]) => [k, Number(v)])) : null;
+}
+
+/** The operations between two readings per unit of work (documents, finds, statements...), and their total. */
+export function opsPer(before: Record<string, number>, after: Record<string, number>, units: number): Record<string, number> {
+  const delta = Object.fromEntries(Object.keys(after).map((k) => [k, Math.round(((after[k] - (before[k] ?? 0)) / Math.max(1, units)) * 10) / 10]));
+  return { total: Math.round(Object.values(delta).reduce((a, b) => a + b, 0) * 10) / 10, ...delta };
+}
+
 export async function closeMongo(): Promise<void> {
   await client?.close().catch(() => undefined);
   client = undefined;

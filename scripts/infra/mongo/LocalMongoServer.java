@@ -1,6 +1,9 @@
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
+import java.util.concurrent.atomic.LongAdder;
+
+import io.netty.channel.Channel;
 
 import de.bwaldvogel.mongo.MongoCollection;
 import de.bwaldvogel.mongo.MongoDatabase;
@@ -31,6 +34,10 @@ import org.h2.mvstore.MVStore;
  * `_id` value besides other fields (every compare-and-set update: `{_id, version}`, `{_id, status}`)
  * is answered through the `_id` index, as MongoDB does, instead of by reading the whole collection.
  *
+ * serverStatus reports `opcounters` as mongod does (insert, update and delete count documents or
+ * statements, query counts finds, getmore its batches, command everything else), so a benchmark can
+ * tell how many store operations a unit of work costs.
+ *
  * Like mongod's slow-operation log, every query answered by reading a whole collection that takes at
  * least LOCAL_MONGO_SLOW_MS milliseconds (default 100; 0 turns it off) is logged to stderr, with the
  * collection, the filter's field names (never its values), the documents read and the time taken: on
@@ -52,10 +59,48 @@ public class LocalMongoServer {
         System.err.println("LocalMongoServer listening on " + address + ":" + args[1] + " with data in " + args[0]);
     }
 
-    /** The H2 backend, with databases whose collections are IdFirstCollections. */
+    /** The H2 backend, with databases whose collections are IdFirstCollections, and opcounters. */
     static class IdFirstBackend extends H2Backend {
+        private final LongAdder inserts = new LongAdder();
+        private final LongAdder queries = new LongAdder();
+        private final LongAdder updates = new LongAdder();
+        private final LongAdder deletes = new LongAdder();
+        private final LongAdder getMores = new LongAdder();
+        private final LongAdder commands = new LongAdder();
+
         IdFirstBackend(MVStore store) {
             super(store);
+        }
+
+        @Override
+        public Document handleCommand(Channel channel, String databaseName, String command, Document query) {
+            switch (command.toLowerCase()) {
+                case "insert" -> inserts.add(sizeOf(query.get("documents")));
+                case "update" -> updates.add(sizeOf(query.get("updates")));
+                case "delete" -> deletes.add(sizeOf(query.get("deletes")));
+                case "find" -> queries.increment();
+                case "getmore" -> getMores.increment();
+                default -> commands.increment();
+            }
+            return super.handleCommand(channel, databaseName, command, query);
+        }
+
+        private static int sizeOf(Object statements) {
+            return statements instanceof Collection<?> list ? list.size() : 1;
+        }
+
+        @Override
+        public Document getServerStatus() {
+            Document status = super.getServerStatus();
+            Document opcounters = new Document();
+            opcounters.put("insert", inserts.sum());
+            opcounters.put("query", queries.sum());
+            opcounters.put("update", updates.sum());
+            opcounters.put("delete", deletes.sum());
+            opcounters.put("getmore", getMores.sum());
+            opcounters.put("command", commands.sum());
+            status.put("opcounters", opcounters);
+            return status;
         }
 
         @Override

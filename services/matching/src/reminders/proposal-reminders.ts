@@ -1,15 +1,33 @@
 import { InjectQueue, Processor, WorkerHost } from '@nestjs/bullmq';
 import { Injectable } from '@nestjs/common';
-import { EventPattern, Payload } from '@nestjs/microservices';
-import type { Job, Queue } from 'bullmq';
+import { Ctx, EventPattern, Payload } from '@nestjs/microservices';
+import type { Job, JobsOptions, Queue } from 'bullmq';
 import { MatchProposedV1, type PayloadOf } from '@tt/contracts';
-import { EventConsumer, EventOutbox } from '@tt/messaging';
+import { EventConsumer, EventContext, EventOutbox, type BatchWork } from '@tt/messaging';
 import { inJobSpan } from '@tt/observability';
 import { config } from '../config';
 import { NeedSnapshotsRepository } from '../needs/need-snapshots.repository';
 import { ProposalsRepository } from '../proposals/proposals.repository';
 import { REMINDER_JOB_DEFAULTS, REMINDER_QUEUE, reminderIdOf, type ProposalReminderJob } from './reminders.queue';
 import { MAX_STALLED_COUNT } from '@tt/platform';
+
+type ReminderRequest = { name: 'proposal-undecided'; data: ProposalReminderJob; opts: JobsOptions };
+
+/**
+ * The reminder jobs a batch of match proposed events asks for, queued together at the batch's end
+ * (one Redis round trip, `addBulk`), before the batch is committed: a crash before then redelivers the
+ * events, and each job's id (the reminder id) keeps it queued once.
+ */
+@Injectable()
+export class ReminderRequests implements BatchWork<ReminderRequest> {
+  readonly name = 'reminder jobs';
+
+  constructor(@InjectQueue(REMINDER_QUEUE) private readonly queue: Queue<ProposalReminderJob>) {}
+
+  async settle(jobs: readonly ReminderRequest[]): Promise<void> {
+    await this.queue.addBulk([...jobs]);
+  }
+}
 
 /**
  * Schedules the reminder of each proposal from matching's own match proposed events: whichever
@@ -18,18 +36,18 @@ import { MAX_STALLED_COUNT } from '@tt/platform';
  */
 @EventConsumer()
 export class ProposalRemindersScheduler {
-  constructor(@InjectQueue(REMINDER_QUEUE) private readonly queue: Queue<ProposalReminderJob>) {}
+  constructor(private readonly requests: ReminderRequests) {}
 
   @EventPattern(MatchProposedV1.type)
-  async proposed(@Payload() e: PayloadOf<typeof MatchProposedV1.type>) {
+  async proposed(@Payload() e: PayloadOf<typeof MatchProposedV1.type>, @Ctx() ctx: EventContext) {
     const dueAt = Date.parse(e.proposedAt) + config.proposalIdleAfterSeconds * 1000;
-    await this.queue.addBulk(
-      e.proposals.map((p) => ({
+    for (const p of e.proposals) {
+      await ctx.atBatchEnd(this.requests, {
         name: 'proposal-undecided',
         data: { proposalId: p.proposalId, since: e.proposedAt },
         opts: { ...REMINDER_JOB_DEFAULTS, jobId: reminderIdOf(p.proposalId), delay: Math.max(0, dueAt - Date.now()) },
-      })),
-    );
+      });
+    }
   }
 }
 

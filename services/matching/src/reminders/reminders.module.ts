@@ -2,7 +2,7 @@ import { BullModule } from '@nestjs/bullmq';
 import { Module } from '@nestjs/common';
 import { NeedsModule } from '../needs/needs.module';
 import { ProposalsModule } from '../proposals/proposals.module';
-import { ProposalRemindersProcessor, ProposalRemindersScheduler, ProposalRemindersService } from './proposal-reminders';
+import { ProposalRemindersProcessor, ProposalRemindersScheduler, ProposalRemindersService, ReminderRequests } from './proposal-reminders';
 import { REMINDER_QUEUE } from './reminders.queue';
 
 /** Reminders of proposals left without a decision (专员跟踪). */
@@ -13,6 +13,6 @@ import { REMINDER_QUEUE } from './reminders.queue';
     NeedsModule,
   ],
   controllers: [ProposalRemindersScheduler],
-  providers: [ProposalRemindersService, ProposalRemindersProcessor],
+  providers: [ProposalRemindersService, ProposalRemindersProcessor, ReminderRequests],
 })
 export class RemindersModule {}
