@@ -62,7 +62,7 @@ export class OutboxRelay {
    * at once by another (see scanCostFactor).
    */
   private scheduleScan(): void {
-    if (this.stopped || this.timer) return;
+    if (this.stopped || this.timer || this.scanAll) return; // a scan still to run schedules the next when it is done
     const delay = Math.max(this.options.pollIntervalMs ?? 2_000, this.lastScanMs * (this.options.scanCostFactor ?? 20));
     this.timer = setTimeout(() => {
       this.timer = undefined;
