@@ -1,23 +1,15 @@
 import { InjectQueue } from '@nestjs/bullmq';
 import { Injectable } from '@nestjs/common';
 import type { Queue } from 'bullmq';
-import type { BatchWork } from '@tt/messaging';
-import { SCORING_QUEUE, type scoreNeedJob, type ScoringJob } from '../proposals/scoring.queue';
+import { JobsAtBatchEnd } from '../jobs-at-batch-end';
+import { SCORING_QUEUE, type ScoringJob } from '../proposals/scoring.queue';
 
-type ScoringRequest = ReturnType<typeof scoreNeedJob>;
-
-/**
- * The scoring jobs a batch of need events asks for, queued together at the batch's end (one Redis
- * round trip, `addBulk`, instead of one per event), before the batch is committed: a crash before
- * then redelivers the events, and each job's id (need and revision) keeps it queued once.
- */
+/** The scoring jobs a batch of need events asks for, queued at the batch's end (job id: need and revision). */
 @Injectable()
-export class ScoringRequests implements BatchWork<ScoringRequest> {
+export class ScoringRequests extends JobsAtBatchEnd<ScoringJob> {
   readonly name = 'scoring jobs';
 
-  constructor(@InjectQueue(SCORING_QUEUE) private readonly scoring: Queue<ScoringJob>) {}
-
-  async settle(jobs: readonly ScoringRequest[]): Promise<void> {
-    await this.scoring.addBulk(jobs.map(({ name, data, opts }) => ({ name, data, opts })));
+  constructor(@InjectQueue(SCORING_QUEUE) scoring: Queue<ScoringJob>) {
+    super(scoring);
   }
 }

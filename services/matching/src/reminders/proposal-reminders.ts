@@ -1,31 +1,24 @@
 import { InjectQueue, Processor, WorkerHost } from '@nestjs/bullmq';
 import { Injectable } from '@nestjs/common';
 import { Ctx, EventPattern, Payload } from '@nestjs/microservices';
-import type { Job, JobsOptions, Queue } from 'bullmq';
+import type { Job, Queue } from 'bullmq';
 import { MatchProposedV1, type PayloadOf } from '@tt/contracts';
-import { EventConsumer, EventContext, EventOutbox, type BatchWork } from '@tt/messaging';
+import { EventConsumer, EventContext, EventOutbox } from '@tt/messaging';
 import { inJobSpan } from '@tt/observability';
 import { config } from '../config';
+import { JobsAtBatchEnd } from '../jobs-at-batch-end';
 import { NeedSnapshotsRepository } from '../needs/need-snapshots.repository';
 import { ProposalsRepository } from '../proposals/proposals.repository';
 import { REMINDER_JOB_DEFAULTS, REMINDER_QUEUE, reminderIdOf, type ProposalReminderJob } from './reminders.queue';
 import { MAX_STALLED_COUNT } from '@tt/platform';
 
-type ReminderRequest = { name: 'proposal-undecided'; data: ProposalReminderJob; opts: JobsOptions };
-
-/**
- * The reminder jobs a batch of match proposed events asks for, queued together at the batch's end
- * (one Redis round trip, `addBulk`), before the batch is committed: a crash before then redelivers the
- * events, and each job's id (the reminder id) keeps it queued once.
- */
+/** The reminder jobs a batch of match proposed events asks for, queued at the batch's end (job id: the reminder id). */
 @Injectable()
-export class ReminderRequests implements BatchWork<ReminderRequest> {
+export class ReminderRequests extends JobsAtBatchEnd<ProposalReminderJob> {
   readonly name = 'reminder jobs';
 
-  constructor(@InjectQueue(REMINDER_QUEUE) private readonly queue: Queue<ProposalReminderJob>) {}
-
-  async settle(jobs: readonly ReminderRequest[]): Promise<void> {
-    await this.queue.addBulk([...jobs]);
+  constructor(@InjectQueue(REMINDER_QUEUE) queue: Queue<ProposalReminderJob>) {
+    super(queue);
   }
 }
 
