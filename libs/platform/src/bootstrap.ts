@@ -88,6 +88,7 @@ export async function bootstrapService(options: BootstrapOptions): Promise<INest
       groupId: config.kafkaGroupId,
       processedEvents: new MongoProcessedEventStore(connection),
       subscription: options.consumer,
+      keysConcurrently: config.consumerKeyConcurrency,
     });
     app.connectMicroservice({ strategy: transport });
     readiness.add({ name: 'kafka-consumer', check: async () => transport.isReady });

@@ -44,4 +44,17 @@ describe('BatchScope (work left to the end of a Kafka batch)', () => {
     await scope.settle();
     expect(log).toEqual(['totals:d1', 'feed:e1']);
   });
+
+  it('settles items in the order of the records that left them, whatever order the handlers finished in', async () => {
+    const log: string[] = [];
+    const scope = new BatchScope();
+    const feed = work('feed', log);
+    scope.add(feed, 'e12', 12);
+    scope.add(feed, 'e10', 10);
+    scope.add(feed, 'late'); // no position: after those with one
+    scope.add(feed, 'e11', 11);
+    scope.add(feed, 'e12', 9); // left again by an earlier record: it settles there
+    await scope.settle();
+    expect(log).toEqual(['feed:e12,e10,e11,late']);
+  });
 });

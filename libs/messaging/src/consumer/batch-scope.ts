@@ -13,13 +13,21 @@ export interface BatchWork<T> {
   settle(items: readonly T[]): Promise<void>;
 }
 
-/** The work left by the handlers of one batch, per kind of work, items kept once each in arrival order. */
+/**
+ * The work left by the handlers of one batch, per kind of work, each item kept once. Items settle in
+ * the order of the record that first left them (its offset): the transport runs the handlers of
+ * different keys concurrently, so arrival order is not the partition's order, but what a work does
+ * with its items (the analysts' log appends them) still follows the partition.
+ */
 export class BatchScope {
-  private readonly pending = new Map<BatchWork<unknown>, Set<unknown>>();
+  /** Per work, each item with the position it settles at. */
+  private readonly pending = new Map<BatchWork<unknown>, Map<unknown, number>>();
 
-  add<T>(work: BatchWork<T>, item: T): void {
-    const items = this.pending.get(work as BatchWork<unknown>) ?? new Set<unknown>();
-    items.add(item);
+  /** `position`: the leaving record's place in the partition (its offset); items without one settle in arrival order, after those with one. */
+  add<T>(work: BatchWork<T>, item: T, position = Infinity): void {
+    const items = this.pending.get(work as BatchWork<unknown>) ?? new Map<unknown, number>();
+    const earlier = items.get(item);
+    if (earlier === undefined || position < earlier) items.set(item, position);
     this.pending.set(work as BatchWork<unknown>, items);
   }
 
@@ -33,7 +41,8 @@ export class BatchScope {
   async settle(): Promise<void> {
     const works = [...this.pending].sort(([a], [b]) => (a.stage ?? 0) - (b.stage ?? 0));
     for (const [work, items] of works) {
-      await work.settle([...items]);
+      // A stable sort: items of one position (or of none) keep their arrival order.
+      await work.settle([...items].sort(([, a], [, b]) => a - b).map(([item]) => item));
       this.pending.delete(work);
     }
   }

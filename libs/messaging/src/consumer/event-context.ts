@@ -24,7 +24,7 @@ export class EventContext extends BaseRpcContext<[CloudEvent, EventDelivery, Bat
    */
   async atBatchEnd<T>(work: BatchWork<T>, item: T): Promise<void> {
     const scope = this.args[2];
-    if (scope) scope.add(work, item);
+    if (scope) scope.add(work, item, Number(this.delivery.offset));
     else await work.settle([item]);
   }
 }

@@ -18,6 +18,8 @@ const OTHER_NEED_EVENTS = EVENT_TYPES.filter((t) => EVENT_CATALOG[t].topic === T
 
 /** What the test handler saw; its behaviour is chosen by the need's title. */
 const handled: { needId: string; attempt: number }[] = [];
+/** When handlers of 'ordered …' needs started and ended, in the order it happened. */
+const timeline: string[] = [];
 
 @EventConsumer()
 class ScriptedConsumer {
@@ -30,6 +32,12 @@ class ScriptedConsumer {
       throw Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:27018'), { name: 'MongoNetworkError' });
     }
     if (need.title === 'fails twice' && ctx.delivery.attempt <= 2) throw new Error(`transient failure ${ctx.delivery.attempt}`);
+    if (need.title.startsWith('ordered ')) {
+      const name = need.title.slice('ordered '.length);
+      timeline.push(`start ${name}`);
+      if (name.endsWith('slow')) await new Promise((r) => setTimeout(r, 400));
+      timeline.push(`end ${name}`);
+    }
     handled.push({ needId: need.needId, attempt: ctx.delivery.attempt });
   }
 }
@@ -123,6 +131,27 @@ describe(KafkaEventTransport.name, () => {
     await new Promise((r) => setTimeout(r, 1_000)); // room for a wrong second delivery to show up
     expect(handled.filter((h) => h.needId === ok)).toEqual([{ needId: ok, attempt: 1 }]);
     expect(handled.filter((h) => h.needId === flaky)).toEqual([{ needId: flaky, attempt: 3 }]);
+  });
+
+  it('handles one key in offset order, and other keys of the same partition meanwhile', async () => {
+    const [a, b] = [randomUUID(), randomUUID()];
+    const names = ['a1 slow', 'b1', 'a2', 'b2 slow', 'a3', 'b3'];
+    const producer = kafka.producer();
+    await producer.connect();
+    await producer.send({
+      topic: wireTopic(TOPICS.need),
+      // One partition, two keys interleaved: Kafka orders the records of each key, nothing across them.
+      messages: names.map((name) => ({ ...record(randomUUID(), need(randomUUID(), `ordered ${name}`), name.startsWith('a') ? a : b), partition: 0 })),
+    });
+    await producer.disconnect();
+
+    await eventually(async () => timeline.filter((t) => t.startsWith('end ')), (ended) => ended.length >= names.length, { what: 'every ordered record handled' });
+    const of = (key: string) => timeline.filter((t) => t.split(' ')[1].startsWith(key));
+    // Each key: one record at a time, in offset order.
+    expect(of('a')).toEqual(['start a1 slow', 'end a1 slow', 'start a2', 'end a2', 'start a3', 'end a3']);
+    expect(of('b')).toEqual(['start b1', 'end b1', 'start b2 slow', 'end b2 slow', 'start b3', 'end b3']);
+    // The other key did not wait for the slow record: b1 was handled while a1 was still under way.
+    expect(timeline.indexOf('end b1')).toBeLessThan(timeline.indexOf('end a1 slow'));
   });
 
   it('waits out an unreachable store without dead-lettering; dead-letters a rejected or forged event at once', async () => {

@@ -29,10 +29,17 @@ export interface KafkaEventTransportOptions {
   maxAttempts?: number;
   retryBackoffMs?: number;
   partitionsConsumedConcurrently?: number;
+  /**
+   * Per partition, how many records of different keys are handled at once (records of one key always
+   * one after another, in offset order). 1 handles a partition strictly in offset order.
+   */
+  keysConcurrently?: number;
 }
 
-/** Within a batch, records and the offset are stored at least this often (handled events, or time). */
+/** Within a batch, records and the offset are stored at least this often (dispatched records, or time). */
 const FLUSH_EVERY_EVENTS = 200;
+/** Records of different keys handled at once per partition, unless the options say otherwise. */
+export const DEFAULT_KEYS_CONCURRENTLY = 8;
 const FLUSH_EVERY_MS = 1_000;
 
 type Outcome = 'handled' | 'duplicate' | 'ignored' | 'dead_lettered';
@@ -43,9 +50,12 @@ type Outcome = 'handled' | 'duplicate' | 'ignored' | 'dead_lettered';
  * - the offset is committed only after the handler's effect is stored (at least once);
  * - a redelivered event id is acknowledged without running the handler again;
  * - records come in batches (kafkajs `eachBatch`): the processed ids are looked up once per batch, and
- *   the handled ones recorded and the offset committed once per batch (or every 200 events or 1 s of
- *   a long one), in order within a partition; handlers are idempotent on natural keys, so a crash
- *   between a handler's effect and its batch's record only means that handler runs again;
+ *   the handled ones recorded and the offset committed once per batch (or every 200 records or 1 s of
+ *   a long one); handlers are idempotent on natural keys, so a crash between a handler's effect and
+ *   its batch's record only means that handler runs again;
+ * - within a partition, the records of one key (aggregate) are handled in offset order, and those of
+ *   different keys concurrently (`keysConcurrently`, default 8), since nothing orders them across
+ *   keys anyway: a consumer's round trips to its store overlap instead of queueing;
  * - work a handler leaves to the batch's end (`EventContext.atBatchEnd`) is settled before that
  *   record and commit, once for all the batch's events;
  * - a payload is validated against its contract, and its `ce_source` against its topic's owner,
@@ -158,42 +168,69 @@ export class KafkaEventTransport extends Server implements CustomTransportStrate
   }
 
   /**
-   * One batch of one partition, in offset order. What has been handled is recorded, and the offset
-   * past it committed, before the batch ends (and along the way in a long one); a batch cut short by a
-   * rebalance or a shutdown commits what it finished, and the rest is redelivered to the next owner.
+   * One batch of one partition. Records of one key (one aggregate: the contracts key every event by
+   * its aggregate id) are handled one after another in offset order; records of different keys run
+   * concurrently, at most `keysConcurrently` at a time, since Kafka orders nothing across keys anyway
+   * (two instances already handle different keys at once). At least every 200 records or 1 s, the
+   * records dispatched are awaited, the batch work settled, the handled ones recorded and the offset
+   * past them committed. A batch cut short by a rebalance or a shutdown commits what it finished, and
+   * the rest is redelivered to the next owner; a failure (only while closing) commits nothing more.
    */
   private async handleBatch({ batch, heartbeat, isRunning, isStale, resolveOffset }: EachBatchPayload): Promise<void> {
     const { topic, partition } = batch;
+    const where = `${topic}[${partition}]`;
     const { groupId, processedEvents } = this.options;
+    const keysConcurrently = this.options.keysConcurrently ?? DEFAULT_KEYS_CONCURRENTLY;
     // Heartbeats go on while a handler waits (on a store or Redis that is away), so the group does
     // not take the partition away from an instance that is only waiting.
     const beating = setInterval(() => void heartbeat().catch(() => undefined), 3_000);
     const handled: Array<{ id: string; type: string }> = [];
     const scope = new BatchScope();
-    let finished: string | undefined;
+    const inFlight = new Set<Promise<void>>();
+    /** The last delivery dispatched per key since the last flush: the next record of that key waits for it. */
+    const lastOfKey = new Map<string, Promise<void>>();
+    let failure: { error: unknown } | undefined;
+    let dispatched: string | undefined;
+    let dispatchedSinceFlush = 0;
     let flushedAt = Date.now();
     const flush = async () => {
-      if (scope.size > 0) await this.untilStored(`${topic}[${partition}]`, heartbeat, () => scope.settle());
-      if (handled.length > 0) await this.untilStored(`${topic}[${partition}]`, heartbeat, () => processedEvents.record(groupId, handled));
+      await Promise.all(inFlight); // deliveries never reject: a failure is kept in `failure`
+      if (failure) throw failure.error; // not recorded, not committed: redelivered to the next owner
+      if (scope.size > 0) await this.untilStored(where, heartbeat, () => scope.settle());
+      if (handled.length > 0) await this.untilStored(where, heartbeat, () => processedEvents.record(groupId, handled));
       handled.length = 0;
-      if (finished !== undefined) await this.consumer!.commitOffsets([{ topic, partition, offset: (BigInt(finished) + 1n).toString() }]);
-      finished = undefined;
+      if (dispatched !== undefined) {
+        resolveOffset(dispatched);
+        await this.consumer!.commitOffsets([{ topic, partition, offset: (BigInt(dispatched) + 1n).toString() }]);
+      }
+      dispatched = undefined;
+      dispatchedSinceFlush = 0;
+      lastOfKey.clear();
       flushedAt = Date.now();
     };
     try {
       const ids = batch.messages.map((m) => m.headers?.ce_id?.toString()).filter((id): id is string => !!id);
-      const seen = await this.untilStored(`${topic}[${partition}]`, heartbeat, () => processedEvents.seen(groupId, ids));
+      const seen = await this.untilStored(where, heartbeat, () => processedEvents.seen(groupId, ids));
       for (const message of batch.messages) {
-        if (!isRunning() || isStale()) break;
-        const { outcome, event } = await this.deliver(topic, partition, message, heartbeat, seen, scope);
-        eventsConsumed.inc({ type: typeLabel(message), outcome });
-        if (event) {
-          handled.push(event);
-          seen.add(event.id); // the same id twice in one batch runs once
-        }
-        finished = message.offset;
-        resolveOffset(message.offset);
-        if (handled.length >= FLUSH_EVERY_EVENTS || Date.now() - flushedAt >= FLUSH_EVERY_MS) await flush();
+        while (inFlight.size >= keysConcurrently && !failure) await Promise.race(inFlight);
+        if (failure || !isRunning() || isStale()) break;
+        const key = message.key?.toString() ?? '';
+        const delivery: Promise<void> = (lastOfKey.get(key) ?? Promise.resolve())
+          .then(async () => {
+            if (failure) return; // an earlier record failed: this one stays uncommitted too
+            const { outcome, event } = await this.deliver(topic, partition, message, heartbeat, seen, scope);
+            eventsConsumed.inc({ type: typeLabel(message), outcome });
+            if (event) {
+              handled.push(event);
+              seen.add(event.id); // the same id twice in one batch (always the same key) runs once
+            }
+          })
+          .catch((error: unknown) => void (failure ??= { error }))
+          .finally(() => inFlight.delete(delivery));
+        inFlight.add(delivery);
+        lastOfKey.set(key, delivery);
+        dispatched = message.offset;
+        if (++dispatchedSinceFlush >= FLUSH_EVERY_EVENTS || Date.now() - flushedAt >= FLUSH_EVERY_MS) await flush();
       }
       await flush();
     } finally {

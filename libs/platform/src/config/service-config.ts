@@ -43,6 +43,8 @@ const schema = z.object({
   OUTBOX_READY_MAX_AGE: durationSetting('5m'),
   /** Readiness fails while the consumer group is this many records behind on its topics (it still consumes). */
   CONSUMER_READY_MAX_LAG: z.coerce.number().int().min(0).default(50_000),
+  /** Per partition, records of different keys (aggregates) the consumer handles at once; 1 = strictly in offset order. */
+  CONSUMER_KEY_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(8),
 });
 
 export interface ServiceConfig {
@@ -60,6 +62,7 @@ export interface ServiceConfig {
   rateLimit: RateLimit;
   outboxReadyMaxAgeSeconds: number;
   consumerReadyMaxLag: number;
+  consumerKeyConcurrency: number;
 }
 
 /**
@@ -109,5 +112,6 @@ export function loadServiceConfig(service: string, defaultPort: number, env: Nod
     rateLimit: parseRateLimit(e.RATE_LIMIT),
     outboxReadyMaxAgeSeconds: e.OUTBOX_READY_MAX_AGE,
     consumerReadyMaxLag: e.CONSUMER_READY_MAX_LAG,
+    consumerKeyConcurrency: e.CONSUMER_KEY_CONCURRENCY,
   };
 }
