@@ -86,4 +86,13 @@ describe('the analysts’ event log with a stalled writer', () => {
     const firsts = ofBatch.slice(0, 4);
     expect(firsts).toEqual([...firsts].sort((x, y) => x - y));
   });
+
+  it('follows the other instance’s appends, taking turns, without a hole or a repeat', async () => {
+    const start = (await healthy.readAfter(0, 1000)).cursor;
+    // Each instance remembers the position it wrote last; the other has gone past it every time.
+    for (let i = 0; i < 6; i++) await (i % 2 === 0 ? stalled : healthy).recordMany([event(`deal-turn-${i}a`), event(`deal-turn-${i}b`)]);
+    const logged = (await healthy.readAfter(start, 1000)).events;
+    expect(logged.map((e) => e.seq)).toEqual(Array.from({ length: 12 }, (_, i) => start + 1 + i));
+    expect(logged.map((e) => e.dealId)).toEqual(Array.from({ length: 6 }, (_, i) => [`deal-turn-${i}a`, `deal-turn-${i}b`]).flat());
+  });
 });

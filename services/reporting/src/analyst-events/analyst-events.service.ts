@@ -51,6 +51,9 @@ export class AnalystEventsService implements OnModuleInit, BatchWork<CloudEvent>
   /** After the totals' roll-ups (stage 0): an analyst who reads the totals on an event finds them moved. */
   readonly stage = 1;
 
+  /** The newest position this instance wrote or read (0: none yet); see positionToFollow. */
+  private newestKnown = 0;
+
   /** Fires in this instance when an event is logged here (other instances' readers poll). */
   readonly appended$ = new Subject<number>();
 
@@ -91,11 +94,13 @@ export class AnalystEventsService implements OnModuleInit, BatchWork<CloudEvent>
       return { event, data, naturalKey: naturalKeyOf(event.type, data) ?? `event:${event.id}` };
     });
     while (left.length > 0) {
-      const logged = await this.events
-        .find({ $or: [{ naturalKey: { $in: left.map((e) => e.naturalKey) } }, { eventId: { $in: left.map((e) => e.event.id) } }] }, { naturalKey: 1, eventId: 1 })
-        .lean();
-      const keys = new Set(logged.map((row) => row.naturalKey));
-      const ids = new Set(logged.map((row) => row.eventId));
+      // Two reads, each answered by its unique index (an `$or` of the two is a whole-log scan on some stores).
+      const [byKey, byId] = await Promise.all([
+        this.events.find({ naturalKey: { $in: left.map((e) => e.naturalKey) } }, { naturalKey: 1 }).lean(),
+        this.events.find({ eventId: { $in: left.map((e) => e.event.id) } }, { eventId: 1 }).lean(),
+      ]);
+      const keys = new Set(byKey.map((row) => row.naturalKey));
+      const ids = new Set(byId.map((row) => row.eventId));
       left = left.filter(({ event, naturalKey }) => {
         if (keys.has(naturalKey) || ids.has(event.id)) return false;
         keys.add(naturalKey); // the same event twice in one batch is logged once
@@ -103,7 +108,7 @@ export class AnalystEventsService implements OnModuleInit, BatchWork<CloudEvent>
         return true;
       });
       if (left.length === 0) return;
-      const head = await this.head();
+      const head = await this.positionToFollow();
       const rows = left.map(({ event, data, naturalKey }, i) => ({
         _id: head + 1 + i,
         eventId: event.id,
@@ -122,7 +127,9 @@ export class AnalystEventsService implements OnModuleInit, BatchWork<CloudEvent>
         if (!isDuplicateKey(error)) throw error;
         // Another instance took a position (the rest go again after the newest), or logged one of these events (the check drops it).
         inserted = bulkWriteFailures(error)[0]?.index ?? 0; // an ordered insert stops at its first failure
+        this.newestKnown = 0; // the head may have moved past it: read it again
       }
+      if (inserted > 0) this.newestKnown = rows[inserted - 1]._id;
       for (let i = 0; i < inserted; i++) this.appended$.next(rows[i]._id);
       left = left.slice(inserted);
     }
@@ -148,6 +155,18 @@ export class AnalystEventsService implements OnModuleInit, BatchWork<CloudEvent>
       if (events.length >= limit) break;
     }
     return { events, cursor };
+  }
+
+  /**
+   * Where the next events go after: the newest position this instance wrote (or read), while it is
+   * still there, else the head. The log only grows, so the head is at or past it; when another
+   * instance went further, the insert at the next position collides, and the head is read again. One
+   * read by `_id` instead of the newest-first read, which some stores answer by reading the whole log.
+   */
+  private async positionToFollow(): Promise<number> {
+    if (this.newestKnown > 0 && (await this.events.exists({ _id: this.newestKnown }))) return this.newestKnown;
+    this.newestKnown = await this.head();
+    return this.newestKnown;
   }
 
   /** The newest position (for a client that wants only what comes next). */
