@@ -62,6 +62,7 @@ describe(KafkaEventTransport.name, () => {
       subscription: { handles: [NeedCapturedV1.type], ignores: OTHER_NEED_EVENTS },
       maxAttempts: 3,
       retryBackoffMs: 50,
+      keysConcurrently: 8, // the default is 1; 'handles one key in offset order…' needs more
     });
     app = await NestFactory.createMicroservice(ScriptedModule, { strategy: transport, logger: false });
     await app.listen();

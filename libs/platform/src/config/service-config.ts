@@ -43,8 +43,12 @@ const schema = z.object({
   OUTBOX_READY_MAX_AGE: durationSetting('5m'),
   /** Readiness fails while the consumer group is this many records behind on its topics (it still consumes). */
   CONSUMER_READY_MAX_LAG: z.coerce.number().int().min(0).default(50_000),
-  /** Per partition, records of different keys (aggregates) the consumer handles at once; 1 = strictly in offset order. */
-  CONSUMER_KEY_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(8),
+  /**
+   * Per partition, records of different keys (aggregates) the consumer handles at once; 1 = strictly
+   * in offset order. Raise it where the store and cores have room (it took both from HTTP on a
+   * saturated 2-core machine; README, Performance).
+   */
+  CONSUMER_KEY_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(1),
 });
 
 export interface ServiceConfig {
