@@ -2,7 +2,7 @@
  * Rebuilds reporting's state from the topics' full history into a NEW database, without touching the
  * live one (reporting's state is derived only from events, and its handlers are idempotent):
  *
- *   REBUILD_TOKEN=<analyst token> npm run reporting:rebuild -- [--db reporting_rebuilt_<ts>] [--group reporting-rebuild-<ts>] [--year 2026] [--keep-running] [--timeout-ms 1800000] [--token-file <file>]
+ *   REBUILD_TOKEN=<analyst token> npm run reporting:rebuild -- [--db reporting_rebuilt_<ts>] [--group reporting-rebuild-<ts>] [--year 2026] [--keep-running] [--timeout-ms 1800000] [--token-file <file>] [--key-concurrency 8]
  *
  * Starts the built reporting service (deploy/service-command.txt, with @tt/ops's ServiceProcess) as a
  * child process with its own MONGO_DB, KAFKA_GROUP_ID and a free port; samples the end offsets of the
@@ -52,6 +52,12 @@ export interface RebuildReportingOptions {
   /** How long the catch-up may take (default 30 min). */
   timeoutMs?: number;
   /**
+   * Records of different deals or needs the rebuilding consumer handles at once per partition
+   * (CONSUMER_KEY_CONCURRENCY; default 8). Higher than the live services' 1: a rebuild is a catch-up
+   * with no broker's request to leave room for.
+   */
+  keysConcurrently?: number;
+  /**
    * The key set the rebuilt service verifies bearer tokens with, as reporting reads it (default: this
    * process's AUTH_JWKS / AUTH_JWKS_FILE). Given here, it replaces both inherited variables.
    */
@@ -74,6 +80,9 @@ export interface RebuildReportingResult {
   /** Stops the child gracefully (a no-op once stopped). */
   stop: () => Promise<void>;
 }
+
+/** See RebuildReportingOptions.keysConcurrently. */
+const REBUILD_KEYS_CONCURRENTLY = 8;
 
 const stamp = () => new Date().toISOString().replace(/\D/g, '').slice(0, 14);
 
@@ -146,7 +155,16 @@ export async function rebuildReporting(options: RebuildReportingOptions = {}): P
     await freePort(),
     // The rest of this environment (NODE_ENV, KAFKA_SASL_*, …) is inherited, as reporting's own; the
     // operator's token stays with this process.
-    { MONGO_URL: mongoUrl, MONGO_DB: db, KAFKA_GROUP_ID: group, KAFKA_TOPIC_NAMESPACE: namespace, KAFKAJS_NO_PARTITIONER_WARNING: '1', ...trust, REBUILD_TOKEN: undefined },
+    {
+      MONGO_URL: mongoUrl,
+      MONGO_DB: db,
+      KAFKA_GROUP_ID: group,
+      KAFKA_TOPIC_NAMESPACE: namespace,
+      KAFKAJS_NO_PARTITIONER_WARNING: '1',
+      CONSUMER_KEY_CONCURRENCY: String(options.keysConcurrently ?? REBUILD_KEYS_CONCURRENTLY),
+      ...trust,
+      REBUILD_TOKEN: undefined,
+    },
     logDir,
   );
   const logFile = join(logDir, 'reporting.log');
@@ -238,7 +256,7 @@ async function databaseState(mongoUrl: string, db: string): Promise<{ collection
 }
 
 const USAGE = [
-  'usage: REBUILD_TOKEN=<analyst token> npm run reporting:rebuild -- [--db <new db>] [--group <new consumer group>] [--year <yyyy>] [--keep-running] [--timeout-ms <ms>] [--token-file <file>]',
+  'usage: REBUILD_TOKEN=<analyst token> npm run reporting:rebuild -- [--db <new db>] [--group <new consumer group>] [--year <yyyy>] [--keep-running] [--timeout-ms <ms>] [--token-file <file>] [--key-concurrency <1-64, default 8>]',
   'The rebuilt reporting trusts AUTH_JWKS or AUTH_JWKS_FILE from this environment (the deployment\'s key set; NODE_ENV=development alone falls back to the development key).',
 ].join('\n');
 
@@ -251,6 +269,7 @@ async function main(): Promise<number> {
       'keep-running': { type: 'boolean', default: false },
       'timeout-ms': { type: 'string' },
       'token-file': { type: 'string' },
+      'key-concurrency': { type: 'string' },
       help: { type: 'boolean', default: false },
     },
     strict: true,
@@ -264,6 +283,11 @@ async function main(): Promise<number> {
     console.error(`--year must be a year between 2000 and 2100\n${USAGE}`);
     return 2;
   }
+  const keysConcurrently = values['key-concurrency'] === undefined ? undefined : Number(values['key-concurrency']);
+  if (keysConcurrently !== undefined && !(Number.isInteger(keysConcurrently) && keysConcurrently >= 1 && keysConcurrently <= 64)) {
+    console.error(`--key-concurrency must be a whole number from 1 to 64\n${USAGE}`);
+    return 2;
+  }
   const token = values['token-file'] === undefined ? undefined : readFileSync(values['token-file'], 'utf8');
   const result = await rebuildReporting({
     token,
@@ -272,6 +296,7 @@ async function main(): Promise<number> {
     year,
     keepRunning: values['keep-running'],
     timeoutMs: values['timeout-ms'] ? Number(values['timeout-ms']) : undefined,
+    keysConcurrently,
     log: (line) => console.log(line),
   });
   console.log(`\nrebuilt totals (GET /totals?year=${result.totals.scope?.year ?? year}):`);
