@@ -5,6 +5,8 @@
  * their offsets) over the seconds the new group took to catch up: from the first poll that saw it
  * commit to the first that saw it at the end (catchUpRate, polled every 200 ms beside the command's
  * own wait; the child's start-up is left out). The wall time from the call to its return is kept too.
+ * It runs twice, each into its own database and group: first with one record at a time per partition
+ * (--key-concurrency 1, the live services' setting), for reference, then with the command's default.
  */
 import { join } from 'node:path';
 import { REPORTING_TOPICS, rebuildReporting } from '../events/rebuild-reporting';
@@ -12,8 +14,15 @@ import { analystToken, REPO_ROOT, sampleEndOffsets, TEST_JWKS, waitForGroupCatch
 import { mongo, say } from './scratch';
 import { catchUpRate, type LagPoint } from './summary';
 
-export interface RebuildResult {
+export interface RebuildResult extends RebuildRun {
+  /** The same rebuild with one record at a time per partition (the live services' CONSUMER_KEY_CONCURRENCY), run first, for reference. */
+  oneKeyAtATime: RebuildRun;
+}
+
+export interface RebuildRun {
   what: string;
+  /** Per partition, records of different keys handled at once (the rebuild's --key-concurrency; undefined: its default). */
+  keysConcurrently: number | 'default';
   records: number;
   topics: string[];
   eventsPerSecond: number;
@@ -26,12 +35,17 @@ export interface RebuildResult {
 }
 
 export async function benchRebuild(system: TestSystem, { timeoutMs }: { timeoutMs: number }): Promise<RebuildResult> {
+  const oneKeyAtATime = await rebuildOnce(system, timeoutMs, 1);
+  return { ...(await rebuildOnce(system, timeoutMs)), oneKeyAtATime };
+}
+
+async function rebuildOnce(system: TestSystem, timeoutMs: number, keysConcurrently?: number): Promise<RebuildRun> {
   const topics = REPORTING_TOPICS.map((t) => system.topic(t));
   const ends = await sampleEndOffsets(system.kafka, topics);
   const records = ends.reduce((n, e) => n + Number(BigInt(e.end) - BigInt(e.low)), 0);
-  const db = `t_${system.runId}_rebuilt`;
-  const group = `${system.runId}-rebuild`;
-  say(`rebuild: ${records} records on reporting's topics`);
+  const db = `t_${system.runId}_rebuilt${keysConcurrently ?? ''}`;
+  const group = `${system.runId}-rebuild${keysConcurrently ?? ''}`;
+  say(`rebuild: ${records} records on reporting's topics, key concurrency ${keysConcurrently ?? 'the rebuild\'s default'}`);
   const points: LagPoint[] = [];
   let stopPolling = false;
   const polling = waitForGroupCatchUp(system.kafka, group, topics, {
@@ -54,7 +68,8 @@ export async function benchRebuild(system: TestSystem, { timeoutMs }: { timeoutM
       group,
       live: { db: system.database('reporting'), group: system.group('reporting') },
       timeoutMs,
-      logDir: join(REPO_ROOT, '.infra', 'test-logs', system.runId, 'rebuild'),
+      keysConcurrently,
+      logDir: join(REPO_ROOT, '.infra', 'test-logs', system.runId, `rebuild${keysConcurrently ?? ''}`),
       log: (line) => {
         if (line.startsWith('rebuilding service up')) upAt = Date.now();
       },
@@ -64,6 +79,7 @@ export async function benchRebuild(system: TestSystem, { timeoutMs }: { timeoutM
     const rate = catchUpRate(points, records);
     return {
       what: 'rebuildReporting (scripts/events/rebuild-reporting.ts): a new built reporting process, new database and group, from the start of reporting\'s topics',
+      keysConcurrently: keysConcurrently ?? 'default',
       records,
       topics,
       eventsPerSecond: Math.round(rate.msgPerSecond),

@@ -153,8 +153,8 @@ function rebuildRow(r: RebuildResult): FigureRow {
   return row(
     `rebuild reporting (${n(r.records)} records)`,
     `${fmt(r.eventsPerSecond)} events/s${r.coarse ? ' (coarse)' : ''}`,
-    '—',
-    '—',
+    `one key at a time per partition: ${fmt(r.oneKeyAtATime.eventsPerSecond)} events/s`,
+    `${fmt(ratio(r.eventsPerSecond, r.oneKeyAtATime.eventsPerSecond))}×`,
     [atLeast('events/s', r.eventsPerSecond, 10_000)],
   );
 }
