@@ -20,6 +20,9 @@ describe('broker feedback seeded from earlier decisions', () => {
     proposals = store.model<Proposal>(PROPOSAL_MODEL, ProposalSchema.clone());
     const runs = store.model<MatchRun>(MATCH_RUN_MODEL, MatchRunSchema.clone());
     repository = new ProposalsRepository(runs, proposals, {} as EventOutbox);
+    // The models build their indexes in the background; the local store can fail an insert racing that
+    // ("Unknown error: null", seen here), so the test writes only once they are built.
+    await Promise.all([proposals.init(), runs.init()]);
   });
 
   afterAll(async () => {
