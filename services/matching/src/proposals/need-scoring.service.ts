@@ -44,21 +44,17 @@ export class NeedScoringService {
    */
   async scoreNeed(needId: string, revision = 0, trigger?: CatalogueTrigger): Promise<void> {
     const runId = scoringJobId(needId, revision, trigger);
-    const done = await this.proposals.findRun(runId);
+    // The three reads a job starts with do not depend on each other: one round trip of waiting, not three.
+    // (A retried job reads a need and a catalogue it then does not use: rare, and harmless.)
+    const modelReadAt = new Date(); // before the catalogue read starts: the window logic needs a time at or before it
+    const [done, need, model] = await Promise.all([this.proposals.findRun(runId), this.needs.find(needId), this.catalogue.freshModel()]);
     if (done) {
-      if (!trigger) {
-        // A retry after a crash before these were done.
-        await this.needs.markScored(needId, revision);
-        await this.followCatalogue(needId, revision, done.modelReadAt ?? new Date());
-      }
+      if (!trigger) await this.finishScoring(needId, revision, done.modelReadAt ?? new Date()); // a retry after a crash before these were done
       return;
     }
-    const need = await this.needs.find(needId);
     if (!need) throw new Error(`need ${needId} has no snapshot yet`);
     if (need.ended || (need.revision ?? 0) > revision) return;
     if ((need.revision ?? 0) < revision) throw new Error(`need ${needId} revision ${revision} not applied yet`); // retried
-    const modelReadAt = new Date();
-    const model = await this.catalogue.freshModel();
     const forMatching = needForMatching(need);
     const ranked = model.rank(forMatching, {
       limit: config.proposalsPerNeed,
@@ -114,10 +110,12 @@ export class NeedScoringService {
       modelReadAt,
       outbox: [event],
     });
-    if (!trigger) {
-      await this.needs.markScored(needId, revision);
-      await this.followCatalogue(needId, revision, modelReadAt);
-    }
+    if (!trigger) await this.finishScoring(needId, revision, modelReadAt);
+  }
+
+  /** After a revision's run is recorded: the unscored sweep stops looking at it, and it follows the catalogue (independent writes, at once). */
+  private async finishScoring(needId: string, revision: number, modelReadAt: Date): Promise<void> {
+    await Promise.all([this.needs.markScored(needId, revision), this.followCatalogue(needId, revision, modelReadAt)]);
   }
 
   /**
