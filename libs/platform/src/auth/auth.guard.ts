@@ -3,15 +3,19 @@ import { Reflector } from '@nestjs/core';
 import { ProblemException } from '../http/problem';
 import { IS_PUBLIC, ROLES, type Role } from './principal';
 import type { JWTVerifyGetKey } from 'jose';
-import { verifyToken } from './tokens';
+import { VerifiedTokens } from './tokens';
 
 /** Global guard: every route needs a valid bearer token unless marked @Public(); @Roles narrows further. */
 @Injectable()
 export class AuthGuard implements CanActivate {
+  private readonly tokens: VerifiedTokens;
+
   constructor(
     private readonly reflector: Reflector,
-    private readonly keys: JWTVerifyGetKey,
-  ) {}
+    keys: JWTVerifyGetKey,
+  ) {
+    this.tokens = new VerifiedTokens(keys);
+  }
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     // Events are trusted by their source and topic ACLs (the consumer), not by a bearer token.
@@ -27,7 +31,7 @@ export class AuthGuard implements CanActivate {
     const token = header?.startsWith('Bearer ') ? header.slice(7).trim() : undefined;
     if (!token) throw unauthorized('A bearer token is required.');
     try {
-      request.principal = await verifyToken(token, this.keys);
+      request.principal = await this.tokens.principalOf(token);
     } catch {
       throw unauthorized('The bearer token is invalid or expired.');
     }

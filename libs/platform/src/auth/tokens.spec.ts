@@ -1,7 +1,8 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { importJWK, SignJWT, type JWK } from 'jose';
 import { publicPart } from './keys';
-import { CLOCK_SKEW_SECONDS, MAX_TOKEN_LIFETIME_SECONDS, TOKEN_AUDIENCE, TOKEN_ISSUER, keyResolver, signToken as sign, verifyToken as verify } from './tokens';
+import { CLOCK_SKEW_SECONDS, MAX_TOKEN_LIFETIME_SECONDS, TOKEN_AUDIENCE, TOKEN_ISSUER, keyResolver, signToken as sign, verifyToken as verify, VerifiedTokens } from './tokens';
+import type { JWTVerifyGetKey } from 'jose';
 
 const newKey = (kid: string): JWK => ({ ...(generateKeyPairSync('ed25519').privateKey.export({ format: 'jwk' }) as JWK), kid, alg: 'EdDSA' });
 /** The issuer's key; the verifier holds only its public half. */
@@ -114,5 +115,47 @@ describe(verifyToken.name, () => {
       expect(variant).not.toBe(token);
       await expect(verifyToken(variant, verifierKeys)).rejects.toThrow();
     }
+  });
+});
+
+describe(VerifiedTokens.name, () => {
+  /** The verifier's keys, counting how often a signature is checked. */
+  const countingKeys = () => {
+    const keys = Object.assign((...args: Parameters<JWTVerifyGetKey>) => {
+      keys.lookups += 1;
+      return verifierKeys(...args);
+    }, { lookups: 0 });
+    return keys;
+  };
+
+  it('checks a token once, then answers from memory until the token expires', async () => {
+    const keys = countingKeys();
+    const tokens = new VerifiedTokens(keys);
+    const now = Math.floor(Date.now() / 1000);
+    const token = await signToken({ subject: 'broker-007', role: 'broker', parkId: 'park-binjiang' });
+    await expect(tokens.principalOf(token, now)).resolves.toEqual({ subject: 'broker-007', role: 'broker', parkId: 'park-binjiang' });
+    await expect(tokens.principalOf(token, now + 60)).resolves.toEqual({ subject: 'broker-007', role: 'broker', parkId: 'park-binjiang' });
+    expect(keys.lookups).toBe(1);
+    // signToken's tokens live 12 hours: past that, the remembered answer is not used, and the token fails.
+    await expect(tokens.principalOf(token, now + 12 * 3600 + 1)).rejects.toThrow();
+    expect(keys.lookups).toBe(2);
+    expect(tokens.size).toBe(0);
+  });
+
+  it('remembers no token that failed, and at most the given number of tokens', async () => {
+    const keys = countingKeys();
+    const tokens = new VerifiedTokens(keys, 2);
+    const forged = await signToken({ subject: 'a', role: 'analyst' }, newKey('issuer-1'));
+    await expect(tokens.principalOf(forged)).rejects.toThrow();
+    await expect(tokens.principalOf(forged)).rejects.toThrow();
+    expect(keys.lookups).toBe(2);
+    expect(tokens.size).toBe(0);
+    const [first, second, third] = await Promise.all(['a', 'b', 'c'].map((subject) => signToken({ subject, role: 'analyst' })));
+    for (const token of [first, second, third]) await tokens.principalOf(token);
+    expect(tokens.size).toBe(2);
+    await tokens.principalOf(third); // still remembered
+    expect(keys.lookups).toBe(5);
+    await tokens.principalOf(first); // the oldest, dropped: checked again
+    expect(keys.lookups).toBe(6);
   });
 });

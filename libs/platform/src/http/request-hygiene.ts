@@ -39,34 +39,45 @@ export const CONTROL_CHARACTERS = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F
  * - control characters (NUL and the like) in any string, which would be stored and passed on;
  * - arrays longer than MAX_ARRAY_ITEMS, and nesting deeper than MAX_DEPTH.
  * Values' types and formats are each route's DTO's business (a string field rejects `{"$gt": ""}`).
- * Stops after MAX_REPORTED_PROBLEMS.
+ * Stops after MAX_REPORTED_PROBLEMS. It runs on every request body, so it walks with a path of keys
+ * and spells a JSON pointer only for a problem it reports.
  */
-export function findUnsafeInput(value: unknown, pointer = '', depth = 0, found: InvalidParam[] = []): InvalidParam[] {
-  if (found.length >= MAX_REPORTED_PROBLEMS) return found;
+export function findUnsafeInput(value: unknown): InvalidParam[] {
+  const found: InvalidParam[] = [];
+  walk(value, [], 0, found);
+  return found;
+}
+
+/** The JSON pointer (RFC 6901) of a path of keys and indexes. */
+const pointerOf = (path: readonly (string | number)[]) =>
+  path.length === 0 ? '/' : path.map((key) => `/${String(key).replace(/~/g, '~0').replace(/\//g, '~1')}`).join('');
+
+function walk(value: unknown, path: (string | number)[], depth: number, found: InvalidParam[]): void {
+  if (found.length >= MAX_REPORTED_PROBLEMS) return;
+  const report = (reason: string) => found.push({ pointer: pointerOf(path), reason });
   if (depth > MAX_DEPTH) {
-    found.push({ pointer: pointer || '/', reason: `nested deeper than ${MAX_DEPTH} levels` });
-    return found;
-  }
-  if (typeof value === 'string') {
-    if (CONTROL_CHARACTERS.test(value)) found.push({ pointer: pointer || '/', reason: 'control characters (such as NUL) are not allowed in text' });
+    report(`nested deeper than ${MAX_DEPTH} levels`);
+  } else if (typeof value === 'string') {
+    if (CONTROL_CHARACTERS.test(value)) report('control characters (such as NUL) are not allowed in text');
   } else if (Array.isArray(value)) {
-    if (value.length > MAX_ARRAY_ITEMS) {
-      found.push({ pointer: pointer || '/', reason: `lists are limited to ${MAX_ARRAY_ITEMS} items` });
-      return found;
+    if (value.length > MAX_ARRAY_ITEMS) return void report(`lists are limited to ${MAX_ARRAY_ITEMS} items`);
+    for (let i = 0; i < value.length && found.length < MAX_REPORTED_PROBLEMS; i++) {
+      path.push(i);
+      walk(value[i], path, depth + 1, found);
+      path.pop();
     }
-    value.forEach((item, i) => findUnsafeInput(item, `${pointer}/${i}`, depth + 1, found));
   } else if (value !== null && typeof value === 'object') {
     for (const key of Object.keys(value)) {
       if (found.length >= MAX_REPORTED_PROBLEMS) break;
-      const here = `${pointer}/${key.replace(/~/g, '~0').replace(/\//g, '~1')}`;
-      if (FORBIDDEN_KEYS.has(key)) found.push({ pointer: here, reason: `the key "${key}" is not allowed` });
-      else if (key.startsWith('$')) found.push({ pointer: here, reason: 'keys must not start with "$" (MongoDB operator)' });
-      else if (key.includes('.')) found.push({ pointer: here, reason: 'keys must not contain "."' });
-      else if (CONTROL_CHARACTERS.test(key)) found.push({ pointer: here, reason: 'control characters are not allowed in keys' });
-      findUnsafeInput((value as Record<string, unknown>)[key], here, depth + 1, found);
+      path.push(key);
+      if (FORBIDDEN_KEYS.has(key)) report(`the key "${key}" is not allowed`);
+      else if (key.startsWith('$')) report('keys must not start with "$" (MongoDB operator)');
+      else if (key.includes('.')) report('keys must not contain "."');
+      else if (CONTROL_CHARACTERS.test(key)) report('control characters are not allowed in keys');
+      walk((value as Record<string, unknown>)[key], path, depth + 1, found);
+      path.pop();
     }
   }
-  return found.slice(0, MAX_REPORTED_PROBLEMS);
 }
 
 export function rejectUnsafeInput(req: Request, res: Response, next: NextFunction): void {
