@@ -2,3 +2,4 @@
 export * from './errors';
 export * from './store-watchdog';
 export * from './indexes';
+export * from './lean-insert';

@@ -3,7 +3,7 @@ import { InjectModel } from '@nestjs/mongoose';
 import type { Model } from 'mongoose';
 import type { NeedStatus } from '@tt/contracts';
 import { EventOutbox, type OutboxEntry } from '@tt/messaging';
-import { bulkWriteFailures, isDuplicateKey } from '@tt/store';
+import { bulkWriteFailures, insertAsCreated, isDuplicateKey } from '@tt/store';
 import { conflict, FOLLOW_UP_ROOM, followUpOf, MAX_FOLLOW_UPS, notFound, preconditionFailed, type FollowUpDto } from '@tt/platform';
 import type { ListNeedsQuery } from './need.dto';
 import { NEED_MODEL, type Need } from './need.schema';
@@ -31,9 +31,11 @@ export class NeedsRepository {
    * A duplicate id (the unique `_id`) is thrown as the store's duplicate-key error.
    */
   async insertCaptured(need: Omit<Need, 'createdAt' | 'updatedAt'>): Promise<Need> {
-    const created = await this.needs.create(need);
+    // Stored as `create` would store it, without a mongoose document (see insertAsCreated): every field
+    // was checked by the request's DTO and the event's contract.
+    const created = await insertAsCreated(this.needs, need);
     this.outbox.flushCreated(this.needs, need._id, need.outbox);
-    return created.toObject() as Need;
+    return created as unknown as Need; // with the timestamps insertAsCreated set
   }
 
   /**
