@@ -236,7 +236,7 @@ export async function benchMatchingConsumption(system: TestSystem, { events, tim
     await instance.kill('SIGTERM');
     const oursStored = await serviceDb.collection('needs').countDocuments();
 
-    await copyIndexes(serviceDb, rawDb, ['needs', 'processed_events']);
+    await copyIndexes(serviceDb, rawDb, ['needs']);
     const rawGroup = scope.group('raw');
     const snapshots = rawDb.collection<{ _id: string }>('needs');
     say(`consumption (matching): the raw eachBatch loop`);
@@ -250,7 +250,8 @@ export async function benchMatchingConsumption(system: TestSystem, { events, tim
         const { needId, ...rest } = JSON.parse(m.value!.toString('utf8')) as Need;
         await snapshots.updateOne({ _id: needId }, { $setOnInsert: { ...rest, revision: 0, awaitingScore: { revision: 0, since: new Date() } } }, { upsert: true });
       },
-      (ms) => processedRecords(rawDb, rawGroup, ms),
+      // The service's handler is deduped by its own write (DEDUPED_BY_EFFECT): no processed record, here either.
+      async () => undefined,
     );
     const rawStored = await snapshots.countDocuments();
     const figure: ConsumptionFigure = {
@@ -259,7 +260,7 @@ export async function benchMatchingConsumption(system: TestSystem, { events, tim
       topic,
       events,
       ours: runOf(
-        'one extra built matching instance (fresh group and database, empty catalogue): KafkaEventTransport (decode, contract validation, owner check, dedupe, handler, processed record, commit) + need snapshot upsert + scoring job enqueued (BullMQ)',
+        'one extra built matching instance (fresh group and database, empty catalogue): KafkaEventTransport (decode, contract validation, owner check, handler, commit; the handler is deduped by its own write) + need snapshot upsert + scoring job enqueued (BullMQ)',
         scope.group('matching'),
         ours.points,
         events,
@@ -267,7 +268,7 @@ export async function benchMatchingConsumption(system: TestSystem, { events, tim
         oursStored,
       ),
       baseline: runOf(
-        'raw kafkajs eachBatch (3 partitions concurrently): JSON.parse, the same need snapshot upsert per message, processed_events insertMany + one commit per batch; no validation, dedupe read or queue',
+        'raw kafkajs eachBatch (3 partitions concurrently): JSON.parse, the same need snapshot upsert per message, one commit per batch; no validation or queue',
         rawGroup,
         raw.points,
         events,

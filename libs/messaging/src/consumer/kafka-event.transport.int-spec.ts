@@ -3,21 +3,24 @@ import { NestFactory } from '@nestjs/core';
 import { Ctx, EventPattern, Payload } from '@nestjs/microservices';
 import { randomUUID } from 'node:crypto';
 import mongoose, { type Connection } from 'mongoose';
-import { deadLetterTopicOf, EVENT_CATALOG, EVENT_EXAMPLES, EVENT_SOURCES, EVENT_TYPES, NeedCapturedV1, TOPICS, type PayloadOf } from '@tt/contracts';
+import { deadLetterTopicOf, EVENT_CATALOG, EVENT_EXAMPLES, EVENT_SOURCES, EVENT_TYPES, NeedCapturedV1, NeedWithdrawnV1, TOPICS, type PayloadOf } from '@tt/contracts';
 import { KafkaProbe, eventually } from '@tt/testing';
 import { encodeCloudEvent } from '../cloud-event.codec';
 import { createKafka, wireTopic } from '../kafka/kafka-client';
 import { EventContext } from './event-context';
 import { KafkaEventTransport } from './kafka-event.transport';
-import { MongoProcessedEventStore } from './processed-event.store';
+import { DEDUPED_BY_EFFECT, MongoProcessedEventStore } from './processed-event.store';
 import { EventConsumer } from './rethrow-event-errors.filter';
 import { EventRejectedError } from '../errors';
 
-/** The scripted handlers take need captured; the need topic's other events are not theirs. */
-const OTHER_NEED_EVENTS = EVENT_TYPES.filter((t) => EVENT_CATALOG[t].topic === TOPICS.need && t !== 'cn.techtransfer.need.captured.v1');
+/** The scripted handlers take need captured and need withdrawn; the need topic's other events are not theirs. */
+const HANDLED_TYPES = [NeedCapturedV1.type, NeedWithdrawnV1.type];
+const OTHER_NEED_EVENTS = EVENT_TYPES.filter((t) => EVENT_CATALOG[t].topic === TOPICS.need && !(HANDLED_TYPES as string[]).includes(t));
 
 /** What the test handler saw; its behaviour is chosen by the need's title. */
 const handled: { needId: string; attempt: number }[] = [];
+/** The needs whose withdrawal the (deduped by effect) handler saw, once per run. */
+const withdrawals: string[] = [];
 /** When handlers of 'ordered …' needs started and ended, in the order it happened. */
 const timeline: string[] = [];
 
@@ -40,6 +43,11 @@ class ScriptedConsumer {
     }
     handled.push({ needId: need.needId, attempt: ctx.delivery.attempt });
   }
+
+  @EventPattern(NeedWithdrawnV1.type, DEDUPED_BY_EFFECT)
+  async onWithdrawn(@Payload() e: PayloadOf<typeof NeedWithdrawnV1.type>) {
+    withdrawals.push(e.needId);
+  }
 }
 
 @Module({ controllers: [ScriptedConsumer] })
@@ -59,7 +67,7 @@ describe(KafkaEventTransport.name, () => {
       kafka,
       groupId,
       processedEvents: new MongoProcessedEventStore(connection),
-      subscription: { handles: [NeedCapturedV1.type], ignores: OTHER_NEED_EVENTS },
+      subscription: { handles: HANDLED_TYPES, ignores: OTHER_NEED_EVENTS },
       maxAttempts: 3,
       retryBackoffMs: 50,
       keysConcurrently: 8, // the default is 1; 'handles one key in offset order…' needs more
@@ -132,6 +140,32 @@ describe(KafkaEventTransport.name, () => {
     await new Promise((r) => setTimeout(r, 1_000)); // room for a wrong second delivery to show up
     expect(handled.filter((h) => h.needId === ok)).toEqual([{ needId: ok, attempt: 1 }]);
     expect(handled.filter((h) => h.needId === flaky)).toEqual([{ needId: flaky, attempt: 3 }]);
+  });
+
+  it('neither looks up nor records the events of a handler deduped by its effect, and still records the others', async () => {
+    const key = randomUUID();
+    const [capturedId, withdrawnId] = [randomUUID(), randomUUID()];
+    const withdrawn = encodeCloudEvent({
+      id: withdrawnId,
+      type: NeedWithdrawnV1.type,
+      source: EVENT_SOURCES.intake,
+      subject: key,
+      time: new Date().toISOString(),
+      traceparent: '',
+      data: { ...EVENT_EXAMPLES[NeedWithdrawnV1.type], needId: key },
+    });
+    const producer = kafka.producer();
+    await producer.connect();
+    await producer.send({ topic: wireTopic(TOPICS.need), messages: [record(capturedId, need(key, 'works'), key), withdrawn] });
+    await eventually(async () => withdrawals.filter((id) => id === key), (w) => w.length === 1, { what: 'the withdrawal' });
+    const processed = connection.collection('processed_events');
+    await eventually(async () => processed.countDocuments({ _id: `${groupId}/${capturedId}` as never }), (n) => n === 1, { what: 'the captured event recorded' });
+    expect(await processed.countDocuments({ _id: `${groupId}/${withdrawnId}` as never })).toBe(0);
+    // Delivered again later (the same id): its handler runs again, as its own write is what dedupes it.
+    await producer.send({ topic: wireTopic(TOPICS.need), messages: [withdrawn] });
+    await producer.disconnect();
+    await eventually(async () => withdrawals.filter((id) => id === key), (w) => w.length === 2, { what: 'the withdrawal, handled again' });
+    expect(handled.filter((h) => h.needId === key)).toHaveLength(1);
   });
 
   it('handles one key in offset order, and other keys of the same partition meanwhile', async () => {

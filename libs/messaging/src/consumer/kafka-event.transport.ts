@@ -12,7 +12,7 @@ import { ensureTopics } from '../kafka/ensure-topics';
 import { EventContext } from './event-context';
 import { BatchScope } from './batch-scope';
 import { eventsConsumed } from '../metrics';
-import type { ProcessedEventStore } from './processed-event.store';
+import { isDedupedByEffect, type ProcessedEventStore } from './processed-event.store';
 import type { DeadLetterReason } from '../dead-letters/dead-letter-reasons';
 
 export interface KafkaEventTransportOptions {
@@ -53,7 +53,8 @@ type Outcome = 'handled' | 'duplicate' | 'ignored' | 'dead_lettered';
  * A Nest microservice transport on kafkajs that keeps `@EventPattern(eventType)` handlers but gives
  * the delivery guarantees the stock Kafka transport lacks:
  * - the offset is committed only after the handler's effect is stored (at least once);
- * - a redelivered event id is acknowledged without running the handler again;
+ * - a redelivered event id is acknowledged without running the handler again (unless its handler is
+ *   `DEDUPED_BY_EFFECT`: then its own write makes the redelivery change nothing, and the store is skipped);
  * - records come in batches (kafkajs `eachBatch`): the processed ids are looked up once per batch, and
  *   the handled ones recorded and the offset committed once per batch (or every 200 records or 1 s of
  *   a long one); handlers are idempotent on natural keys, so a crash between a handler's effect and
@@ -214,8 +215,12 @@ export class KafkaEventTransport extends Server implements CustomTransportStrate
       flushedAt = Date.now();
     };
     try {
-      const ids = batch.messages.map((m) => m.headers?.ce_id?.toString()).filter((id): id is string => !!id);
-      const seen = await this.untilStored(where, heartbeat, () => processedEvents.seen(groupId, ids));
+      // Only events whose handler relies on the store are looked up (a batch of none costs no round trip).
+      const ids = batch.messages
+        .filter((m) => !this.dedupedByEffect(m.headers?.ce_type?.toString()))
+        .map((m) => m.headers?.ce_id?.toString())
+        .filter((id): id is string => !!id);
+      const seen = ids.length > 0 ? await this.untilStored(where, heartbeat, () => processedEvents.seen(groupId, ids)) : new Set<string>();
       for (const message of batch.messages) {
         while (inFlight.size >= keysConcurrently && !failure) await Promise.race(inFlight);
         if (failure || !isRunning() || isStale()) break;
@@ -226,7 +231,7 @@ export class KafkaEventTransport extends Server implements CustomTransportStrate
             const { outcome, event } = await this.deliver(topic, partition, message, heartbeat, seen, scope);
             eventsConsumed.inc({ type: typeLabel(message), outcome });
             if (event) {
-              handled.push(event);
+              if (!this.dedupedByEffect(event.type)) handled.push(event);
               seen.add(event.id); // the same id twice in one batch (always the same key) runs once
             }
           })
@@ -320,6 +325,11 @@ export class KafkaEventTransport extends Server implements CustomTransportStrate
   private handlerFor(type: string) {
     if (!this.handlers.has(type)) this.handlers.set(type, this.getHandlerByPattern(type));
     return this.handlers.get(type);
+  }
+
+  /** Whether the type's handler says its own write dedupes it (`DEDUPED_BY_EFFECT`): then the store is skipped. */
+  private dedupedByEffect(type: string | undefined): boolean {
+    return type !== undefined && isDedupedByEffect(this.handlerFor(type)?.extras);
   }
 
   /** The processed-events store is the service's database: while it is away, wait (nothing is committed meanwhile). */

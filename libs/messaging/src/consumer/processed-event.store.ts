@@ -1,5 +1,18 @@
 import type { Connection } from 'mongoose';
 
+/**
+ * `@EventPattern(type, DEDUPED_BY_EFFECT)`: the handler's own write already makes a redelivery change
+ * nothing (an insert-if-absent on a natural key, a job with a deterministic id, a monotonic fact), so
+ * the transport neither looks its events up in the processed-events store nor records them: the
+ * store's round trips were a third of the pipeline's updates per need. Mark only such handlers;
+ * every other one keeps the store. (Every handler must survive running twice anyway: a crash between
+ * its effect and its batch's record re-runs it. This only skips the shortcut where it saves nothing.)
+ */
+export const DEDUPED_BY_EFFECT = Object.freeze({ dedupedByEffect: true as const });
+
+/** Whether a handler's extras (`@EventPattern`'s second argument) say it is deduped by its effect. */
+export const isDedupedByEffect = (extras: Record<string, unknown> | undefined): boolean => extras?.dedupedByEffect === true;
+
 /** How long a processed event id is remembered: well past any redelivery Kafka's retention allows. */
 export const PROCESSED_EVENTS_KEPT_SECONDS = 30 * 24 * 3600;
 

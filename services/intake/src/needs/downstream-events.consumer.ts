@@ -1,5 +1,5 @@
 import { EventPattern, Payload } from '@nestjs/microservices';
-import { EventConsumer } from '@tt/messaging';
+import { DEDUPED_BY_EFFECT, EventConsumer } from '@tt/messaging';
 import {
   ContractRegisteredV1,
   ContractSignedV1,
@@ -27,7 +27,7 @@ export class DownstreamEventsConsumer {
     private readonly reminders: RemindersService,
   ) {}
 
-  @EventPattern(MatchProposedV1.type)
+  @EventPattern(MatchProposedV1.type, DEDUPED_BY_EFFECT) // "proposed" is a fact that only turns true (need-status.ts)
   async proposed(@Payload() e: PayloadOf<typeof MatchProposedV1.type>) {
     await this.lifecycle.applyDownstream(e.needId, { kind: 'proposed', proposals: e.proposals.length }, MatchProposedV1.type);
   }

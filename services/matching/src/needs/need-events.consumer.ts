@@ -1,5 +1,5 @@
 import { Ctx, EventPattern, Payload } from '@nestjs/microservices';
-import { EventConsumer, EventContext } from '@tt/messaging';
+import { DEDUPED_BY_EFFECT, EventConsumer, EventContext } from '@tt/messaging';
 import { traceparentForJob } from '@tt/observability';
 import { NeedCapturedV1, NeedClosedV1, NeedRevisedV1, NeedWithdrawnV1, type PayloadOf } from '@tt/contracts';
 import { scoreNeedJob } from '../proposals/scoring.queue';
@@ -18,14 +18,14 @@ export class NeedEventsConsumer {
     private readonly scoring: ScoringRequests,
   ) {}
 
-  @EventPattern(NeedCapturedV1.type)
+  @EventPattern(NeedCapturedV1.type, DEDUPED_BY_EFFECT) // insert-if-absent, and a job keyed by need and revision
   async onNeedCaptured(@Payload() need: PayloadOf<typeof NeedCapturedV1.type>, @Ctx() ctx: EventContext): Promise<void> {
     const { needId, ...rest } = need;
     await this.needs.insertCaptured(needId, rest); // a redelivered capture never overwrites a later revision
     await ctx.atBatchEnd(this.scoring, scoreNeedJob(needId, 0, traceparentForJob()));
   }
 
-  @EventPattern(NeedRevisedV1.type)
+  @EventPattern(NeedRevisedV1.type, DEDUPED_BY_EFFECT) // only a newer revision applies, and a job keyed by need and revision
   async onNeedRevised(@Payload() revised: PayloadOf<typeof NeedRevisedV1.type>, @Ctx() ctx: EventContext): Promise<void> {
     const { needId, revision, revisedAt: _at, ...state } = revised;
     await this.needs.applyRevision(needId, revision, state); // only a newer revision of a need still open replaces the copy

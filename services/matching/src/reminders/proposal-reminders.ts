@@ -3,7 +3,7 @@ import { Injectable } from '@nestjs/common';
 import { Ctx, EventPattern, Payload } from '@nestjs/microservices';
 import type { Job, Queue } from 'bullmq';
 import { MatchProposedV1, type PayloadOf } from '@tt/contracts';
-import { EventConsumer, EventContext, EventOutbox } from '@tt/messaging';
+import { DEDUPED_BY_EFFECT, EventConsumer, EventContext, EventOutbox } from '@tt/messaging';
 import { inJobSpan } from '@tt/observability';
 import { config } from '../config';
 import { JobsAtBatchEnd } from '../jobs-at-batch-end';
@@ -31,7 +31,7 @@ export class ReminderRequests extends JobsAtBatchEnd<ProposalReminderJob> {
 export class ProposalRemindersScheduler {
   constructor(private readonly requests: ReminderRequests) {}
 
-  @EventPattern(MatchProposedV1.type)
+  @EventPattern(MatchProposedV1.type, DEDUPED_BY_EFFECT) // each job's id is its reminder's
   async proposed(@Payload() e: PayloadOf<typeof MatchProposedV1.type>, @Ctx() ctx: EventContext) {
     const dueAt = Date.parse(e.proposedAt) + config.proposalIdleAfterSeconds * 1000;
     for (const p of e.proposals) {
