@@ -49,15 +49,36 @@ export class CatalogueService implements OnModuleInit {
     this.logger.log(`catalogue: ${fromFile.length} items in ${config.cataloguePath}, ${seeded} new`);
   }
 
-  /** The relevance model with every change the store holds (rebuilt first when it has moved on). */
-  async freshModel(): Promise<RelevanceModel> {
-    const changes = await this.items.changeCount();
+  /**
+   * The relevance model with every change the store held at `readAt` (rebuilt first when it has moved
+   * on). A job that starts while another job's count of changes is in flight shares that read: one
+   * aggregation over the catalogue for a burst of concurrent jobs, not one each (under load every
+   * store round trip of a scoring job took 40–50 ms, and this one grows with the catalogue). The
+   * model is then as of the shared read's start, which is the `readAt` returned: a time at or before
+   * the read, as the catalogue-window logic needs (NeedScoringService.followCatalogue).
+   */
+  async freshModel(): Promise<{ relevance: RelevanceModel; readAt: Date }> {
+    const counting = this.counting ?? this.startCounting();
+    const changes = await counting.changes;
     if (!this.model || this.model.changes < changes) {
       // Concurrent jobs of this process share one rebuild (an optimisation, not a lock: instances rebuild on their own).
       this.rebuilding ??= this.rebuild().finally(() => (this.rebuilding = undefined));
       await this.rebuilding;
     }
-    return this.model!.relevance;
+    return { relevance: this.model!.relevance, readAt: counting.startedAt };
+  }
+
+  /** The count of changes in flight, and when it started (shared by the jobs that start meanwhile). */
+  private counting?: { startedAt: Date; changes: Promise<number> };
+
+  private startCounting(): { startedAt: Date; changes: Promise<number> } {
+    const counting = { startedAt: new Date(), changes: this.items.changeCount() };
+    this.counting = counting;
+    const done = () => {
+      if (this.counting === counting) this.counting = undefined;
+    };
+    counting.changes.then(done, done);
+    return counting;
   }
 
   private async rebuild(): Promise<void> {

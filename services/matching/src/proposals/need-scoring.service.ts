@@ -46,8 +46,8 @@ export class NeedScoringService {
     const runId = scoringJobId(needId, revision, trigger);
     // The three reads a job starts with do not depend on each other: one round trip of waiting, not three.
     // (A retried job reads a need and a catalogue it then does not use: rare, and harmless.)
-    const modelReadAt = new Date(); // before the catalogue read starts: the window logic needs a time at or before it
-    const [done, need, model] = await Promise.all([this.proposals.findRun(runId), this.needs.find(needId), this.catalogue.freshModel()]);
+    // The model as of `modelReadAt`, a time at or before its catalogue read, as the window logic needs.
+    const [done, need, { relevance: model, readAt: modelReadAt }] = await Promise.all([this.proposals.findRun(runId), this.needs.find(needId), this.catalogue.freshModel()]);
     if (done) {
       if (!trigger) await this.finishScoring(needId, revision, done.modelReadAt ?? new Date()); // a retry after a crash before these were done
       return;

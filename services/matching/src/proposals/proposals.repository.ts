@@ -136,9 +136,22 @@ export class ProposalsRepository implements OnApplicationBootstrap {
    * ranking (never a decision, nor an event).
    */
   async feedbackOf(needCategory: NeedCategory, needField: TechnicalField): Promise<DecisionFeedback[]> {
-    const kept = await this.feedbackDocs().findOne({ _id: feedbackKeyOf(needCategory, needField) });
-    return kept?.decisions ?? [];
+    // Jobs of one (category, field) that start while its read is in flight share it: as if they had
+    // started when it did (the decisions are read-only to the ranking).
+    const key = feedbackKeyOf(needCategory, needField);
+    const inFlight = this.feedbackReads.get(key);
+    if (inFlight) return inFlight;
+    const read = this.feedbackDocs()
+      .findOne({ _id: key })
+      .then((kept) => kept?.decisions ?? []);
+    this.feedbackReads.set(key, read);
+    const done = () => void (this.feedbackReads.get(key) === read && this.feedbackReads.delete(key));
+    read.then(done, done);
+    return read;
   }
+
+  /** Feedback reads in flight, by (category, field). */
+  private readonly feedbackReads = new Map<string, Promise<DecisionFeedback[]>>();
 
   async onApplicationBootstrap(): Promise<void> {
     await this.seedFeedbackFromProposals();
