@@ -220,7 +220,7 @@ function topicKey(topic: string): keyof typeof PRODUCER_OF_TOPIC {
   return (Object.keys(contracts.TOPICS) as (keyof typeof contracts.TOPICS)[]).find((k) => contracts.TOPICS[k] === topic)!;
 }
 
-/** Event types named by `@EventPattern(XxxV1.type)` or `@EventPattern('cn.…')` in a service's sources. */
+/** Event types named by `@EventPattern(XxxV1.type)` or `@EventPattern('cn.…')` (with or without extras, e.g. `DEDUPED_BY_EFFECT`) in a service's sources. */
 function eventPatternsIn(dir: string): EventType[] {
   const found: EventType[] = [];
   for (const name of readdirSync(dir)) {
@@ -228,7 +228,7 @@ function eventPatternsIn(dir: string): EventType[] {
     if (statSync(path).isDirectory()) found.push(...eventPatternsIn(path));
     else if (name.endsWith('.ts') && !/\.(int-|e2e-)?spec\.ts$/.test(name)) {
       const source = readFileSync(path, 'utf8');
-      for (const [, arg] of source.matchAll(/@EventPattern\(\s*([^)]+?)\s*\)/g)) {
+      for (const [, arg] of source.matchAll(/@EventPattern\(\s*([^,)]+?)\s*[,)]/g)) {
         const literal = /^['"](.+)['"]$/.exec(arg);
         const byName = /^(\w+)\.type$/.exec(arg);
         const type = literal?.[1] ?? (byName ? (contracts as Record<string, any>)[byName[1]]?.type : undefined);

@@ -6,7 +6,7 @@
  * commit to the first that saw it at the end (catchUpRate, polled every 200 ms beside the command's
  * own wait; the child's start-up is left out). The wall time from the call to its return is kept too.
  * It runs twice, each into its own database and group: first with one record at a time per partition
- * (--key-concurrency 1, the live services' setting), for reference, then with the command's default.
+ * (--key-concurrency 1, strictly in offset order), for reference, then with the command's default.
  */
 import { join } from 'node:path';
 import { REPORTING_TOPICS, rebuildReporting } from '../events/rebuild-reporting';
@@ -15,7 +15,7 @@ import { mongo, say } from './scratch';
 import { catchUpRate, type LagPoint } from './summary';
 
 export interface RebuildResult extends RebuildRun {
-  /** The same rebuild with one record at a time per partition (the live services' CONSUMER_KEY_CONCURRENCY), run first, for reference. */
+  /** The same rebuild with one record at a time per partition (CONSUMER_KEY_CONCURRENCY=1), run first, for reference. */
   oneKeyAtATime: RebuildRun;
 }
 

@@ -53,8 +53,7 @@ export interface RebuildReportingOptions {
   timeoutMs?: number;
   /**
    * Records of different deals or needs the rebuilding consumer handles at once per partition
-   * (CONSUMER_KEY_CONCURRENCY; default 8). Higher than the live services' 1: a rebuild is a catch-up
-   * with no broker's request to leave room for.
+   * (CONSUMER_KEY_CONCURRENCY; default 8, as in the live services).
    */
   keysConcurrently?: number;
   /**

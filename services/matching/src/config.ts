@@ -11,8 +11,8 @@ const settings = loadServiceSettings('matching', {
   MIN_PROPOSAL_SCORE: z.coerce.number().min(0).max(1).default(0.12),
   /** Catalogue changes within this window are scored together, one job per open need (`2s`, `1m`). */
   CATALOGUE_RESCORE_WINDOW: durationSetting('2s'),
-  /** Scoring jobs each instance runs at once (each mostly waits on the store and Redis). */
-  SCORING_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
+  /** Scoring jobs each instance runs at once (each mostly waits on the store and Redis: five round trips one after another). */
+  SCORING_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(16),
   /** A proposal with no decision this long raises a reminder to the need's broker. */
   PROPOSAL_IDLE_AFTER: durationSetting('7d'),
 });

@@ -70,7 +70,7 @@ describe(KafkaEventTransport.name, () => {
       subscription: { handles: HANDLED_TYPES, ignores: OTHER_NEED_EVENTS },
       maxAttempts: 3,
       retryBackoffMs: 50,
-      keysConcurrently: 8, // the default is 1; 'handles one key in offset order…' needs more
+      keysConcurrently: 8, // as the default; 'handles one key in offset order…' needs more than 1
     });
     app = await NestFactory.createMicroservice(ScriptedModule, { strategy: transport, logger: false });
     await app.listen();

@@ -21,7 +21,7 @@ describe(loadServiceConfig.name, () => {
       rateLimit: { limit: 600, windowSeconds: 60 },
       outboxReadyMaxAgeSeconds: 300,
       consumerReadyMaxLag: 50_000,
-      consumerKeyConcurrency: 1,
+      consumerKeyConcurrency: 8,
     });
   });
 
@@ -53,8 +53,8 @@ describe(loadServiceConfig.name, () => {
     expect(() => loadServiceConfig('intake', 3001, { NODE_ENV: 'development', CONSUMER_READY_MAX_LAG: '-1' })).toThrow(/CONSUMER_READY_MAX_LAG/);
     expect(loadServiceConfig('intake', 3001, { NODE_ENV: 'development', OUTBOX_READY_MAX_AGE: '90s' }).outboxReadyMaxAgeSeconds).toBe(90);
     expect(() => loadServiceConfig('intake', 3001, { NODE_ENV: 'development', CONSUMER_KEY_CONCURRENCY: '0' })).toThrow(/CONSUMER_KEY_CONCURRENCY/);
-    expect(loadServiceConfig('intake', 3001, { NODE_ENV: 'development' }).consumerKeyConcurrency).toBe(1);
-    expect(loadServiceConfig('intake', 3001, { NODE_ENV: 'development', CONSUMER_KEY_CONCURRENCY: '8' }).consumerKeyConcurrency).toBe(8);
+    expect(loadServiceConfig('intake', 3001, { NODE_ENV: 'development' }).consumerKeyConcurrency).toBe(8);
+    expect(loadServiceConfig('intake', 3001, { NODE_ENV: 'development', CONSUMER_KEY_CONCURRENCY: '1' }).consumerKeyConcurrency).toBe(1);
   });
 
   it('reads a service’s own settings through zod, naming each bad variable', () => {

@@ -48,7 +48,7 @@ const schema = z.object({
    * in offset order. Raise it where the store and cores have room (it took both from HTTP on a
    * saturated 2-core machine; README, Performance).
    */
-  CONSUMER_KEY_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(1),
+  CONSUMER_KEY_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(8),
 });
 
 export interface ServiceConfig {
