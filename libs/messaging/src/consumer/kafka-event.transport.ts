@@ -41,8 +41,8 @@ const FLUSH_EVERY_EVENTS = 200;
 /**
  * Records of different keys handled at once per partition, unless the options say otherwise. 8: under
  * load each store round trip waits tens of milliseconds, and one record at a time per partition left
- * matching and intake thousands of records behind at 50 needs/s on the 2-core benchmark machine;
- * with 8 their lag stayed in the hundreds and was back to 0 within 45 s (root README, Performance).
+ * matching 1,143 records behind at the end of 60 s at 50 needs/s on the 2-core benchmark machine,
+ * and 8 left 51 (root README, Performance).
  */
 export const DEFAULT_KEYS_CONCURRENTLY = 8;
 const FLUSH_EVERY_MS = 1_000;
