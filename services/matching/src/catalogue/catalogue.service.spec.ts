@@ -9,16 +9,16 @@ const sample = loadCatalogue(join(__dirname, '..', '..', 'catalogue', 'sample-ca
 
 /** The repository's two reads freshModel uses, with a count whose answer the test releases. */
 function fakeItems() {
-  const docs = sample.map(({ id, ...content }) => ({ _id: id, ...content, status: 'active', revision: 0 }));
+  const docs: Array<{ _id: string; status: string; revision: number }> = sample.map(({ id, ...content }) => ({ _id: id, ...content, status: 'active', revision: 0 }));
   const pending: Array<() => void> = [];
-  const items = {
+  const changes = (): number => docs.reduce((n, d) => n + 1 + d.revision, 0);
+  return {
     docs,
-    changeCount: jest.fn(() => new Promise<number>((resolve) => pending.push(() => resolve(items.docs.reduce((n, d) => n + 1 + d.revision, 0))))),
-    all: jest.fn(async () => items.docs),
+    changeCount: jest.fn(() => new Promise<number>((resolve) => pending.push(() => resolve(changes())))),
+    all: jest.fn(async () => docs),
     /** Answers every count asked so far. */
     answer: () => pending.splice(0).forEach((resolve) => resolve()),
   };
-  return items;
 }
 
 describe('CatalogueService.freshModel', () => {
