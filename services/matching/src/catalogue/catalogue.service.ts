@@ -5,6 +5,7 @@ import { EventOutbox } from '@tt/messaging';
 import { conflict, entityTag, invalid, preconditionFailed } from '@tt/platform';
 import { config } from '../config';
 import { RelevanceModel } from '../scoring/relevance-model';
+import { SharedReads } from '../shared-reads';
 import type { SupplyItem } from '../scoring/scoring.types';
 import { ID_PREFIX, loadCatalogue } from './catalogue-file';
 import type { SupplyItemDocument } from './supply-item.schema';
@@ -58,8 +59,8 @@ export class CatalogueService implements OnModuleInit {
    * the read, as the catalogue-window logic needs (NeedScoringService.followCatalogue).
    */
   async freshModel(): Promise<{ relevance: RelevanceModel; readAt: Date }> {
-    const counting = this.counting ?? this.startCounting();
-    const changes = await counting.changes;
+    const counting = this.counts.share('changes', () => this.items.changeCount());
+    const changes = await counting.value;
     if (!this.model || this.model.changes < changes) {
       // Concurrent jobs of this process share one rebuild (an optimisation, not a lock: instances rebuild on their own).
       this.rebuilding ??= this.rebuild().finally(() => (this.rebuilding = undefined));
@@ -68,18 +69,8 @@ export class CatalogueService implements OnModuleInit {
     return { relevance: this.model!.relevance, readAt: counting.startedAt };
   }
 
-  /** The count of changes in flight, and when it started (shared by the jobs that start meanwhile). */
-  private counting?: { startedAt: Date; changes: Promise<number> };
-
-  private startCounting(): { startedAt: Date; changes: Promise<number> } {
-    const counting = { startedAt: new Date(), changes: this.items.changeCount() };
-    this.counting = counting;
-    const done = () => {
-      if (this.counting === counting) this.counting = undefined;
-    };
-    counting.changes.then(done, done);
-    return counting;
-  }
+  /** The count of changes in flight (shared by the jobs that start meanwhile). */
+  private readonly counts = new SharedReads<'changes', number>();
 
   private async rebuild(): Promise<void> {
     const docs = await this.items.all();

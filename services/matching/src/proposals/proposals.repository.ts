@@ -5,6 +5,7 @@ import type { NeedCategory, RejectionReason, TechnicalField } from '@tt/contract
 import { EventOutbox, type OutboxEntry } from '@tt/messaging';
 import { conflict, notFound } from '@tt/platform';
 import { isDuplicateKey, upsertOnce } from '@tt/store';
+import { SharedReads } from '../shared-reads';
 import { MATCH_RUN_MODEL, PROPOSAL_MODEL, type MatchRun, type Proposal } from './proposal.schema';
 
 type Broker = { subject: string; parkId: string };
@@ -139,19 +140,11 @@ export class ProposalsRepository implements OnApplicationBootstrap {
     // Jobs of one (category, field) that start while its read is in flight share it: as if they had
     // started when it did (the decisions are read-only to the ranking).
     const key = feedbackKeyOf(needCategory, needField);
-    const inFlight = this.feedbackReads.get(key);
-    if (inFlight) return inFlight;
-    const read = this.feedbackDocs()
-      .findOne({ _id: key })
-      .then((kept) => kept?.decisions ?? []);
-    this.feedbackReads.set(key, read);
-    const done = () => void (this.feedbackReads.get(key) === read && this.feedbackReads.delete(key));
-    read.then(done, done);
-    return read;
+    return this.feedbackReads.share(key, async () => (await this.feedbackDocs().findOne({ _id: key }))?.decisions ?? []).value;
   }
 
   /** Feedback reads in flight, by (category, field). */
-  private readonly feedbackReads = new Map<string, Promise<DecisionFeedback[]>>();
+  private readonly feedbackReads = new SharedReads<string, DecisionFeedback[]>();
 
   async onApplicationBootstrap(): Promise<void> {
     await this.seedFeedbackFromProposals();
