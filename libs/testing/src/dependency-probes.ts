@@ -34,7 +34,10 @@ export async function pingRedis(url = process.env.REDIS_URL ?? 'redis://127.0.0.
 /** One answer of a service's `/health/ready`. */
 export interface ReadinessSample {
   service: string;
+  /** When the probe was sent (ms since the epoch). */
   at: number;
+  /** When its answer (or its failure) came back: a probe sent before an outage may be answered during it. */
+  answeredAt: number;
   /** The HTTP status; 0 when the process did not answer. */
   status: number;
   /** Each dependency's state as the service reported it. */
@@ -64,17 +67,22 @@ export class ReadinessWatch {
       try {
         const res = await fetch(`${url}/health/ready`, { signal: AbortSignal.timeout(this.timeoutMs) });
         const body = (await res.json().catch(() => ({}))) as { checks?: Record<string, string> };
-        this.samples.push({ service, at, status: res.status, checks: body.checks ?? {} });
+        this.samples.push({ service, at, answeredAt: Date.now(), status: res.status, checks: body.checks ?? {} });
       } catch {
-        this.samples.push({ service, at, status: 0, checks: {} });
+        this.samples.push({ service, at, answeredAt: Date.now(), status: 0, checks: {} });
       }
       await new Promise((r) => setTimeout(r, this.intervalMs));
     }
   }
 
-  /** The answers of `service` between `from` and `to` (ms since the epoch). */
+  /** The answers of `service` to the probes sent between `from` and `to` (ms since the epoch). */
   between(service: string, from: number, to = Date.now()): ReadinessSample[] {
     return this.samples.filter((s) => s.service === service && s.at >= from && s.at <= to);
+  }
+
+  /** The last answer of `service` that came back before `at`: what it said just before then. */
+  lastAnsweredBefore(service: string, at: number): ReadinessSample | undefined {
+    return this.samples.filter((s) => s.service === service && s.answeredAt < at).at(-1);
   }
 
   async stop(): Promise<void> {

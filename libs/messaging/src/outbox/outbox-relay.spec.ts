@@ -269,6 +269,55 @@ describe(OutboxRelay.name, () => {
     expect(delays[0]).toBeGreaterThanOrEqual(40 * 45); // the scan took ~50 ms: not the 100 ms interval
   });
 
+  it('never waits more than maxScanIntervalMs for the next scan, however long the last one took', async () => {
+    const { model } = fakeModel([{ _id: 'deal-1', outbox: [] }]);
+    const find = model.find as jest.Mock;
+    const original = find.getMockImplementation()!;
+    find.mockImplementation((...args: unknown[]) => {
+      const query = original(...args);
+      const exec = query.exec;
+      query.exec = async () => (await new Promise((resolve) => setTimeout(resolve, 50)), exec()); // a scan that waited for the store
+      return query;
+    });
+    const { producer } = fakeProducer();
+    const delays: number[] = [];
+    const setTimeoutSpy = jest.spyOn(global, 'setTimeout').mockImplementation(((fn: () => void, ms?: number) => {
+      if (ms !== 50) delays.push(ms ?? 0);
+      return ms === 50 ? (jest.requireActual('timers').setTimeout(fn, ms) as NodeJS.Timeout) : ({ unref: () => undefined } as unknown as NodeJS.Timeout);
+    }) as typeof setTimeout);
+    try {
+      const relay = new OutboxRelay(producer, [model], { pollIntervalMs: 100, scanCostFactor: 40, maxScanIntervalMs: 1_000 });
+      relay.start();
+      while (relay['running']) await relay['running'];
+      await relay.stop();
+    } finally {
+      setTimeoutSpy.mockRestore();
+    }
+    expect(delays).toEqual([1_000]); // 40 × ~50 ms would be ~2 s
+  });
+
+  it('tries a kicked aggregate again soon after its pass failed, without waiting for the next scan', async () => {
+    const { model, docs } = fakeModel([{ _id: 'deal-1', outbox: [entry('e1', 'deal-1')] }]);
+    let storeAway = true;
+    const find = model.find as jest.Mock;
+    const original = find.getMockImplementation()!;
+    find.mockImplementation((...args: unknown[]) => {
+      if (storeAway) throw new Error('connect ECONNREFUSED 127.0.0.1:27018');
+      return original(...args);
+    });
+    const { producer, sentIds } = fakeProducer();
+    const relay = new OutboxRelay(producer, [model], { pollIntervalMs: 60_000 });
+    relay['stopped'] = false; // started, without the first scan (this is about the kicked pass)
+    relay.kick(model, 'deal-1'); // the write landed, then the store went away before its read-back
+    while (relay['running']) await relay['running'];
+    expect(sentIds()).toEqual([]);
+    storeAway = false; // back: the retry (0.5 s later) reads it back and publishes it
+    for (let waited = 0; sentIds().length === 0 && waited < 5_000; waited += 50) await new Promise((r) => setTimeout(r, 50));
+    await relay.stop();
+    expect(sentIds()).toEqual(['e1']);
+    expect(docs[0].outbox).toEqual([]);
+  });
+
   it('leaves entries staged within the grace period to their writer, and scans up the older ones', async () => {
     const fresh = { ...entry('e-new', 'deal-new'), time: new Date().toISOString() };
     const { model, docs, filters } = fakeModel([

@@ -18,6 +18,12 @@ export interface OutboxRelayOptions {
    * small or indexed store the interval stays pollIntervalMs.
    */
   scanCostFactor?: number;
+  /**
+   * However long the last scan took, the next one starts within this many ms (default 30 s). A scan's
+   * time includes any wait for a store that was away, which says nothing of its cost; and what only a
+   * scan finds (a write whose answer was lost, so nothing kicked the relay) must not wait for minutes.
+   */
+  maxScanIntervalMs?: number;
   /** Aggregates handled per pass and model. */
   batchSize?: number;
   /**
@@ -43,6 +49,9 @@ export class OutboxRelay {
   private stopped = true;
   private scanAll = false;
   private lastScanMs = 0;
+  /** The retry of aggregates whose kicked pass failed (the store or Kafka away), and how many in a row. */
+  private retryTimer?: NodeJS.Timeout;
+  private failedPassesInARow = 0;
   private readonly targets = new Map<string, { model: Model<any>; id: unknown; created?: OutboxEntry[] }>();
 
   constructor(
@@ -63,7 +72,7 @@ export class OutboxRelay {
    */
   private scheduleScan(): void {
     if (this.stopped || this.timer || this.scanAll) return; // a scan still to run schedules the next when it is done
-    const delay = Math.max(this.options.pollIntervalMs ?? 2_000, this.lastScanMs * (this.options.scanCostFactor ?? 20));
+    const delay = Math.min(this.maxScanIntervalMs, Math.max(this.options.pollIntervalMs ?? 2_000, this.lastScanMs * (this.options.scanCostFactor ?? 20)));
     this.timer = setTimeout(() => {
       this.timer = undefined;
       this.kick();
@@ -79,12 +88,16 @@ export class OutboxRelay {
   kick(model?: Model<any>, id?: unknown, created?: OutboxEntry[]): void {
     if (this.stopped) return;
     if (model && id !== undefined) {
-      const key = `${model.collection.name}/${String(id)}`;
+      const key = targetKey(model, id);
       // Kicked again before its pass (a later change), the aggregate is read back, entries in order.
       this.targets.set(key, this.targets.has(key) ? { model, id } : { model, id, created });
     }
     else this.scanAll = true;
     this.run();
+  }
+
+  private get maxScanIntervalMs(): number {
+    return this.options.maxScanIntervalMs ?? 30_000;
   }
 
   private run(): void {
@@ -93,8 +106,12 @@ export class OutboxRelay {
       return;
     }
     this.running = this.pass()
+      .then(() => {
+        this.failedPassesInARow = 0;
+      })
       .catch((error) => {
-        this.logger.warn(`outbox pass failed, will retry at the next scan: ${(error as Error).message}`);
+        this.failedPassesInARow++;
+        this.logger.warn(`outbox pass failed, will retry: ${(error as Error).message}`);
       })
       .finally(() => {
         this.running = undefined;
@@ -103,14 +120,28 @@ export class OutboxRelay {
         if (this.again) {
           this.again = false;
           this.run();
-        }
+        } else if (this.targets.size > 0) this.scheduleRetry();
       });
+  }
+
+  /**
+   * Aggregates whose pass failed are tried again after a backoff (0.5 s, doubling, at most
+   * maxScanIntervalMs), so their events leave soon after the store or Kafka is back, not at the next scan.
+   */
+  private scheduleRetry(): void {
+    if (this.stopped || this.retryTimer) return;
+    const delay = Math.min(this.maxScanIntervalMs, 500 * 2 ** Math.max(0, this.failedPassesInARow - 1));
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = undefined;
+      this.run();
+    }, delay);
+    this.retryTimer.unref?.();
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = undefined;
+    for (const timer of [this.timer, this.retryTimer]) if (timer) clearTimeout(timer);
+    this.timer = this.retryTimer = undefined;
     while (this.running) await this.running;
   }
 
@@ -131,15 +162,17 @@ export class OutboxRelay {
         await this.publishMany(model, [...created, ...read].filter((doc) => doc.outbox?.length));
       } catch (error) {
         failure = error;
+        // Read back at the retry (what is already published is no longer in the outbox then).
+        for (const { model, id } of mine) {
+          const key = targetKey(model, id);
+          if (!this.targets.has(key)) this.targets.set(key, { model, id });
+        }
       }
     }
     if (scan) {
       const started = Date.now();
-      try {
-        await this.drain(this.options.scanGraceMs ?? 5_000);
-      } finally {
-        this.lastScanMs = Date.now() - started;
-      }
+      await this.drain(this.options.scanGraceMs ?? 5_000);
+      this.lastScanMs = Date.now() - started; // a failed scan measured nothing of what a scan costs
     }
     if (failure) throw failure;
   }
@@ -245,4 +278,9 @@ export class OutboxRelay {
       { ordered: false },
     );
   }
+}
+
+/** One aggregate's place in the relay's targets. */
+function targetKey(model: Model<any>, id: unknown): string {
+  return `${model.collection.name}/${String(id)}`;
 }
