@@ -318,6 +318,42 @@ describe(OutboxRelay.name, () => {
     expect(docs[0].outbox).toEqual([]);
   });
 
+  it('backs off from an aggregate Kafka keeps refusing, doubling with each failed retry whatever else passes', async () => {
+    const { model, docs } = fakeModel([
+      { _id: 'deal-bad', outbox: [entry('e-bad', 'deal-bad')] },
+      { _id: 'deal-ok', outbox: [] },
+    ]);
+    const { producer, sentIds } = fakeProducer((batch) => (batch.topicMessages!.some((tm) => tm.messages.some((m) => headerText(m.headers, 'ce_id') === 'e-bad')) ? new Error('MESSAGE_TOO_LARGE') : undefined));
+    const timers: Array<{ ms: number; fn: () => void }> = [];
+    const setTimeoutSpy = jest.spyOn(global, 'setTimeout').mockImplementation(((fn: () => void, ms?: number) => {
+      timers.push({ ms: ms ?? 0, fn });
+      return { unref: () => undefined } as unknown as NodeJS.Timeout;
+    }) as typeof setTimeout);
+    const settle = async () => {
+      while (relay['running']) await relay['running'];
+    };
+    const relay = new OutboxRelay(producer, [model], { pollIntervalMs: 60_000 });
+    try {
+      relay['stopped'] = false; // started, without the first scan
+      relay.kick(model, 'deal-bad');
+      await settle();
+      const retries = () => timers.filter((t) => t.ms !== 60_000).map((t) => t.ms);
+      for (let round = 0; round < 3; round++) {
+        docs[1].outbox.push(entry(`e-ok-${round}`, 'deal-ok'));
+        relay.kick(model, 'deal-ok'); // another write passes meanwhile
+        await settle();
+        timers.filter((t) => t.ms !== 60_000).at(-1)!.fn(); // the retry is due
+        await settle();
+      }
+      expect(retries()).toEqual([500, 1_000, 2_000, 4_000]);
+      expect(sentIds()).toEqual(['e-ok-0', 'e-ok-1', 'e-ok-2']);
+      expect(docs[0].outbox.map((e) => e.id)).toEqual(['e-bad']); // still there for the retries (and the scans)
+    } finally {
+      setTimeoutSpy.mockRestore();
+      await relay.stop();
+    }
+  });
+
   it('leaves entries staged within the grace period to their writer, and scans up the older ones', async () => {
     const fresh = { ...entry('e-new', 'deal-new'), time: new Date().toISOString() };
     const { model, docs, filters } = fakeModel([

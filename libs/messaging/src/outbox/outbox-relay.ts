@@ -19,7 +19,8 @@ export interface OutboxRelayOptions {
    */
   scanCostFactor?: number;
   /**
-   * However long the last scan took, the next one starts within this many ms (default 30 s). A scan's
+   * However long the last scan took, the next one starts within this many ms (default 30 s), or
+   * pollIntervalMs if that is longer. A scan's
    * time includes any wait for a store that was away, which says nothing of its cost; and what only a
    * scan finds (a write whose answer was lost, so nothing kicked the relay) must not wait for minutes.
    */
@@ -35,6 +36,8 @@ export interface OutboxRelayOptions {
 }
 
 type OutboxDocument = { _id: unknown; outbox: OutboxEntry[] };
+/** An aggregate a pass publishes: read back by `_id`, or, just created, its entries as written. */
+type Target = { model: Model<any>; id: unknown; created?: OutboxEntry[] };
 
 /**
  * Publishes the events staged in aggregates' outboxes, then removes them. At least once: a crash
@@ -49,10 +52,15 @@ export class OutboxRelay {
   private stopped = true;
   private scanAll = false;
   private lastScanMs = 0;
-  /** The retry of aggregates whose kicked pass failed (the store or Kafka away), and how many in a row. */
+  private readonly targets = new Map<string, Target>();
+  /**
+   * Aggregates whose kicked pass failed (the store or Kafka away, a record Kafka refuses), read back by
+   * a retry pass after a backoff that doubles with each retry that still fails, whatever else passes.
+   */
+  private readonly failed = new Map<string, Target>();
   private retryTimer?: NodeJS.Timeout;
-  private failedPassesInARow = 0;
-  private readonly targets = new Map<string, { model: Model<any>; id: unknown; created?: OutboxEntry[] }>();
+  private retryDue = false;
+  private failedRetries = 0;
 
   constructor(
     private readonly producer: Producer,
@@ -72,7 +80,7 @@ export class OutboxRelay {
    */
   private scheduleScan(): void {
     if (this.stopped || this.timer || this.scanAll) return; // a scan still to run schedules the next when it is done
-    const delay = Math.min(this.maxScanIntervalMs, Math.max(this.options.pollIntervalMs ?? 2_000, this.lastScanMs * (this.options.scanCostFactor ?? 20)));
+    const delay = Math.max(this.options.pollIntervalMs ?? 2_000, Math.min(this.maxScanIntervalMs, this.lastScanMs * (this.options.scanCostFactor ?? 20)));
     this.timer = setTimeout(() => {
       this.timer = undefined;
       this.kick();
@@ -106,11 +114,7 @@ export class OutboxRelay {
       return;
     }
     this.running = this.pass()
-      .then(() => {
-        this.failedPassesInARow = 0;
-      })
       .catch((error) => {
-        this.failedPassesInARow++;
         this.logger.warn(`outbox pass failed, will retry: ${(error as Error).message}`);
       })
       .finally(() => {
@@ -120,19 +124,20 @@ export class OutboxRelay {
         if (this.again) {
           this.again = false;
           this.run();
-        } else if (this.targets.size > 0) this.scheduleRetry();
+        } else if (this.failed.size > 0) this.scheduleRetry();
       });
   }
 
   /**
-   * Aggregates whose pass failed are tried again after a backoff (0.5 s, doubling, at most
-   * maxScanIntervalMs), so their events leave soon after the store or Kafka is back, not at the next scan.
+   * Aggregates whose pass failed are tried again after a backoff (0.5 s, doubling while retries fail, at
+   * most maxScanIntervalMs), so their events leave soon after the store or Kafka is back, not at the next scan.
    */
   private scheduleRetry(): void {
     if (this.stopped || this.retryTimer) return;
-    const delay = Math.min(this.maxScanIntervalMs, 500 * 2 ** Math.max(0, this.failedPassesInARow - 1));
+    const delay = Math.min(this.maxScanIntervalMs, 500 * 2 ** this.failedRetries);
     this.retryTimer = setTimeout(() => {
       this.retryTimer = undefined;
+      this.retryDue = true;
       this.run();
     }, delay);
     this.retryTimer.unref?.();
@@ -146,13 +151,17 @@ export class OutboxRelay {
   }
 
   private async pass(): Promise<void> {
-    const targets = [...this.targets.values()];
+    const retry = this.retryDue;
+    this.retryDue = false;
+    // A kicked target supersedes a failed one of the same aggregate (both read it back, or it was just created).
+    const targets = [...new Map([...(retry ? this.failed : []), ...this.targets]).values()];
     this.targets.clear();
+    if (retry) this.failed.clear();
     const scan = this.scanAll;
     this.scanAll = false;
     let failure: unknown;
     // The aggregates just written, read per model in one query and published in one request. What
-    // fails here is left in its outbox for the next scan, and the scan still runs if one is due.
+    // fails here is left in its outbox and retried (scheduleRetry), and the scan still runs if one is due.
     for (const model of new Set(targets.map((t) => t.model))) {
       const mine = targets.filter((t) => t.model === model);
       const created = mine.filter((t) => t.created).map((t) => ({ _id: t.id, outbox: t.created! }));
@@ -162,13 +171,11 @@ export class OutboxRelay {
         await this.publishMany(model, [...created, ...read].filter((doc) => doc.outbox?.length));
       } catch (error) {
         failure = error;
-        // Read back at the retry (what is already published is no longer in the outbox then).
-        for (const { model, id } of mine) {
-          const key = targetKey(model, id);
-          if (!this.targets.has(key)) this.targets.set(key, { model, id });
-        }
+        // Read back at the retry (what is published by then is no longer in the outbox).
+        for (const { model, id } of mine) this.failed.set(targetKey(model, id), { model, id });
       }
     }
+    if (retry) this.failedRetries = this.failed.size > 0 ? this.failedRetries + 1 : 0;
     if (scan) {
       const started = Date.now();
       await this.drain(this.options.scanGraceMs ?? 5_000);
