@@ -15,7 +15,7 @@ import { RemindersModule } from './reminders/reminders.module';
     BullModule.forRoot({ connection: redisConnection(config.redisUrl), prefix: `bull:${config.mongoDb}` }),
     DealsModule,
     RemindersModule,
-    OutboxModule.forRoot({ source: EVENT_SOURCES.contractTracking, models: [DEAL_MODEL], imports: [DealsModule] }),
+    OutboxModule.forRoot({ source: EVENT_SOURCES.contractTracking, pollIntervalMs: config.outboxScanIntervalMs, models: [DEAL_MODEL], imports: [DealsModule] }),
   ],
 })
 export class AppModule {}

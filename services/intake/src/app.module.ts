@@ -17,7 +17,7 @@ import { NEED_MODEL } from './needs/need.schema';
     EnterprisesModule,
     NeedsModule,
     NeedImportsModule,
-    OutboxModule.forRoot({ source: EVENT_SOURCES.intake, models: [NEED_MODEL], imports: [NeedsModule] }),
+    OutboxModule.forRoot({ source: EVENT_SOURCES.intake, pollIntervalMs: config.outboxScanIntervalMs, models: [NEED_MODEL], imports: [NeedsModule] }),
   ],
 })
 export class AppModule {}

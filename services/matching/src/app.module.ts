@@ -20,7 +20,7 @@ import { RemindersModule } from './reminders/reminders.module';
     NeedsModule,
     ProposalsModule,
     RemindersModule,
-    OutboxModule.forRoot({ source: EVENT_SOURCES.matching, models: [MATCH_RUN_MODEL, PROPOSAL_MODEL, SUPPLY_ITEM_MODEL], imports: [ProposalsModule, CatalogueModule] }),
+    OutboxModule.forRoot({ source: EVENT_SOURCES.matching, pollIntervalMs: config.outboxScanIntervalMs, models: [MATCH_RUN_MODEL, PROPOSAL_MODEL, SUPPLY_ITEM_MODEL], imports: [ProposalsModule, CatalogueModule] }),
   ],
 })
 export class AppModule {}

@@ -20,6 +20,7 @@ describe(loadServiceConfig.name, () => {
       bodyLimit: '64kb',
       rateLimit: { limit: 600, windowSeconds: 60 },
       outboxReadyMaxAgeSeconds: 300,
+      outboxScanIntervalMs: 15_000,
       consumerReadyMaxLag: 50_000,
       consumerKeyConcurrency: 8,
     });

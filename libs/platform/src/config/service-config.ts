@@ -41,6 +41,13 @@ const schema = z.object({
   RATE_LIMIT: z.string().default('600/1m'),
   /** Readiness fails while the outbox has an event waiting longer than this (the relay or Kafka is stuck). */
   OUTBOX_READY_MAX_AGE: durationSetting('5m'),
+  /**
+   * How often the outbox relay scans for events no write's own pass published (a crashed writer's, a
+   * write whose answer was lost), at least. Each write's pass publishes its own at once, and retries
+   * them when it fails, so this bounds only how late a leftover leaves; on a store that answers the scan
+   * by reading whole collections, every scan costs the pipeline (README, Performance).
+   */
+  OUTBOX_SCAN_EVERY: durationSetting('15s'),
   /** Readiness fails while the consumer group is this many records behind on its topics (it still consumes). */
   CONSUMER_READY_MAX_LAG: z.coerce.number().int().min(0).default(50_000),
   /**
@@ -65,6 +72,7 @@ export interface ServiceConfig {
   bodyLimit: string;
   rateLimit: RateLimit;
   outboxReadyMaxAgeSeconds: number;
+  outboxScanIntervalMs: number;
   consumerReadyMaxLag: number;
   consumerKeyConcurrency: number;
 }
@@ -115,6 +123,7 @@ export function loadServiceConfig(service: string, defaultPort: number, env: Nod
     bodyLimit: e.BODY_LIMIT,
     rateLimit: parseRateLimit(e.RATE_LIMIT),
     outboxReadyMaxAgeSeconds: e.OUTBOX_READY_MAX_AGE,
+    outboxScanIntervalMs: e.OUTBOX_SCAN_EVERY * 1000,
     consumerReadyMaxLag: e.CONSUMER_READY_MAX_LAG,
     consumerKeyConcurrency: e.CONSUMER_KEY_CONCURRENCY,
   };

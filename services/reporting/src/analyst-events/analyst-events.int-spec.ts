@@ -87,6 +87,23 @@ describe('the analysts’ event log with a stalled writer', () => {
     expect(firsts).toEqual([...firsts].sort((x, y) => x - y));
   });
 
+  it('after a collision, finds the head from the position it collided at, without reading the whole log', async () => {
+    await stalled.record(event('deal-far-0')); // A knows the head
+    const start = (await healthy.readAfter(0, 10_000)).cursor;
+    for (const n of [37, 1, 2]) {
+      // B goes n past what A knows; A's next insert collides, and A follows by reads of positions.
+      await healthy.recordMany(Array.from({ length: n }, (_, i) => event(`deal-far-${n}-${i}`)));
+      const newestFirstReads = jest.spyOn(stalled, 'head');
+      await stalled.recordMany([event(`deal-far-${n}-a`), event(`deal-far-${n}-b`)]);
+      expect(newestFirstReads).not.toHaveBeenCalled();
+      newestFirstReads.mockRestore();
+    }
+    const logged = (await healthy.readAfter(start, 10_000)).events;
+    expect(logged.map((e) => e.seq)).toEqual(Array.from({ length: 46 }, (_, i) => start + 1 + i));
+    expect(logged.slice(37, 39).map((e) => e.dealId)).toEqual(['deal-far-37-a', 'deal-far-37-b']);
+    expect(logged.at(-1)!.dealId).toBe('deal-far-2-b');
+  });
+
   it('follows the other instance’s appends, taking turns, without a hole or a repeat', async () => {
     const start = (await healthy.readAfter(0, 1000)).cursor;
     // Each instance remembers the position it wrote last; the other has gone past it every time.

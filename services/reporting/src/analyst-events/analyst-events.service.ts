@@ -53,6 +53,8 @@ export class AnalystEventsService implements OnModuleInit, BatchWork<CloudEvent>
 
   /** The newest position this instance wrote or read (0: none yet); see positionToFollow. */
   private newestKnown = 0;
+  /** Where this instance's last insert collided (0: none since): a position another instance may hold; see positionToFollow. */
+  private collidedAt = 0;
 
   /** Fires in this instance when an event is logged here (other instances' readers poll). */
   readonly appended$ = new Subject<number>();
@@ -127,7 +129,8 @@ export class AnalystEventsService implements OnModuleInit, BatchWork<CloudEvent>
         if (!isDuplicateKey(error)) throw error;
         // Another instance took a position (the rest go again after the newest), or logged one of these events (the check drops it).
         inserted = bulkWriteFailures(error)[0]?.index ?? 0; // an ordered insert stops at its first failure
-        this.newestKnown = 0; // the head may have moved past it: read it again
+        this.newestKnown = 0; // the head moved past it: find it again
+        this.collidedAt = rows[inserted]._id;
       }
       if (inserted > 0) this.newestKnown = rows[inserted - 1]._id;
       for (let i = 0; i < inserted; i++) this.appended$.next(rows[i]._id);
@@ -160,13 +163,41 @@ export class AnalystEventsService implements OnModuleInit, BatchWork<CloudEvent>
   /**
    * Where the next events go after: the newest position this instance wrote (or read), while it is
    * still there, else the head. The log only grows, so the head is at or past it; when another
-   * instance went further, the insert at the next position collides, and the head is read again. One
-   * read by `_id` instead of the newest-first read, which some stores answer by reading the whole log.
+   * instance went further, the insert at the next position collides, and the head is found from the
+   * position it collided at (lastTakenFrom). Reads by `_id` instead of the newest-first read, which
+   * some stores answer by reading the whole log: with two instances that read came at every collision,
+   * and was the benchmark's third most costly whole-collection read.
    */
   private async positionToFollow(): Promise<number> {
     if (this.newestKnown > 0 && (await this.events.exists({ _id: this.newestKnown }))) return this.newestKnown;
-    this.newestKnown = await this.head();
+    const collidedAt = this.collidedAt;
+    this.collidedAt = 0;
+    // A collision on the event's own key (another instance logged it) leaves that position free: then the head is read.
+    const taken = collidedAt > 0 && (await this.events.exists({ _id: collidedAt }));
+    this.newestKnown = taken ? await this.lastTakenFrom(collidedAt) : await this.head();
     return this.newestKnown;
+  }
+
+  /**
+   * The newest position, from one that is taken: every position is taken only after the one before it,
+   * so the taken ones run without a hole from there to the head, which reads by `_id` find (forward in
+   * doubling steps, then halving the last step). The log may grow meanwhile: then the next insert
+   * collides again, as with any head that was read.
+   */
+  private async lastTakenFrom(taken: number): Promise<number> {
+    let last = taken;
+    let step = 1;
+    while (await this.events.exists({ _id: last + step })) {
+      last += step;
+      step *= 2;
+    }
+    let free = last + step;
+    while (free - last > 1) {
+      const middle = Math.floor((last + free) / 2);
+      if (await this.events.exists({ _id: middle })) last = middle;
+      else free = middle;
+    }
+    return last;
   }
 
   /** The newest position (for a client that wants only what comes next). */
