@@ -241,14 +241,15 @@ describe(OutboxRelay.name, () => {
     expect(scans).toHaveLength(1);
   });
 
-  it('waits scanCostFactor times as long as the last scan took before scanning again', async () => {
+  /** Runs one scan on a store that takes 50 ms a read; returns the delays the relay then set for its next scan. */
+  async function nextScanDelaysAfterASlowScan(options: ConstructorParameters<typeof OutboxRelay>[2]): Promise<number[]> {
     const { model } = fakeModel([{ _id: 'deal-1', outbox: [] }]);
     const find = model.find as jest.Mock;
     const original = find.getMockImplementation()!;
     find.mockImplementation((...args: unknown[]) => {
       const query = original(...args);
       const exec = query.exec;
-      query.exec = async () => (await new Promise((resolve) => setTimeout(resolve, 50)), exec()); // a slow store
+      query.exec = async () => (await new Promise((resolve) => setTimeout(resolve, 50)), exec()); // a slow store, or one the scan waited for
       return query;
     });
     const { producer } = fakeProducer();
@@ -258,41 +259,24 @@ describe(OutboxRelay.name, () => {
       return ms === 50 ? (jest.requireActual('timers').setTimeout(fn, ms) as NodeJS.Timeout) : ({ unref: () => undefined } as unknown as NodeJS.Timeout);
     }) as typeof setTimeout);
     try {
-      const relay = new OutboxRelay(producer, [model], { pollIntervalMs: 100, scanCostFactor: 40 });
+      const relay = new OutboxRelay(producer, [model], options);
       relay.start();
       while (relay['running']) await relay['running'];
       await relay.stop();
     } finally {
       setTimeoutSpy.mockRestore();
     }
+    return delays;
+  }
+
+  it('waits scanCostFactor times as long as the last scan took before scanning again', async () => {
+    const delays = await nextScanDelaysAfterASlowScan({ pollIntervalMs: 100, scanCostFactor: 40 });
     expect(delays).toHaveLength(1);
     expect(delays[0]).toBeGreaterThanOrEqual(40 * 45); // the scan took ~50 ms: not the 100 ms interval
   });
 
   it('never waits more than maxScanIntervalMs for the next scan, however long the last one took', async () => {
-    const { model } = fakeModel([{ _id: 'deal-1', outbox: [] }]);
-    const find = model.find as jest.Mock;
-    const original = find.getMockImplementation()!;
-    find.mockImplementation((...args: unknown[]) => {
-      const query = original(...args);
-      const exec = query.exec;
-      query.exec = async () => (await new Promise((resolve) => setTimeout(resolve, 50)), exec()); // a scan that waited for the store
-      return query;
-    });
-    const { producer } = fakeProducer();
-    const delays: number[] = [];
-    const setTimeoutSpy = jest.spyOn(global, 'setTimeout').mockImplementation(((fn: () => void, ms?: number) => {
-      if (ms !== 50) delays.push(ms ?? 0);
-      return ms === 50 ? (jest.requireActual('timers').setTimeout(fn, ms) as NodeJS.Timeout) : ({ unref: () => undefined } as unknown as NodeJS.Timeout);
-    }) as typeof setTimeout);
-    try {
-      const relay = new OutboxRelay(producer, [model], { pollIntervalMs: 100, scanCostFactor: 40, maxScanIntervalMs: 1_000 });
-      relay.start();
-      while (relay['running']) await relay['running'];
-      await relay.stop();
-    } finally {
-      setTimeoutSpy.mockRestore();
-    }
+    const delays = await nextScanDelaysAfterASlowScan({ pollIntervalMs: 100, scanCostFactor: 40, maxScanIntervalMs: 1_000 });
     expect(delays).toEqual([1_000]); // 40 × ~50 ms would be ~2 s
   });
 
