@@ -29,9 +29,9 @@ export interface OutboxRelayOptions {
   scanCostFactor?: number;
   /**
    * However long the last scan took, the next one starts within this many ms (default 30 s), or
-   * pollIntervalMs if that is longer. A scan's
-   * time includes any wait for a store that was away, which says nothing of its cost; and what only a
-   * scan finds (a write whose answer was lost, so nothing kicked the relay) must not wait for minutes.
+   * pollIntervalMs if that is longer. A scan's time includes any wait for a store that was away, which
+   * says nothing of its cost; and what only a scan finds (a write whose answer was lost, so nothing
+   * kicked the relay) must not wait for minutes.
    */
   maxScanIntervalMs?: number;
   /** Aggregates handled per pass and model. */
