@@ -169,12 +169,13 @@ export class AnalystEventsService implements OnModuleInit, BatchWork<CloudEvent>
    * and was the benchmark's third most costly whole-collection read.
    */
   private async positionToFollow(): Promise<number> {
-    if (this.newestKnown > 0 && (await this.events.exists({ _id: this.newestKnown }))) return this.newestKnown;
     const collidedAt = this.collidedAt;
     this.collidedAt = 0;
-    // A collision on the event's own key (another instance logged it) leaves that position free: then the head is read.
-    const taken = collidedAt > 0 && (await this.events.exists({ _id: collidedAt }));
-    this.newestKnown = taken ? await this.lastTakenFrom(collidedAt) : await this.head();
+    // Past the position this instance wrote last, so followed first: going on after that position would only collide again.
+    // A collision on the event's own key (another instance logged it) leaves that position free: then as without one.
+    if (collidedAt > 0 && (await this.events.exists({ _id: collidedAt }))) return (this.newestKnown = await this.lastTakenFrom(collidedAt));
+    if (this.newestKnown > 0 && (await this.events.exists({ _id: this.newestKnown }))) return this.newestKnown;
+    this.newestKnown = await this.head();
     return this.newestKnown;
   }
 
