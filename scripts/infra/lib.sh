@@ -73,13 +73,22 @@ port_owner() {
 
 # Pid from a pid file if that process is alive AND its command line contains
 # $2 (guards against a recycled pid). Prints the pid, or fails.
+# An empty command line is read again before it counts: a process shows one for
+# a moment while it execs (the kernel has not set up its arguments yet) and while
+# redis rewrites its title. Read in that moment, a server we had just started
+# looked dead, and `up` failed with "exited during startup" (CI, 2026-12-07).
 live_pid() {
-  local pidfile="$1" pattern="$2" pid
+  local pidfile="$1" pattern="$2" pid cmdline attempt
   [[ -f "$pidfile" ]] || return 1
   pid="$(cat "$pidfile" 2>/dev/null)"
   [[ "$pid" =~ ^[0-9]+$ ]] || return 1
-  kill -0 "$pid" 2>/dev/null || return 1
-  tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -qF -- "$pattern" || return 1
+  for ((attempt = 0; attempt < 10; attempt++)); do
+    kill -0 "$pid" 2>/dev/null || return 1
+    cmdline="$(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null)"
+    [[ -n "${cmdline// /}" ]] && break
+    sleep 0.1
+  done
+  grep -qF -- "$pattern" <<<"$cmdline" || return 1
   echo "$pid"
 }
 
