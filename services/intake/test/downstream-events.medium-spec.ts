@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { EVENT_EXAMPLES, type EventType, type PayloadOf } from '@tt/contracts';
 import { brokerToken, chipNeed, creditCode, MediumTier, type ApiClient } from '@tt/testing';
+import { NeedsRepository } from '../src/needs/needs.repository';
 
 /**
  * What happens to a need downstream, in the medium tier: matching's and contract-tracking's events
@@ -144,6 +145,34 @@ describe('intake (medium tier): downstream events', () => {
       expect(await tier.deliver({ ...event, id: randomUUID() })).toBe('handled');
       const again = await needOf(needId);
       expect({ status: again.status, etag: again.etag, history: again.history.length }).toEqual({ status: 'proposed', etag: after.etag, history: 2 });
+    });
+
+    it('takes an open need’s first proposals in one conditional write, without reading the need; later facts read it', async () => {
+      const repository = tier.app.get(NeedsRepository);
+      const reads = jest.spyOn(repository, 'findForDownstream');
+      try {
+        const needId = await captureNeed('首批推荐，一次写入');
+        const before = await needOf(needId);
+        const proposalId = randomUUID();
+        expect(await tier.deliver(proposed(needId, proposalId))).toBe('handled');
+        expect(reads.mock.calls.filter(([id]) => id === needId)).toHaveLength(0);
+        const after = await needOf(needId);
+        expect({ status: after.status, history: after.history.map((h: { status: string; cause: string }) => [h.status, h.cause]) }).toEqual({
+          status: 'proposed',
+          history: [
+            ['open', 'captured'],
+            ['proposed', 'cn.techtransfer.match.proposed.v1'],
+          ],
+        });
+        expect(after.etag).not.toBe(before.etag); // a change like any other: an If-Match on the old version now fails
+        // The need has facts now: the next event about it reads them (and a repeat of the proposals changes nothing).
+        expect(await tier.deliver({ ...proposed(needId), id: randomUUID() })).toBe('handled');
+        expect(await tier.deliver(accepted(needId, proposalId))).toBe('handled');
+        expect(reads.mock.calls.filter(([id]) => id === needId).length).toBeGreaterThanOrEqual(2);
+        expect(await historyOf(needId)).toEqual(['open', 'proposed', 'negotiating']);
+      } finally {
+        reads.mockRestore();
+      }
     });
 
     it('refuses an event from a service that does not own its topic, and ignores the registry’s later events', async () => {

@@ -17,6 +17,15 @@ import { EventRejectedError } from '../errors';
 const HANDLED_TYPES = [NeedCapturedV1.type, NeedWithdrawnV1.type];
 const OTHER_NEED_EVENTS = EVENT_TYPES.filter((t) => EVENT_CATALOG[t].topic === TOPICS.need && !(HANDLED_TYPES as string[]).includes(t));
 
+/** The real store, and every event id the transport looked up in it. */
+class WatchedProcessedEventStore extends MongoProcessedEventStore {
+  readonly lookedUp: string[] = [];
+  override async seen(consumerGroup: string, eventIds: string[]): Promise<Set<string>> {
+    this.lookedUp.push(...eventIds);
+    return super.seen(consumerGroup, eventIds);
+  }
+}
+
 /** What the test handler saw; its behaviour is chosen by the need's title. */
 const handled: { needId: string; attempt: number }[] = [];
 /** The needs whose withdrawal the (deduped by effect) handler saw, once per run. */
@@ -61,12 +70,14 @@ describe(KafkaEventTransport.name, () => {
   let connection: Connection;
   let app: INestMicroservice | undefined;
   let dlq: KafkaProbe;
+  let processedEvents: WatchedProcessedEventStore;
 
   const start = async () => {
+    processedEvents = new WatchedProcessedEventStore(connection);
     const transport = new KafkaEventTransport({
       kafka,
       groupId,
-      processedEvents: new MongoProcessedEventStore(connection),
+      processedEvents,
       subscription: { handles: HANDLED_TYPES, ignores: OTHER_NEED_EVENTS },
       maxAttempts: 3,
       retryBackoffMs: 50,
@@ -142,9 +153,19 @@ describe(KafkaEventTransport.name, () => {
     expect(handled.filter((h) => h.needId === flaky)).toEqual([{ needId: flaky, attempt: 3 }]);
   });
 
-  it('neither looks up nor records the events of a handler deduped by its effect, and still records the others', async () => {
+  it('neither looks up nor records the events of a handler deduped by its effect or of an ignored type, and still looks up and records the others', async () => {
     const key = randomUUID();
-    const [capturedId, withdrawnId] = [randomUUID(), randomUUID()];
+    const [capturedId, withdrawnId, ignoredId] = [randomUUID(), randomUUID(), randomUUID()];
+    const ignoredType = OTHER_NEED_EVENTS[0];
+    const ignored = encodeCloudEvent({
+      id: ignoredId,
+      type: ignoredType,
+      source: EVENT_SOURCES.intake,
+      subject: key,
+      time: new Date().toISOString(),
+      traceparent: '',
+      data: { ...EVENT_EXAMPLES[ignoredType], needId: key },
+    });
     const withdrawn = encodeCloudEvent({
       id: withdrawnId,
       type: NeedWithdrawnV1.type,
@@ -156,11 +177,15 @@ describe(KafkaEventTransport.name, () => {
     });
     const producer = kafka.producer();
     await producer.connect();
-    await producer.send({ topic: wireTopic(TOPICS.need), messages: [record(capturedId, need(key, 'works'), key), withdrawn] });
+    await producer.send({ topic: wireTopic(TOPICS.need), messages: [ignored, record(capturedId, need(key, 'works'), key), withdrawn] });
     await eventually(async () => withdrawals.filter((id) => id === key), (w) => w.length === 1, { what: 'the withdrawal' });
     const processed = connection.collection('processed_events');
     await eventually(async () => processed.countDocuments({ _id: `${groupId}/${capturedId}` as never }), (n) => n === 1, { what: 'the captured event recorded' });
     expect(await processed.countDocuments({ _id: `${groupId}/${withdrawnId}` as never })).toBe(0);
+    expect(await processed.countDocuments({ _id: `${groupId}/${ignoredId}` as never })).toBe(0);
+    expect(processedEvents.lookedUp).toContain(capturedId);
+    expect(processedEvents.lookedUp).not.toContain(withdrawnId);
+    expect(processedEvents.lookedUp).not.toContain(ignoredId);
     // Delivered again later (the same id): its handler runs again, as its own write is what dedupes it.
     await producer.send({ topic: wireTopic(TOPICS.need), messages: [withdrawn] });
     await producer.disconnect();

@@ -215,9 +215,10 @@ export class KafkaEventTransport extends Server implements CustomTransportStrate
       flushedAt = Date.now();
     };
     try {
-      // Only events whose handler relies on the store are looked up (a batch of none costs no round trip).
+      // Only events whose handler relies on the store are looked up: not the types this consumer
+      // ignores, nor those deduped by their own write (a batch of none costs no round trip).
       const ids = batch.messages
-        .filter((m) => !this.dedupedByEffect(m.headers?.ce_type?.toString()))
+        .filter((m) => this.looksUpProcessed(m.headers?.ce_type?.toString()))
         .map((m) => m.headers?.ce_id?.toString())
         .filter((id): id is string => !!id);
       const seen = ids.length > 0 ? await this.untilStored(where, heartbeat, () => processedEvents.seen(groupId, ids)) : new Set<string>();
@@ -325,6 +326,12 @@ export class KafkaEventTransport extends Server implements CustomTransportStrate
   private handlerFor(type: string) {
     if (!this.handlers.has(type)) this.handlers.set(type, this.getHandlerByPattern(type));
     return this.handlers.get(type);
+  }
+
+  /** Whether a record of this type needs the processed-events lookup before its handler runs. */
+  private looksUpProcessed(type: string | undefined): boolean {
+    if (type !== undefined && (this.options.subscription.ignores as string[]).includes(type)) return false;
+    return !this.dedupedByEffect(type);
   }
 
   /** Whether the type's handler says its own write dedupes it (`DEDUPED_BY_EFFECT`): then the store is skipped. */

@@ -129,6 +129,7 @@ export class NeedLifecycleService {
    * still records the facts.
    */
   async applyDownstream(needId: string, event: DownstreamEvent, cause: string): Promise<void> {
+    if (await this.firstProposalsApplied(needId, event, cause)) return;
     for (let attempt = 0; attempt < MAX_CAS_ATTEMPTS; attempt++) {
       const need = await this.repository.findForDownstream(needId);
       if (!need) return;
@@ -139,6 +140,19 @@ export class NeedLifecycleService {
       if (await this.repository.writeDownstream(need, facts, status, status !== need.status ? { status, at: new Date(), cause } : undefined)) return;
     }
     throw new Error(`need ${needId}: too many concurrent changes, retrying the event`); // the transport retries it
+  }
+
+  /**
+   * Nearly every need hears first that matching proposed for it, while it is still open with no
+   * downstream facts. Then the facts and status are known without reading the need: one write,
+   * conditional on exactly that state (and bumping the version, as every change does). Any other
+   * need (unknown, ended, revised after proposals, or with deal facts) is left to the read-then-CAS.
+   */
+  private async firstProposalsApplied(needId: string, event: DownstreamEvent, cause: string): Promise<boolean> {
+    if (event.kind !== 'proposed' || event.proposals === 0) return false;
+    const facts = applyDownstream(NO_FACTS, event);
+    const status = statusFrom(facts);
+    return this.repository.writeFirstDownstream(needId, 'open', facts, status, { status, at: new Date(), cause });
   }
 
   private async read(id: string, parkId: string, expectedVersion: number | undefined): Promise<Need> {

@@ -154,6 +154,20 @@ export class NeedsRepository {
       .exec();
     return updated.modifiedCount === 1;
   }
+
+  /**
+   * The first downstream facts of a need still in `from` with none yet, without reading it first: one
+   * conditional write (the condition is the compare-and-set). False when the need is not in that state.
+   */
+  async writeFirstDownstream(needId: string, from: NeedStatus, facts: DownstreamFacts, status: NeedStatus, history: HistoryEntry): Promise<boolean> {
+    const updated = await this.needs
+      .updateOne(
+        { _id: needId, status: from, downstream: { $exists: false } },
+        { $set: { downstream: facts, status }, $inc: { version: 1 }, $push: { history: { $each: [history], $slice: -HISTORY_LIMIT } } },
+      )
+      .exec();
+    return updated.modifiedCount === 1;
+  }
 }
 
 /** Matches the need only at the version read (needs written before versions existed are at 0). */
