@@ -305,7 +305,7 @@ export class KafkaEventTransport extends Server implements CustomTransportStrate
     if (topic !== wireTopic(definition.topic)) {
       throw new InvalidEventError(`${event.type} belongs on ${wireTopic(definition.topic)}, not ${topic}`, 'wrong-topic');
     }
-    if ((this.options.subscription.ignores as string[]).includes(event.type)) return { outcome: 'ignored' }; // declared in `ignores`: no database round trip
+    if (this.isIgnored(event.type)) return { outcome: 'ignored' }; // declared in `ignores`: no database round trip
     if (seen.has(event.id)) {
       this.logger.debug(`duplicate ${event.type} ${event.id} at ${topic}[${partition}]@${message.offset}: acknowledged`);
       return { outcome: 'duplicate' };
@@ -330,8 +330,12 @@ export class KafkaEventTransport extends Server implements CustomTransportStrate
 
   /** Whether a record of this type needs the processed-events lookup before its handler runs. */
   private looksUpProcessed(type: string | undefined): boolean {
-    if (type !== undefined && (this.options.subscription.ignores as string[]).includes(type)) return false;
-    return !this.dedupedByEffect(type);
+    return type === undefined || (!this.isIgnored(type) && !this.dedupedByEffect(type));
+  }
+
+  /** Whether the subscription declares the type ignored: acknowledged without a handler. */
+  private isIgnored(type: string): boolean {
+    return (this.options.subscription.ignores as readonly string[]).includes(type);
   }
 
   /** Whether the type's handler says its own write dedupes it (`DEDUPED_BY_EFFECT`): then the store is skipped. */
