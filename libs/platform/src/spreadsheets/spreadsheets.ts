@@ -4,6 +4,7 @@ import { Readable } from 'node:stream';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { CONTROL_CHARACTERS } from '../http/request-hygiene';
 import { invalid, tooLarge } from '../http/problem';
+import { xlsxFirstSheetRows } from './xlsx-first-sheet';
 import { DEFAULT_ZIP_LIMITS, inspectZip, type ZipLimits } from './zip-inspection';
 
 /**
@@ -134,13 +135,9 @@ function* linePieces(bytes: Buffer, size: number): Generator<Buffer> {
 }
 
 async function* xlsxRows(bytes: Buffer): AsyncGenerator<{ rowNumber: number; cells: string[] }> {
-  const reader = new ExcelJS.stream.xlsx.WorkbookReader(Readable.from([bytes]), { sharedStrings: 'cache', hyperlinks: 'ignore', styles: 'cache', worksheets: 'emit', entries: 'emit' });
-  for await (const sheet of reader) {
-    for await (const row of sheet as AsyncIterable<ExcelJS.Row>) {
-      const values = row.values as ExcelJS.CellValue[];
-      yield { rowNumber: row.number, cells: Array.from({ length: Math.max(0, values.length - 1) }, (_, i) => cellText(values[i + 1])) };
-    }
-    return; // the first sheet only
+  for await (const row of xlsxFirstSheetRows(bytes)) {
+    const values = row.values as ExcelJS.CellValue[];
+    yield { rowNumber: row.number, cells: Array.from({ length: Math.max(0, values.length - 1) }, (_, i) => cellText(values[i + 1])) };
   }
 }
 
