@@ -64,8 +64,8 @@ describe('a need travels to reported totals', () => {
 
     const after = await eventually(
       async () => (await reporting.get(`/totals?year=2026&parkId=${park}`)).body,
-      (t) => t.registered.count === 1 && t.funnel.registered === 1,
-      { what: 'totals to include the registered contract' },
+      (t) => t.registered.count === 1 && ['captured', 'matched', 'accepted', 'contracted', 'registered'].every((stage) => t.funnel[stage] === 1),
+      { what: 'totals to include the registered contract, and the need at every funnel stage' },
     );
     expect(after.registered).toMatchObject({ count: 1, contractAmountFen: 300_000_000, techTransactionAmountFen: 250_000_000 });
     // Every month from January to the last with a contract is listed (empty ones with zeros), so 累计 reads straight down.
