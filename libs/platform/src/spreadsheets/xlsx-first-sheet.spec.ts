@@ -62,6 +62,17 @@ describe('reading an XLSX’s first sheet', () => {
     expect((await readSpreadsheet(guideFirst, 'xlsx', '需求名称')).rows).toEqual([{ rowNumber: 2, values: { 需求名称: '只在说明页', 说明: '这一行不应读到' } }]);
   });
 
+  it('skips a chart sheet in front: its tab has no rows', async () => {
+    const chartsheet = 'http://schemas.openxmlformats.org/officeDocument/2006/relationships/chartsheet';
+    const asChart = (target: string) => (path: string, text: string) =>
+      path === 'xl/_rels/workbook.xml.rels' ? text.replace(new RegExp(`Type="[^"]*/worksheet"( Target="${target}")`), `Type="${chartsheet}"$1`) : text;
+    const chartFirst = await rezip(await twoSheets(), (paths) => paths, asChart('worksheets/sheet1.xml'));
+    await expect((await JSZip.loadAsync(chartFirst)).file('xl/_rels/workbook.xml.rels')!.async('string')).resolves.toContain(chartsheet);
+    expect((await readSpreadsheet(chartFirst, 'xlsx', '需求名称')).rows).toEqual([{ rowNumber: 2, values: { 需求名称: '只在说明页', 说明: '这一行不应读到' } }]);
+    const chartsOnly = await rezip(chartFirst, (paths) => paths, asChart('worksheets/sheet2.xml'));
+    await expect(readSpreadsheet(chartsOnly, 'xlsx', '需求名称')).rejects.toThrow('no worksheet in the workbook');
+  });
+
   it('refuses a file without a workbook, or whose workbook names a sheet it does not hold', async () => {
     const bytes = await twoSheets();
     const noWorkbook = await rezip(bytes, (paths) => paths.filter((p) => p !== 'xl/workbook.xml'));

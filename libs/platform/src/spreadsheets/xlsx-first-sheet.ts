@@ -5,7 +5,7 @@ import { promisify } from 'node:util';
 import yauzl from 'yauzl';
 
 /**
- * The rows of an XLSX's first sheet (the first tab, in the workbook's own order), streamed.
+ * The rows of an XLSX's first worksheet (the first tab that is one, in the workbook's own order), streamed.
  *
  * Why not ExcelJS's `stream.xlsx.WorkbookReader` as it stands: it reads the ZIP in one streaming
  * pass (unzipper's `Parse`), which emits `end` when its input is written rather than when its last
@@ -31,9 +31,10 @@ export async function* xlsxFirstSheetRows(bytes: Buffer): AsyncGenerator<ExcelJS
   workbook.sharedStrings ??= [];
   if (zip.has('xl/styles.xml')) await workbook._parseStyles(await zip.open('xl/styles.xml'));
 
-  const first = workbook.model?.sheets?.[0];
-  const target = first && workbook.workbookRels?.find((rel) => rel.Id === first.rId)?.Target;
-  if (!target) throw new Error('no sheet in the workbook');
+  // The first tab that is a worksheet (a chart sheet, also a tab, has no rows).
+  const worksheetTargets = (workbook.model?.sheets ?? []).map(({ rId }) => workbook.workbookRels?.find((rel) => rel.Id === rId && rel.Type?.endsWith('/worksheet'))?.Target);
+  const target = worksheetTargets.find((t) => t !== undefined);
+  if (!target) throw new Error('no worksheet in the workbook');
   // A relationship target is relative to xl/, or absolute from the package root.
   const sheetPath = target.startsWith('/') ? target.slice(1) : posix.normalize(posix.join('xl', target));
   if (!zip.has(sheetPath)) throw new Error(`the workbook names a sheet it does not hold (${sheetPath})`);
@@ -50,7 +51,7 @@ async function drain(parser: AsyncIterable<unknown>): Promise<void> {
 
 /** ExcelJS's WorkbookReader part by part: the parsers its `parse()` calls for each ZIP entry. */
 interface WorkbookParts {
-  workbookRels?: { Id: string; Target: string }[];
+  workbookRels?: { Id: string; Type?: string; Target: string }[];
   model?: { sheets?: { rId: string }[] };
   sharedStrings?: unknown[];
   _parseRels(entry: Readable): Promise<void>;
