@@ -118,3 +118,12 @@ export async function takeNeedToRegistration(
   }
   return { needId, dealId };
 }
+
+/**
+ * Whether `GET /totals`'s funnel has at least `needs` needs at every stage. Each stage moves on its own
+ * topic, so an earlier stage can arrive after a later one (a scoring job killed between writing the
+ * proposals and staging match proposed runs again 15–20 s later): wait for all of them, then compare exactly.
+ */
+export function funnelReached(funnel: Record<string, number> | undefined, needs: number): boolean {
+  return (['captured', 'matched', 'accepted', 'contracted', 'registered'] as const).every((stage) => (funnel?.[stage] ?? 0) >= needs);
+}

@@ -10,14 +10,14 @@ import yauzl from 'yauzl';
  * Why not ExcelJS's `stream.xlsx.WorkbookReader` as it stands: it reads the ZIP in one streaming
  * pass (unzipper's `Parse`), which emits `end` when its input is written rather than when its last
  * entry is delivered, so a trailing entry is sometimes lost. ExcelJS writes `xl/workbook.xml` last,
- * and without it the reader throws "Cannot read properties of undefined (reading 'sheets')": 2 reads
- * in 300 of one filled 需求征集表 on this machine, and CI failed on it (exceljs issues #3064, #3065).
+ * and without it the reader throws "Cannot read properties of undefined (reading 'sheets')": 4 reads
+ * in 1,000 of one filled 需求征集表 on this machine, and CI failed on it (exceljs issues #3064, #3065).
  *
  * So the ZIP is opened by its central directory (yauzl, which also checks every entry inflates to
  * the size it declares), the workbook's parts are parsed first, in the order the sheet needs them,
  * and the sheet itself is still read row by row: a reader that stops early inflates no further.
  * The parsing of each part stays ExcelJS's, through its WorkbookReader's part parsers; those are
- * not public, so exceljs is pinned to an exact version and spreadsheets.spec.ts covers this path.
+ * not public, so exceljs is pinned to an exact version and xlsx-first-sheet.spec.ts covers this path.
  */
 export async function* xlsxFirstSheetRows(bytes: Buffer): AsyncGenerator<ExcelJS.Row> {
   const zip = await openZip(bytes);
