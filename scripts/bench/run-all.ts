@@ -4,7 +4,7 @@
  * a table on stdout and bench-results/<timestamp>.json with every raw summary, the sizes, the timings
  * and the machine (cores, memory, load average before and after). Not part of `npm test`.
  *
- * Order: ranking (no services running yet), then one TestSystem with two instances of every service,
+ * Order: ranking and ranking through the worker thread (no services running yet), then one TestSystem with two instances of every service,
  * on which: POST /needs (scratch intake), event consumption (scratch matching and reporting), the
  * pipeline under load (the system itself), the rebuild of reporting from the topics the load filled,
  * and the 需求征集表 import (its needs flood the pipeline, so it comes after the others); then, with
@@ -13,7 +13,7 @@
  *
  * Sizes: every one has an environment knob (see SIZES below); BENCH_SMOKE=1 (`npm run bench:smoke`)
  * switches the defaults to tiny ones, to check the harness in a couple of minutes. BENCH_ONLY=a,b
- * runs only the named figures (ranking, post-needs, consume, pipeline, rebuild, totals, import).
+ * runs only the named figures (ranking, ranking-worker, post-needs, consume, pipeline, rebuild, totals, import).
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -21,6 +21,7 @@ import { cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { REPO_ROOT, TestSystem } from '@tt/testing';
 import { benchRanking, type RankingBenchResult } from '../../services/matching/bench/ranking-latency';
+import { benchRankingWorker, type RankingWorkerResult } from '../../services/matching/bench/ranking-worker';
 import { benchMatchingConsumption, benchReportingConsumption, type ConsumptionFigure } from './consume';
 import { benchNeedsImport } from './needs-import';
 import { benchPipelineLoad, type PipelineLoadResult } from './pipeline-load';
@@ -61,14 +62,14 @@ const SIZES = {
   importBaselineNeeds: size('BENCH_BASELINE_NEEDS', 500, 10),
 };
 
-const FIGURES = ['ranking', 'post-needs', 'consume', 'pipeline', 'rebuild', 'totals', 'import'] as const;
+const FIGURES = ['ranking', 'ranking-worker', 'post-needs', 'consume', 'pipeline', 'rebuild', 'totals', 'import'] as const;
 type FigureName = (typeof FIGURES)[number];
 const only = (process.env.BENCH_ONLY ?? '').split(',').map((s) => s.trim()).filter(Boolean);
 for (const name of only) if (!(FIGURES as readonly string[]).includes(name)) throw new Error(`BENCH_ONLY: unknown figure ${name} (one of ${FIGURES.join(', ')})`);
 const wanted = (name: FigureName) => only.length === 0 || only.includes(name);
 
 const n = (x: number) => x.toLocaleString('en-US');
-const TABLE_ORDER = ['postNeeds', 'consumeMatching', 'consumeReporting', 'pipeline', 'ranking', 'totals', 'rebuild', 'import'];
+const TABLE_ORDER = ['postNeeds', 'consumeMatching', 'consumeReporting', 'pipeline', 'ranking', 'rankingWorker', 'totals', 'rebuild', 'import'];
 
 /** The goal of each row, also shown when the figure could not be measured. */
 const GOALS = {
@@ -90,6 +91,27 @@ function rankingRow(r: RankingBenchResult): FigureRow {
     `${fmt(ratio(r.project.p99, r.baselineBm25SameSegmenter.p99))}× p99`,
     [atMost('p99 ms', r.project.p99, 20)],
   );
+}
+
+/** The service's ranking (through its worker thread) beside the same ranker in the calling thread, as it ran before. */
+function rankingWorkerRows(r: RankingWorkerResult): FigureRow[] {
+  const { worker: w, inThread: t } = r;
+  return [
+    row(
+      `ranking 1 need vs ${n(r.items)} items, through the worker thread`,
+      `p99 ${fmt(w.rank.p99, 'ms')} (p50 ${fmt(w.rank.p50, 'ms')})`,
+      `in the service's thread: p99 ${fmt(t.rank.p99, 'ms')} (p50 ${fmt(t.rank.p50, 'ms')})`,
+      `${fmt(ratio(w.rank.p99, t.rank.p99))}× p99`,
+      [atMost('p99 ms', w.rank.p99, 20)],
+    ),
+    row(
+      `event loop held while the model of ${n(r.items)} items is read and built`,
+      `${fmt(w.loopHeldDuringBuildMs, 'ms')} (build ${fmt(w.buildSeconds, 's')})`,
+      `in the service's thread: ${fmt(t.loopHeldDuringBuildMs, 'ms')} (build ${fmt(t.buildSeconds, 's')})`,
+      `${fmt(ratio(w.loopHeldDuringBuildMs, t.loopHeldDuringBuildMs))}×`,
+      [],
+    ),
+  ];
 }
 
 function postNeedsRow(r: PostNeedsResult): FigureRow {
@@ -269,8 +291,14 @@ async function main(): Promise<number> {
     await measure('ranking', [{ figure: `ranking 1 need vs ${n(SIZES.rankingItems)} items`, goal: GOALS.ranking }], () => benchRanking({ items: SIZES.rankingItems, rounds: SIZES.rankingRounds }), (r) => [rankingRow(r)]);
     (globalThis as { gc?: () => void }).gc?.();
   }
+  if (wanted('ranking-worker')) {
+    say(`ranking through the worker thread: ${n(SIZES.rankingItems)} items written to a scratch database, ${SIZES.rankingRounds} rounds`);
+    const labels = [`ranking 1 need vs ${n(SIZES.rankingItems)} items, through the worker thread`, `event loop held while the model of ${n(SIZES.rankingItems)} items is read and built`];
+    await measure('rankingWorker', labels.map((figure, i) => ({ figure, goal: i === 0 ? GOALS.ranking : '' })), () => benchRankingWorker({ items: SIZES.rankingItems, rounds: SIZES.rankingRounds, mongoUrl: MONGO_URL }), rankingWorkerRows);
+    (globalThis as { gc?: () => void }).gc?.();
+  }
 
-  const needsSystem = FIGURES.some((f) => f !== 'ranking' && f !== 'totals' && wanted(f));
+  const needsSystem = FIGURES.some((f) => f !== 'ranking' && f !== 'ranking-worker' && f !== 'totals' && wanted(f));
   let system: TestSystem | undefined;
   const stopOnSignal = (signal: NodeJS.Signals) => {
     console.error(`[bench] ${signal}: stopping the services`);

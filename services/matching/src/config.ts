@@ -13,6 +13,11 @@ const settings = loadServiceSettings('matching', {
   CATALOGUE_RESCORE_WINDOW: durationSetting('2s'),
   /** Scoring jobs each instance runs at once (each mostly waits on the store and Redis: five round trips one after another). */
   SCORING_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(16),
+  /**
+   * The ranking worker's heap cap, in MiB (its old generation): the model over 100,000 items takes
+   * about 72 MiB, twice that while a rebuild replaces it, plus the items read for the rebuild.
+   */
+  RANKING_WORKER_HEAP_MB: z.coerce.number().int().min(64).max(16384).default(1024),
   /** A proposal with no decision this long raises a reminder to the need's broker. */
   PROPOSAL_IDLE_AFTER: durationSetting('7d'),
 });
@@ -25,4 +30,5 @@ export const config = {
   catalogueRescoreWindowMs: settings.CATALOGUE_RESCORE_WINDOW * 1000,
   proposalIdleAfterSeconds: settings.PROPOSAL_IDLE_AFTER,
   scoringConcurrency: settings.SCORING_CONCURRENCY,
+  rankingWorkerHeapMb: settings.RANKING_WORKER_HEAP_MB,
 };

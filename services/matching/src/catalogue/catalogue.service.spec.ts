@@ -1,5 +1,7 @@
 import { join } from 'node:path';
 import { loadCatalogue } from './catalogue-file';
+import { InProcessRanker, type StoredSupplyItem } from '../scoring/catalogue-ranker';
+import type { NeedForMatching } from '../scoring/scoring.types';
 import { CatalogueService } from './catalogue.service';
 
 // The service's configuration is read at start only (onModuleInit, not called here).
@@ -7,9 +9,14 @@ jest.mock('../config', () => ({ config: {} }));
 
 const sample = loadCatalogue(join(__dirname, '..', '..', 'catalogue', 'sample-catalogue.json'));
 
+const need: NeedForMatching = { title: '锂电池隔膜涂覆工艺', description: '提升隔膜耐热性', category: 'tech-breakthrough', technicalField: 'new-energy', keywords: ['锂电池'], regionCode: '320500' };
+
+/** The catalogue service over the fake reads, ranking in this thread (the service's worker runs the same ranker). */
+const serviceOver = (items: ReturnType<typeof fakeItems>) => new CatalogueService(items as never, {} as never, new InProcessRanker(items.all));
+
 /** The repository's two reads freshModel uses, with a count whose answer the test releases. */
 function fakeItems() {
-  const docs: Array<{ _id: string; status: string; revision: number }> = sample.map(({ id, ...content }) => ({ _id: id, ...content, status: 'active', revision: 0 }));
+  const docs: StoredSupplyItem[] = sample.map(({ id, ...content }) => ({ _id: id, ...content, status: 'active', revision: 0 }));
   const pending: Array<() => void> = [];
   const changes = (): number => docs.reduce((n, d) => n + 1 + d.revision, 0);
   return {
@@ -24,7 +31,7 @@ function fakeItems() {
 describe('CatalogueService.freshModel', () => {
   it('shares one count of changes among the jobs that start while it is in flight, reading as of its start', async () => {
     const items = fakeItems();
-    const catalogue = new CatalogueService(items as never, {} as never);
+    const catalogue = serviceOver(items);
     const before = Date.now();
     const first = catalogue.freshModel();
     await new Promise((r) => setTimeout(r, 5));
@@ -32,18 +39,20 @@ describe('CatalogueService.freshModel', () => {
     items.answer();
     const [a, b] = await Promise.all([first, second]);
     expect(items.changeCount).toHaveBeenCalledTimes(1);
-    expect(items.all).toHaveBeenCalledTimes(1);
     expect(b.readAt).toBe(a.readAt); // as of the shared read's start: at or before the second job began
     expect(a.readAt.getTime()).toBeGreaterThanOrEqual(before);
-    expect(b.relevance).toBe(a.relevance);
+    const [rankedA, rankedB] = await Promise.all([a.relevance.rank(need, { limit: 5 }), b.relevance.rank(need, { limit: 5 })]);
+    expect(items.all).toHaveBeenCalledTimes(1); // one model for both
+    expect(rankedB).toEqual(rankedA);
   });
 
   it('counts again for a job that starts after the count came back, and rebuilds when the catalogue moved on', async () => {
     const items = fakeItems();
-    const catalogue = new CatalogueService(items as never, {} as never);
+    const catalogue = serviceOver(items);
     const first = catalogue.freshModel();
     items.answer();
     const a = await first;
+    await a.relevance.rank(need, { limit: 5 });
     await new Promise((r) => setTimeout(r, 5));
     items.docs[0] = { ...items.docs[0], revision: 1 }; // a revision lands
     const second = catalogue.freshModel();
@@ -51,7 +60,9 @@ describe('CatalogueService.freshModel', () => {
     const b = await second;
     expect(items.changeCount).toHaveBeenCalledTimes(2);
     expect(b.readAt.getTime()).toBeGreaterThan(a.readAt.getTime());
-    expect(items.all).toHaveBeenCalledTimes(2);
-    expect(b.relevance).not.toBe(a.relevance);
+    await b.relevance.rank(need, { limit: 5 });
+    expect(items.all).toHaveBeenCalledTimes(2); // rebuilt for the revision
+    await a.relevance.rank(need, { limit: 5 });
+    expect(items.all).toHaveBeenCalledTimes(2); // a model with more changes serves a job that counted fewer
   });
 });

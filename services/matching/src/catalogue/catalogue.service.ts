@@ -1,12 +1,12 @@
-import { Injectable, Logger, type OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
 import { supplyItem, type SupplyItemPayload, type SupplyKind } from '@tt/contracts';
 import { EventOutbox } from '@tt/messaging';
 import { conflict, entityTag, invalid, preconditionFailed } from '@tt/platform';
 import { config } from '../config';
-import { RelevanceModel } from '../scoring/relevance-model';
+import { CATALOGUE_RANKER, type CatalogueRanker } from '../scoring/catalogue-ranker';
 import { SharedReads } from '../shared-reads';
-import type { SupplyItem } from '../scoring/scoring.types';
+import type { NeedForMatching, RankedCandidate, RankOptions, SupplyItem } from '../scoring/scoring.types';
 import { ID_PREFIX, loadCatalogue } from './catalogue-file';
 import type { SupplyItemDocument } from './supply-item.schema';
 import { SupplyItemsRepository, type CatalogueFilter } from './supply-items.repository';
@@ -21,20 +21,19 @@ export type SupplyContent = Omit<SupplyItemPayload, 'supplyId'>;
  * instances cannot both change the same revision. The sample file seeds items that are missing (it
  * never overwrites what the API changed).
  *
- * Each instance keeps a relevance model over the active items. It is rebuilt when the catalogue has
- * moved on: every change adds exactly one to (items + Σ revisions), so comparing that count in the
- * store with the one the model was built from tells, exactly and without any lock, whether the model
- * has every change.
+ * Each instance ranks with a relevance model over the active items, held in a worker thread (see
+ * WorkerRanker), rebuilt there when the catalogue has moved on: every change adds exactly one to
+ * (items + Σ revisions), so comparing that count in the store with the one the model was built from
+ * tells, exactly and without any lock, whether the model has every change.
  */
 @Injectable()
-export class CatalogueService implements OnModuleInit {
+export class CatalogueService implements OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger(CatalogueService.name);
-  private model?: { relevance: RelevanceModel; changes: number };
-  private rebuilding?: Promise<void>;
 
   constructor(
     private readonly items: SupplyItemsRepository,
     private readonly outbox: EventOutbox,
+    @Inject(CATALOGUE_RANKER) private readonly ranker: CatalogueRanker,
   ) {}
 
   async onModuleInit(): Promise<void> {
@@ -46,37 +45,30 @@ export class CatalogueService implements OnModuleInit {
       const listed = this.outbox.stage('cn.techtransfer.supply.listed.v1', { item: payloadOf(id, content), revision: 0, by: 'catalogue-file', at: at.toISOString() });
       if (await this.items.seed(id, content, listed)) seeded++; // never overwrites what the API changed
     }
-    await this.freshModel();
-    this.logger.log(`catalogue: ${fromFile.length} items in ${config.cataloguePath}, ${seeded} new`);
+    const active = await this.ranker.size(await this.items.changeCount()); // the first model, built before the service is ready
+    this.logger.log(`catalogue: ${fromFile.length} items in ${config.cataloguePath}, ${seeded} new; ${active} active items in the model`);
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    await this.ranker.close();
   }
 
   /**
-   * The relevance model with every change the store held at `readAt` (rebuilt first when it has moved
-   * on). A job that starts while another job's count of changes is in flight shares that read: one
-   * aggregation over the catalogue for a burst of concurrent jobs, not one each (under load every
-   * store round trip of a scoring job took 40–50 ms, and this one grows with the catalogue). The
-   * model is then as of the shared read's start, which is the `readAt` returned: a time at or before
-   * the read, as the catalogue-window logic needs (NeedScoringService.followCatalogue).
+   * A ranker whose model has every change the store held at `readAt` (the worker rebuilds it first
+   * when it has moved on). A job that starts while another job's count of changes is in flight shares
+   * that read: one aggregation over the catalogue for a burst of concurrent jobs, not one each (under
+   * load every store round trip of a scoring job took 40–50 ms, and this one grows with the
+   * catalogue). The model is then as of the shared read's start, which is the `readAt` returned: a
+   * time at or before the read, as the catalogue-window logic needs (NeedScoringService.followCatalogue).
    */
-  async freshModel(): Promise<{ relevance: RelevanceModel; readAt: Date }> {
+  async freshModel(): Promise<{ relevance: { rank(need: NeedForMatching, options: RankOptions): Promise<RankedCandidate[]> }; readAt: Date }> {
     const counting = this.counts.share('changes', () => this.items.changeCount());
     const changes = await counting.value;
-    if (!this.model || this.model.changes < changes) {
-      // Concurrent jobs of this process share one rebuild (an optimisation, not a lock: instances rebuild on their own).
-      this.rebuilding ??= this.rebuild().finally(() => (this.rebuilding = undefined));
-      await this.rebuilding;
-    }
-    return { relevance: this.model!.relevance, readAt: counting.startedAt };
+    return { relevance: { rank: (need, options) => this.ranker.rank(changes, need, options) }, readAt: counting.startedAt };
   }
 
   /** The count of changes in flight (shared by the jobs that start meanwhile). */
   private readonly counts = new SharedReads<'changes', number>();
-
-  private async rebuild(): Promise<void> {
-    const docs = await this.items.all();
-    const active = docs.filter((d) => d.status !== 'retired').map(({ _id, ...rest }) => ({ id: _id, ...rest }) as SupplyItem);
-    this.model = { relevance: new RelevanceModel(active), changes: docs.reduce((n, d) => n + 1 + (d.revision ?? 0), 0) };
-  }
 
   /** Lists a new item (revision 0) and publishes supply listed. */
   async create(content: SupplyContent, admin: Admin) {

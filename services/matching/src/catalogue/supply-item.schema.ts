@@ -4,6 +4,7 @@ import type { SupplyStatus } from '@tt/contracts';
 import type { SupplyItem } from '../scoring/scoring.types';
 
 export const SUPPLY_ITEM_MODEL = 'SupplyItem';
+export const SUPPLY_ITEM_COLLECTION = 'supply_items';
 
 /**
  * One catalogue item as matching owns it. `revision` is 0 when listed and +1 per revision or
@@ -41,7 +42,7 @@ export const SupplyItemSchema = new Schema<SupplyItemDocument>(
     createdBy: { type: String, required: true, default: 'catalogue-file' },
     outbox: { type: [OutboxEntrySchema], default: [] },
   },
-  { collection: 'supply_items', timestamps: true, versionKey: false, minimize: false },
+  { collection: SUPPLY_ITEM_COLLECTION, timestamps: true, versionKey: false, minimize: false },
 );
 // Catalogue browsing by kind and field, and by status.
 SupplyItemSchema.index({ kind: 1, technicalField: 1 });

@@ -56,7 +56,7 @@ export class NeedScoringService {
     if (need.ended || (need.revision ?? 0) > revision) return;
     if ((need.revision ?? 0) < revision) throw new Error(`need ${needId} revision ${revision} not applied yet`); // retried
     const forMatching = needForMatching(need);
-    const ranked = model.rank(forMatching, {
+    const ranked = await model.rank(forMatching, {
       limit: config.proposalsPerNeed,
       minScore: config.minProposalScore,
       feedback: await this.feedbackFor(forMatching),
