@@ -108,7 +108,7 @@ function rankingWorkerRows(r: RankingWorkerResult): FigureRow[] {
       `event loop held while the model of ${n(r.items)} items is read and built`,
       `${fmt(w.loopHeldDuringBuildMs, 'ms')} (build ${fmt(w.buildSeconds, 's')})`,
       `in the service's thread: ${fmt(t.loopHeldDuringBuildMs, 'ms')} (build ${fmt(t.buildSeconds, 's')})`,
-      `${fmt(ratio(w.loopHeldDuringBuildMs, t.loopHeldDuringBuildMs))}×`,
+      `1/${fmt(ratio(t.loopHeldDuringBuildMs, w.loopHeldDuringBuildMs))}`,
       [],
     ),
   ];
