@@ -10,8 +10,25 @@ import { InProcessRanker, type StoredSupplyItem } from './catalogue-ranker';
 import type { RankingReply, RankingRequest, RankingWorkerData } from './worker-ranker';
 
 const { mongoUrl, mongoDb, collection } = workerData as RankingWorkerData;
-const client = new MongoClient(mongoUrl, { maxPoolSize: 2 });
-const ranker = new InProcessRanker(() => client.db(mongoDb).collection<StoredSupplyItem>(collection).find({}, { projection: { outbox: 0 } }).toArray());
+let client = new MongoClient(mongoUrl, { maxPoolSize: 2 });
+
+/**
+ * The catalogue as stored. A failed read replaces the client: after a store restart the driver can
+ * stay wedged for minutes (see libs/store's StoreWatchdog, which does this for the service's own
+ * connection), and the next job's read should not inherit that.
+ */
+async function readCatalogue(): Promise<StoredSupplyItem[]> {
+  try {
+    return await client.db(mongoDb).collection<StoredSupplyItem>(collection).find({}, { projection: { outbox: 0 } }).toArray();
+  } catch (error) {
+    const wedged = client;
+    client = new MongoClient(mongoUrl, { maxPoolSize: 2 });
+    void wedged.close(true).catch(() => undefined);
+    throw error;
+  }
+}
+
+const ranker = new InProcessRanker(readCatalogue);
 
 parentPort!.on('message', (request: RankingRequest) => {
   const work = request.op === 'rank' ? ranker.rank(request.minChanges, request.need, request.options) : ranker.size(request.minChanges);

@@ -52,6 +52,17 @@ describe('the ranking worker', () => {
     expect(await ranker.size(sample.length + 1)).toBe(sample.length - 1);
   });
 
+  it('fails the requests in flight at close, without waiting for them, and every request after it', async () => {
+    // A store that never answers keeps the request in flight: closing must not wait for it (BullMQ's own close waits for the job).
+    const stuck = new WorkerRanker({ mongoUrl: 'mongodb://127.0.0.1:1/?serverSelectionTimeoutMS=60000', mongoDb: database, collection: SUPPLY_ITEM_COLLECTION }, 256);
+    const inFlight = stuck.size(1);
+    await new Promise((r) => setTimeout(r, 300));
+    const failed = expect(inFlight).rejects.toThrow(/the ranking worker was closed/);
+    await stuck.close();
+    await failed;
+    await expect(stuck.rank(1, need, { limit: 5 })).rejects.toThrow(/the ranking worker was closed/);
+  });
+
   it('fails the requests in flight when the worker dies, and starts a new one at the next request', async () => {
     const workerOf = (r: WorkerRanker) => (r as unknown as { worker: { terminate(): Promise<number> } }).worker;
     // A worker whose store never answers keeps the request in flight until the thread is ended (as a crash would end it).
