@@ -12,9 +12,9 @@ const sample = loadCatalogue(join(__dirname, '..', '..', 'catalogue', 'sample-ca
 const need: NeedForMatching = { title: '锂电池隔膜涂覆工艺', description: '提升隔膜耐热性', category: 'tech-breakthrough', technicalField: 'new-energy', keywords: ['锂电池'], regionCode: '320500' };
 
 /** The catalogue service over the fake reads, ranking in this thread (the service's worker runs the same ranker). */
-const serviceOver = (items: ReturnType<typeof fakeItems>) => new CatalogueService(items as never, {} as never, new InProcessRanker(items.all));
+const serviceOver = (items: ReturnType<typeof fakeItems>) => new CatalogueService(items as never, {} as never, new InProcessRanker(items.readCatalogue));
 
-/** The repository's two reads freshModel uses, with a count whose answer the test releases. */
+/** The two reads behind freshModel: the repository's count (whose answer the test releases) and the catalogue read the ranker builds from. */
 function fakeItems() {
   const docs: StoredSupplyItem[] = sample.map(({ id, ...content }) => ({ _id: id, ...content, status: 'active', revision: 0 }));
   const pending: Array<() => void> = [];
@@ -22,7 +22,7 @@ function fakeItems() {
   return {
     docs,
     changeCount: jest.fn(() => new Promise<number>((resolve) => pending.push(() => resolve(changes())))),
-    all: jest.fn(async () => docs),
+    readCatalogue: jest.fn(async () => docs),
     /** Answers every count asked so far. */
     answer: () => pending.splice(0).forEach((resolve) => resolve()),
   };
@@ -42,7 +42,7 @@ describe('CatalogueService.freshModel', () => {
     expect(b.readAt).toBe(a.readAt); // as of the shared read's start: at or before the second job began
     expect(a.readAt.getTime()).toBeGreaterThanOrEqual(before);
     const [rankedA, rankedB] = await Promise.all([a.relevance.rank(need, { limit: 5 }), b.relevance.rank(need, { limit: 5 })]);
-    expect(items.all).toHaveBeenCalledTimes(1); // one model for both
+    expect(items.readCatalogue).toHaveBeenCalledTimes(1); // one model for both
     expect(rankedB).toEqual(rankedA);
   });
 
@@ -61,8 +61,8 @@ describe('CatalogueService.freshModel', () => {
     expect(items.changeCount).toHaveBeenCalledTimes(2);
     expect(b.readAt.getTime()).toBeGreaterThan(a.readAt.getTime());
     await b.relevance.rank(need, { limit: 5 });
-    expect(items.all).toHaveBeenCalledTimes(2); // rebuilt for the revision
+    expect(items.readCatalogue).toHaveBeenCalledTimes(2); // rebuilt for the revision
     await a.relevance.rank(need, { limit: 5 });
-    expect(items.all).toHaveBeenCalledTimes(2); // a model with more changes serves a job that counted fewer
+    expect(items.readCatalogue).toHaveBeenCalledTimes(2); // a model with more changes serves a job that counted fewer
   });
 });

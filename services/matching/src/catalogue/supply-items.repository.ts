@@ -78,11 +78,6 @@ export class SupplyItemsRepository {
     return doc?._id;
   }
 
-  /** Every item, retired ones included (what a relevance model is built from). */
-  async all(): Promise<SupplyItemDocument[]> {
-    return (await this.items.find({}, { outbox: 0 }).lean().exec()) as SupplyItemDocument[];
-  }
-
   /** Items + Σ revisions: every change adds exactly one. */
   async changeCount(): Promise<number> {
     const [row] = await this.items.aggregate<{ n: number }>([{ $group: { _id: null, n: { $sum: { $add: [1, { $ifNull: ['$revision', 0] }] } } } }]).exec();
