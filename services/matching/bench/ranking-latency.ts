@@ -45,7 +45,7 @@ export interface RankingBenchResult {
   baselineBm25SameSegmenter: RankingTimes;
 }
 
-function percentile(sorted: number[], p: number): number {
+export function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
 }
 
@@ -55,13 +55,18 @@ function time(fn: () => void): number {
   return Number(process.hrtime.bigint() - start) / 1e6;
 }
 
+/** The benchmark's catalogue: the evaluation set's items plus generated distractors up to `total`, and the evaluation needs. */
+export function benchCatalogue(total: number) {
+  const evalItems = loadEvalCatalogue();
+  const needs = loadEvalNeeds(new Set(evalItems.map((i) => i.id)));
+  return { items: [...evalItems, ...generateDistractors(Math.max(0, total - evalItems.length))], needs };
+}
+
 /** Ranks every evaluation need `rounds` times with the project's model and with plain BM25, alternating. */
 export async function benchRanking({ items: total = 100_000, rounds = 3 }: RankingBenchOptions = {}): Promise<RankingBenchResult> {
   const gc = (globalThis as { gc?: () => void }).gc;
   const loadBefore = loadavg();
-  const evalItems = loadEvalCatalogue();
-  const needs = loadEvalNeeds(new Set(evalItems.map((i) => i.id)));
-  const items = [...evalItems, ...generateDistractors(Math.max(0, total - evalItems.length))];
+  const { items, needs } = benchCatalogue(total);
 
   // The model keeps its indexes in typed arrays (counted in arrayBuffers, outside the JS heap).
   const modelMemory = () => process.memoryUsage().heapUsed + process.memoryUsage().arrayBuffers;

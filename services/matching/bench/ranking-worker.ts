@@ -17,8 +17,7 @@ import { MongoClient } from 'mongodb';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { InProcessRanker, type CatalogueRanker, type StoredSupplyItem } from '../src/scoring/catalogue-ranker';
 import { WorkerRanker } from '../src/scoring/worker-ranker';
-import { generateDistractors } from '../eval/distractors';
-import { loadEvalCatalogue, loadEvalNeeds } from '../eval/eval-set';
+import { benchCatalogue, percentile } from './ranking-latency';
 
 export interface RankerRun {
   /** Read from the store and build, from the first request to its answer. */
@@ -39,7 +38,6 @@ export interface RankingWorkerResult {
   inThread: RankerRun;
 }
 
-const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
 const since = (start: bigint) => Number(process.hrtime.bigint() - start) / 1e6;
 
 const RESOLUTION_MS = 5;
@@ -60,7 +58,7 @@ async function holding<T>(work: () => Promise<T>): Promise<{ value: T; heldMs: n
   }
 }
 
-type Needs = ReturnType<typeof loadEvalNeeds>;
+type Needs = ReturnType<typeof benchCatalogue>['needs'];
 /** Yields to the event loop: one job's ranking at a time, as jobs interleave with other work. */
 const yieldLoop = () => new Promise((resolve) => setImmediate(resolve));
 
@@ -92,9 +90,7 @@ const timesOf = (times: number[]) => {
 };
 
 export async function benchRankingWorker({ items: total = 100_000, rounds = 3, mongoUrl = process.env.MONGO_URL ?? 'mongodb://127.0.0.1:27018/?retryWrites=false' } = {}): Promise<RankingWorkerResult> {
-  const evalItems = loadEvalCatalogue();
-  const needs = loadEvalNeeds(new Set(evalItems.map((i) => i.id)));
-  const items = [...evalItems, ...generateDistractors(Math.max(0, total - evalItems.length))];
+  const { items, needs } = benchCatalogue(total);
   const mongoDb = `bench_ranking_worker_${Date.now().toString(36)}`;
   const collection = 'supply_items';
   const client = await new MongoClient(mongoUrl).connect();
